@@ -1,0 +1,389 @@
+import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
+import { keyInSwarm } from '../core/swarmId';
+import {
+  PROTOCOL_VERSION,
+  FRAME_HEADER_BYTES,
+  MAX_KEYS_PER_MESSAGE,
+  Reassembly,
+  dataFrames,
+  decodeControl,
+  decodeDataFrame,
+  encodeControl,
+  type ControlMessage,
+} from './protocol';
+import type { StoredSegment } from './SegmentStore';
+
+/** The part of an RTCDataChannel a link needs for backpressure. */
+export interface DataChannelLike {
+  bufferedAmount: number;
+  bufferedAmountLowThreshold: number;
+  addEventListener(type: 'bufferedamountlow' | 'close', listener: () => void): void;
+  removeEventListener(type: 'bufferedamountlow' | 'close', listener: () => void): void;
+}
+
+/** The part of a PeerJS DataConnection a link needs (so tests can use a fake). */
+export interface ConnectionLike {
+  readonly peer: string;
+  readonly open: boolean;
+  readonly dataChannel?: DataChannelLike;
+  send(data: string | ArrayBuffer): void;
+  close(): void;
+  on(event: 'open' | 'close', listener: () => void): unknown;
+  on(event: 'data', listener: (data: unknown) => void): unknown;
+  on(event: 'error', listener: (err: unknown) => void): unknown;
+}
+
+export interface PeerLinkLimits {
+  /** Largest segment accepted from the peer. */
+  segmentMaxBytes: number;
+  /** A download with no bytes for this long fails with peer-stall. */
+  stallMs: number;
+  /** Pause sending while the channel buffers more than this. */
+  sendHighWaterBytes: number;
+  /** Concurrent uploads to this peer; more requests get `absent`. */
+  maxUploads: number;
+  /** Segment keys remembered from the peer's announcements. */
+  maxRemoteKeys: number;
+  /** Longest an upload waits for the channel to drain before the link is closed. */
+  drainTimeoutMs: number;
+}
+
+export interface PeerLinkDeps {
+  limits: PeerLinkLimits;
+  /** The segment to serve for a key, or undefined. */
+  provide(key: string): StoredSegment | undefined;
+  /** Keys to announce once the link is open. */
+  initialHaves(): Map<string, string[]>;
+  onOpen(link: PeerLink): void;
+  onClose(link: PeerLink, reason: SwarmErrorCode | 'closed', detail?: string): void;
+  onUpload(link: PeerLink, bytes: number): void;
+  now(): number;
+}
+
+export interface Received {
+  body: Blob;
+  totalBytes: number | null;
+  contentType: string | null;
+}
+
+interface Download {
+  key: string;
+  resolve(value: Received): void;
+  reject(err: SwarmError): void;
+  assembly: Reassembly | null;
+  meta: { totalBytes: number | null; contentType: string | null } | null;
+  stallTimer: ReturnType<typeof setTimeout>;
+  startedAt: number;
+}
+
+/** Cancelled request ids whose in-flight frames are still dropped quietly. */
+const MAX_TOMBSTONES = 64;
+
+/**
+ * One peer connection speaking the wire protocol: announcements both ways, requests out with stall detection,
+ * uploads with backpressure. Anything the peer does wrong closes this link and nothing else.
+ */
+export class PeerLink {
+  readonly remoteId: string;
+  private helloSeen = false;
+  private closed = false;
+  private nextId = 1;
+  private downloads = new Map<number, Download>();
+  private uploads = new Set<number>();
+  private cancelledUploads = new Set<number>();
+  private tombstones = new Map<number, number>();
+  private remoteKeys = new Set<string>();
+  /** Download throughput of completed transfers, bytes per ms (EWMA); null until one completes. */
+  throughput: number | null = null;
+  downloadedBytes = 0;
+  uploadedBytes = 0;
+
+  constructor(
+    private readonly conn: ConnectionLike,
+    private readonly deps: PeerLinkDeps,
+  ) {
+    this.remoteId = conn.peer;
+    conn.on('open', () => this.onOpen());
+    conn.on('data', (data) => this.onData(data));
+    conn.on('close', () => this.shutdown('closed'));
+    conn.on('error', (err) => this.shutdown('peer-closed', String((err as Error)?.message ?? err)));
+    if (conn.open) queueMicrotask(() => this.onOpen());
+  }
+
+  get isOpen(): boolean {
+    return this.helloSeen && !this.closed;
+  }
+
+  get activeDownloads(): number {
+    return this.downloads.size;
+  }
+
+  has(key: string): boolean {
+    return this.remoteKeys.has(key);
+  }
+
+  /** Tells the peer about segments this page now holds (or no longer holds). */
+  announce(type: 'have' | 'lost', swarm: string, keys: string[]): void {
+    if (this.closed) return;
+    for (let i = 0; i < keys.length; i += MAX_KEYS_PER_MESSAGE) {
+      this.sendControl({ t: type, swarm, keys: keys.slice(i, i + MAX_KEYS_PER_MESSAGE) });
+    }
+  }
+
+  /** Asks the peer for a segment; settles within `timeoutMs` (peer-timeout) and fails on a stall (peer-stall). */
+  request(key: string, timeoutMs: number): Promise<Received> {
+    if (!this.isOpen) return Promise.reject(new SwarmError('peer-closed', 'link not open', { peer: this.remoteId }));
+    const id = this.nextId++;
+    return new Promise<Received>((resolve, reject) => {
+      const deadline = setTimeout(() => this.failDownload(id, 'peer-timeout', true), timeoutMs);
+      const download: Download = {
+        key,
+        resolve: (v) => {
+          clearTimeout(deadline);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(deadline);
+          reject(e);
+        },
+        assembly: null,
+        meta: null,
+        stallTimer: setTimeout(() => this.failDownload(id, 'peer-stall', true), this.deps.limits.stallMs),
+        startedAt: this.deps.now(),
+      };
+      this.downloads.set(id, download);
+      this.sendControl({ t: 'req', id, key });
+    });
+  }
+
+  close(reason: SwarmErrorCode | 'closed' = 'closed', detail?: string): void {
+    this.shutdown(reason, detail);
+  }
+
+  // ---- incoming ----
+
+  private onOpen(): void {
+    if (this.closed) return;
+    this.sendControl({ t: 'hello', v: PROTOCOL_VERSION });
+  }
+
+  private onData(data: unknown): void {
+    if (this.closed) return;
+    try {
+      if (typeof data === 'string') this.onControl(decodeControl(data));
+      else if (data instanceof ArrayBuffer) this.onFrame(data);
+      else if (ArrayBuffer.isView(data) && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
+        this.onFrame(data.buffer as ArrayBuffer);
+      } else throw new SwarmError('protocol-violation', 'unexpected data type');
+    } catch (err) {
+      const e = SwarmError.is(err) ? err : new SwarmError('protocol-violation', String(err));
+      this.shutdown(e.code, e.message);
+    }
+  }
+
+  private onControl(m: ControlMessage): void {
+    if (!this.helloSeen) {
+      if (m.t !== 'hello') throw new SwarmError('protocol-violation', 'expected hello', { t: m.t });
+      if (m.v !== PROTOCOL_VERSION) throw new SwarmError('protocol-violation', 'protocol version mismatch', { v: m.v });
+      this.helloSeen = true;
+      for (const [swarm, keys] of this.deps.initialHaves()) this.announce('have', swarm, keys);
+      this.deps.onOpen(this);
+      return;
+    }
+    switch (m.t) {
+      case 'hello':
+        throw new SwarmError('protocol-violation', 'second hello');
+      case 'have':
+        for (const key of m.keys) {
+          if (!keyInSwarm(key, m.swarm)) throw new SwarmError('protocol-violation', 'key outside swarm');
+          if (this.remoteKeys.size >= this.deps.limits.maxRemoteKeys) {
+            // forget the oldest announcement rather than grow
+            const oldest = this.remoteKeys.values().next().value;
+            if (oldest !== undefined) this.remoteKeys.delete(oldest);
+          }
+          this.remoteKeys.add(key);
+        }
+        return;
+      case 'lost':
+        for (const key of m.keys) this.remoteKeys.delete(key);
+        return;
+      case 'req':
+        void this.serve(m.id, m.key);
+        return;
+      case 'cancel':
+        if (this.uploads.has(m.id)) this.cancelledUploads.add(m.id);
+        return;
+      case 'absent': {
+        const d = this.downloads.get(m.id);
+        if (d) {
+          this.remoteKeys.delete(d.key);
+          this.failDownload(m.id, 'peer-absent', false);
+        } else this.endTombstone(m.id);
+        return;
+      }
+      case 'send': {
+        const d = this.downloads.get(m.id);
+        if (!d) {
+          // a request we cancelled: its frames may still come, never more than first allowed
+          const left = this.tombstones.get(m.id);
+          if (left === undefined) throw new SwarmError('protocol-violation', 'send for no request', { id: m.id });
+          this.tombstones.set(m.id, Math.min(left, m.bytes));
+          return;
+        }
+        if (d.assembly) throw new SwarmError('protocol-violation', 'second send for a request');
+        if (m.bytes > this.deps.limits.segmentMaxBytes) {
+          throw new SwarmError('size-exceeded', 'declared segment too large', { bytes: m.bytes });
+        }
+        d.assembly = new Reassembly(m.bytes, this.deps.limits.segmentMaxBytes);
+        d.meta = { totalBytes: m.totalBytes, contentType: m.contentType };
+        this.touch(m.id, d);
+        return;
+      }
+      case 'done': {
+        const d = this.downloads.get(m.id);
+        if (!d) {
+          this.endTombstone(m.id);
+          return;
+        }
+        if (!d.assembly || !d.meta) throw new SwarmError('protocol-violation', 'done before send');
+        const body = d.assembly.toBlob(d.meta.contentType); // throws when short
+        this.finishDownload(m.id, d);
+        d.resolve({ body, totalBytes: d.meta.totalBytes, contentType: d.meta.contentType });
+        return;
+      }
+    }
+  }
+
+  private onFrame(frame: ArrayBuffer): void {
+    if (!this.helloSeen) throw new SwarmError('protocol-violation', 'data before hello');
+    const { id, payload } = decodeDataFrame(frame);
+    const d = this.downloads.get(id);
+    if (!d) {
+      // frames of a request we cancelled may still arrive, up to the size that was declared
+      const left = this.tombstones.get(id);
+      if (left === undefined || payload.byteLength > left) {
+        throw new SwarmError('protocol-violation', 'frame for no request', { id });
+      }
+      this.tombstones.set(id, left - payload.byteLength);
+      return;
+    }
+    if (!d.assembly) throw new SwarmError('protocol-violation', 'frame before send', { id });
+    d.assembly.push(payload);
+    this.downloadedBytes += payload.byteLength;
+    this.touch(id, d);
+  }
+
+  /** The last word on a cancelled request; anything else is an answer to no request. */
+  private endTombstone(id: number): void {
+    if (!this.tombstones.delete(id)) throw new SwarmError('protocol-violation', 'answer to no request', { id });
+  }
+
+  private touch(id: number, d: Download): void {
+    clearTimeout(d.stallTimer);
+    d.stallTimer = setTimeout(() => this.failDownload(id, 'peer-stall', true), this.deps.limits.stallMs);
+  }
+
+  private finishDownload(id: number, d: Download): void {
+    clearTimeout(d.stallTimer);
+    this.downloads.delete(id);
+    const ms = Math.max(1, this.deps.now() - d.startedAt);
+    const rate = (d.assembly?.declaredBytes ?? 0) / ms;
+    this.throughput = this.throughput === null ? rate : 0.7 * this.throughput + 0.3 * rate;
+  }
+
+  private failDownload(id: number, code: SwarmErrorCode, cancel: boolean): void {
+    const d = this.downloads.get(id);
+    if (!d) return;
+    clearTimeout(d.stallTimer);
+    this.downloads.delete(id);
+    if (cancel && !this.closed) {
+      // remember how many bytes may still come for it
+      const left = d.assembly ? d.assembly.declaredBytes - d.assembly.receivedBytes : this.deps.limits.segmentMaxBytes;
+      this.tombstones.set(id, left);
+      if (this.tombstones.size > MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.keys().next().value!);
+      this.sendControl({ t: 'cancel', id });
+    }
+    if (code === 'peer-stall' || code === 'peer-timeout') {
+      this.throughput = this.throughput === null ? 0 : this.throughput / 2;
+    }
+    d.reject(new SwarmError(code, `request ${id} failed`, { peer: this.remoteId, key: d.key }));
+  }
+
+  // ---- uploads ----
+
+  private async serve(id: number, key: string): Promise<void> {
+    const segment = this.uploads.size < this.deps.limits.maxUploads ? this.deps.provide(key) : undefined;
+    if (!segment || this.uploads.has(id)) {
+      this.sendControl({ t: 'absent', id });
+      return;
+    }
+    this.uploads.add(id);
+    try {
+      const bytes = new Uint8Array(await segment.body.arrayBuffer());
+      if (this.closed) return;
+      this.sendControl({
+        t: 'send', id, bytes: bytes.byteLength, totalBytes: segment.totalBytes, contentType: segment.contentType,
+      });
+      for (const frame of dataFrames(id, bytes)) {
+        if (this.closed) return;
+        if (this.cancelledUploads.has(id)) return;
+        await this.drain();
+        if (this.closed) return;
+        this.conn.send(frame);
+        const payload = frame.byteLength - FRAME_HEADER_BYTES;
+        this.uploadedBytes += payload;
+        this.deps.onUpload(this, payload);
+      }
+      this.sendControl({ t: 'done', id });
+    } catch (err) {
+      if (!this.closed) this.shutdown(SwarmError.is(err) ? err.code : 'peer-closed', String(err));
+    } finally {
+      this.uploads.delete(id);
+      this.cancelledUploads.delete(id);
+    }
+  }
+
+  /** Resolves when the channel has room; rejects (peer-stall) when it does not drain in time. */
+  private drain(): Promise<void> {
+    const dc = this.conn.dataChannel;
+    const high = this.deps.limits.sendHighWaterBytes;
+    if (!dc || dc.bufferedAmount <= high) return Promise.resolve();
+    dc.bufferedAmountLowThreshold = Math.floor(high / 4);
+    return new Promise((resolve, reject) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        dc.removeEventListener('bufferedamountlow', onLow);
+        dc.removeEventListener('close', onClose);
+        if (ok) resolve();
+        else reject(new SwarmError('peer-stall', 'send buffer did not drain', { peer: this.remoteId }));
+      };
+      const onLow = () => done(true);
+      const onClose = () => done(false);
+      const timer = setTimeout(() => done(false), this.deps.limits.drainTimeoutMs);
+      dc.addEventListener('bufferedamountlow', onLow);
+      dc.addEventListener('close', onClose);
+    });
+  }
+
+  private sendControl(m: ControlMessage): void {
+    if (this.closed) return;
+    try {
+      this.conn.send(encodeControl(m));
+    } catch (err) {
+      this.shutdown('peer-closed', String(err));
+    }
+  }
+
+  private shutdown(reason: SwarmErrorCode | 'closed', detail?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [id] of this.downloads) this.failDownload(id, 'peer-closed', false);
+    this.remoteKeys.clear();
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
+    this.deps.onClose(this, reason, detail);
+  }
+}

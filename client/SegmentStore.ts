@@ -1,0 +1,90 @@
+/** One stored segment: the same Blob is handed to the service worker and read for peers (never copied here). */
+export interface StoredSegment {
+  key: string;
+  swarm: string;
+  body: Blob;
+  /** Size of the whole file when `body` is a byte range of it. */
+  totalBytes: number | null;
+  contentType: string | null;
+}
+
+/**
+ * The bounded in-memory segment store. Holds at most `maxBytes` of segment bodies, evicting the oldest first;
+ * `onEvict` hears every key that leaves so peers can be told.
+ */
+export class SegmentStore {
+  private entries = new Map<string, StoredSegment>();
+  private held = 0;
+
+  constructor(
+    private maxBytes: number,
+    private readonly onEvict: (evicted: StoredSegment[]) => void = () => {},
+  ) {}
+
+  /** Bytes of segment bodies held. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): StoredSegment | undefined {
+    return this.entries.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** Stores a segment (newest last). Returns false when it is larger than the whole store. */
+  put(segment: StoredSegment): boolean {
+    if (segment.body.size > this.maxBytes) return false;
+    this.remove(segment.key, false);
+    this.entries.set(segment.key, segment);
+    this.held += segment.body.size;
+    this.evictTo(this.maxBytes);
+    return true;
+  }
+
+  /** Keys held, grouped by swarm. */
+  keysBySwarm(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const s of this.entries.values()) {
+      const list = out.get(s.swarm);
+      if (list) list.push(s.key);
+      else out.set(s.swarm, [s.key]);
+    }
+    return out;
+  }
+
+  setMaxBytes(maxBytes: number): void {
+    this.maxBytes = maxBytes;
+    this.evictTo(maxBytes);
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.held = 0;
+  }
+
+  private remove(key: string, notify: boolean): void {
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.entries.delete(key);
+    this.held -= old.body.size;
+    if (notify) this.onEvict([old]);
+  }
+
+  private evictTo(limit: number): void {
+    const evicted: StoredSegment[] = [];
+    for (const [key, s] of this.entries) {
+      if (this.held <= limit) break;
+      this.entries.delete(key);
+      this.held -= s.body.size;
+      evicted.push(s);
+    }
+    if (evicted.length) this.onEvict(evicted);
+  }
+}

@@ -1,0 +1,46 @@
+import { SwarmError } from '../core/SwarmError';
+
+const MAX_PEERS_ANSWERED = 50;
+const MAX_PEER_ID_LENGTH = 128;
+
+/** Talks to the swarm tracker of the P2P server: which peers watch the same stream. */
+export class TrackerClient {
+  constructor(
+    private readonly deps: { baseUrl: string; timeoutMs: number; fetch: typeof fetch },
+  ) {}
+
+  /** Joins a swarm; resolves with other peers' ids in it. Fails with server-unreachable within the timeout. */
+  async join(peerId: string, token: string, swarm: string, want: number): Promise<string[]> {
+    const body = await this.post('join', { peerId, token, swarm, want });
+    const peers = (body as { peers?: unknown })?.peers;
+    if (!Array.isArray(peers)) throw new SwarmError('server-unreachable', 'tracker answered without peers');
+    return peers
+      .slice(0, MAX_PEERS_ANSWERED)
+      .filter((p): p is string => typeof p === 'string' && p.length > 0 && p.length <= MAX_PEER_ID_LENGTH && p !== peerId);
+  }
+
+  async leave(peerId: string, token: string, swarm: string): Promise<void> {
+    await this.post('leave', { peerId, token, swarm });
+  }
+
+  private async post(route: string, payload: unknown): Promise<unknown> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.deps.timeoutMs);
+    try {
+      const res = await this.deps.fetch(new URL(`swarmfetch/v1/${route}`, this.deps.baseUrl).href, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(payload),
+        signal: controller.signal,
+        credentials: 'omit',
+      });
+      if (!res.ok) throw new SwarmError('server-unreachable', `tracker ${route} answered ${res.status}`, { status: res.status });
+      return res.status === 204 ? null : await res.json();
+    } catch (err) {
+      if (SwarmError.is(err)) throw err;
+      throw new SwarmError('server-unreachable', `tracker ${route} failed`, { cause: String(err) });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

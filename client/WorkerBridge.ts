@@ -1,0 +1,84 @@
+import { expose } from 'comlink';
+import {
+  CONTRACT_VERSION,
+  isWorkerToPageMessage,
+  type AgentApi,
+  type ClaimMessage,
+  type PortMessage,
+} from '../core/contract';
+import { swConfigToParams, type SwarmfetchConfig } from '../core/config';
+
+/**
+ * The page side of the service worker handshake: registers the worker (its config in the script URL), and hands
+ * it a fresh Comlink port to the agent whenever it controls the page or asks for one (after a restart).
+ */
+export class WorkerBridge {
+  private port: MessagePort | null = null;
+  private destroyed = false;
+
+  constructor(
+    private readonly config: Readonly<SwarmfetchConfig>,
+    private readonly agent: AgentApi,
+    private readonly container: ServiceWorkerContainer,
+    private readonly pageUrl: string,
+  ) {}
+
+  /** Whether a service worker controls this page (its segment requests go through swarmfetch). */
+  get controlled(): boolean {
+    return !!this.container.controller;
+  }
+
+  /** Registers the worker and connects to it. Rejects when registration fails (the page then plays as is). */
+  async start(): Promise<void> {
+    this.container.addEventListener('message', this.onMessage);
+    this.container.addEventListener('controllerchange', this.onControllerChange);
+    this.container.startMessages();
+    const url = new URL(this.config.swUrl, this.pageUrl);
+    swConfigToParams(this.config).forEach((value, key) => url.searchParams.set(key, value));
+    const registration = await this.container.register(
+      url.href,
+      this.config.swScope ? { scope: this.config.swScope } : undefined,
+    );
+    if (this.destroyed) return;
+    if (this.container.controller) {
+      this.sendPort(this.container.controller);
+    } else {
+      // First visit: the worker claims the page once active (controllerchange). Shift-reload: the worker is
+      // active but the page uncontrolled; ask it to claim us.
+      const worker = registration.active;
+      if (worker) {
+        const claim: ClaimMessage = { type: 'swarmfetch:claim', version: CONTRACT_VERSION };
+        worker.postMessage(claim);
+      }
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.container.removeEventListener('message', this.onMessage);
+    this.container.removeEventListener('controllerchange', this.onControllerChange);
+    this.port?.close();
+    this.port = null;
+  }
+
+  private sendPort(worker: ServiceWorker): void {
+    if (this.destroyed) return;
+    const channel = new MessageChannel();
+    expose(this.agent, channel.port1);
+    this.port?.close();
+    this.port = channel.port1;
+    const message: PortMessage = { type: 'swarmfetch:port', version: CONTRACT_VERSION, port: channel.port2 };
+    worker.postMessage(message, [channel.port2]);
+  }
+
+  private readonly onMessage = (event: MessageEvent): void => {
+    if (!isWorkerToPageMessage(event.data)) return;
+    const source = event.source;
+    if (source && 'postMessage' in source && 'scriptURL' in source) this.sendPort(source as ServiceWorker);
+    else if (this.container.controller) this.sendPort(this.container.controller);
+  };
+
+  private readonly onControllerChange = (): void => {
+    if (this.container.controller) this.sendPort(this.container.controller);
+  };
+}

@@ -1,0 +1,25 @@
+import type { SwarmfetchConfig } from '../core/config';
+
+/** Attribute names that differ from config keys. */
+const ALIASES: Record<string, keyof SwarmfetchConfig> = { server: 'serverUrl', sw: 'swUrl', scope: 'swScope' };
+
+/**
+ * Reads options from the drop-in tag's data attributes: `data-server`, `data-sw`, `data-scope`, and any config
+ * key in kebab case (`data-store-max-bytes="33554432"`, `data-ice-servers='[{"urls":"stun:…"}]'`).
+ * Values stay strings; mergeConfig validates them.
+ */
+export function configFromScript(dataset: DOMStringMap): Partial<Record<keyof SwarmfetchConfig, unknown>> {
+  const out: Partial<Record<keyof SwarmfetchConfig, unknown>> = {};
+  for (const [name, value] of Object.entries(dataset)) {
+    if (value === undefined) continue;
+    const key = ALIASES[name] ?? (name as keyof SwarmfetchConfig);
+    if (key === 'iceServers') {
+      try {
+        out.iceServers = JSON.parse(value);
+      } catch {
+        out.iceServers = value; // mergeConfig reports it
+      }
+    } else out[key] = value;
+  }
+  return out;
+}

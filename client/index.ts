@@ -1,0 +1,16 @@
+/**
+ * swarmfetch — the page side: `createSwarmfetch(config)` registers the service worker, runs the page agent and
+ * holds the peer connections. The drop-in `<script src="/swarmfetch.js">` does the same from data attributes.
+ */
+export {
+  Swarmfetch,
+  createSwarmfetch,
+  type SwarmfetchStats,
+  type SwarmfetchEvents,
+  type SegmentEvent,
+  type SwarmfetchDeps,
+} from './Swarmfetch';
+export { DEFAULT_CONFIG, mergeConfig, type SwarmfetchConfig } from '../core/config';
+export { SwarmError, ERROR_CODES, type SwarmErrorCode } from '../core/SwarmError';
+export { PROTOCOL_VERSION } from './protocol';
+export { CONTRACT_VERSION } from '../core/contract';

@@ -1,0 +1,160 @@
+/**
+ * The peer wire protocol, version PROTOCOL_VERSION, over a PeerJS DataConnection with `serialization: 'raw'`.
+ *
+ * Control messages are JSON text (at most MAX_CONTROL_BYTES), one tagged union below. Segment bytes travel as
+ * binary frames of at most FRAME_MAX_BYTES: [0x01][request id: u32 big-endian][payload]. A transfer is
+ * `send` (declares the size up front) → data frames in order → `done`. The receiver bounds reassembly by the
+ * declared size, by its own segmentMaxBytes and by a stall timer. Anything malformed ends that peer's connection.
+ */
+import { SwarmError } from '../core/SwarmError';
+import { MAX_KEY_LENGTH } from '../core/segmentKey';
+
+export const PROTOCOL_VERSION = 1;
+export const FRAME_MAX_BYTES = 16 * 1024;
+export const FRAME_HEADER_BYTES = 5;
+export const FRAME_PAYLOAD_BYTES = FRAME_MAX_BYTES - FRAME_HEADER_BYTES;
+export const MAX_CONTROL_BYTES = 64 * 1024;
+export const MAX_KEYS_PER_MESSAGE = 256;
+const DATA_TAG = 0x01;
+const MAX_ID = 0xffffffff;
+
+export type ControlMessage =
+  /** First message each side sends; a different version ends the connection. */
+  | { t: 'hello'; v: number }
+  /** I now hold these segments of this swarm. */
+  | { t: 'have'; swarm: string; keys: string[] }
+  /** I no longer hold these segments. */
+  | { t: 'lost'; swarm: string; keys: string[] }
+  /** Please send me this segment. */
+  | { t: 'req'; id: number; key: string }
+  /** I no longer want request `id`. */
+  | { t: 'cancel'; id: number }
+  /** I cannot serve request `id`. */
+  | { t: 'absent'; id: number }
+  /** Request `id` follows: exactly `bytes` bytes in data frames. */
+  | { t: 'send'; id: number; bytes: number; totalBytes: number | null; contentType: string | null }
+  /** All bytes of request `id` were sent. */
+  | { t: 'done'; id: number };
+
+export type ControlType = ControlMessage['t'];
+
+function violation(message: string, details: Record<string, string | number> = {}): never {
+  throw new SwarmError('protocol-violation', message, details);
+}
+
+const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_ID;
+const isKey = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_KEY_LENGTH;
+const isKeyList = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.length <= MAX_KEYS_PER_MESSAGE && v.every(isKey);
+const isSize = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+export function encodeControl(message: ControlMessage): string {
+  return JSON.stringify(message);
+}
+
+/** Parses and validates one control message; throws `protocol-violation` on anything else. */
+export function decodeControl(text: string): ControlMessage {
+  if (text.length > MAX_CONTROL_BYTES) violation('control message too large', { length: text.length });
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    violation('control message is not JSON');
+  }
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) violation('control message is not an object');
+  switch (m.t) {
+    case 'hello':
+      if (!Number.isInteger(m.v)) break;
+      return { t: 'hello', v: m.v as number };
+    case 'have':
+    case 'lost':
+      if (!isKey(m.swarm) || !isKeyList(m.keys)) break;
+      return { t: m.t, swarm: m.swarm, keys: m.keys };
+    case 'req':
+      if (!isId(m.id) || !isKey(m.key)) break;
+      return { t: 'req', id: m.id, key: m.key };
+    case 'cancel':
+    case 'absent':
+    case 'done':
+      if (!isId(m.id)) break;
+      return { t: m.t, id: m.id };
+    case 'send': {
+      const ct = m.contentType ?? null;
+      const total = m.totalBytes ?? null;
+      if (!isId(m.id) || !isSize(m.bytes)) break;
+      if (total !== null && (!isSize(total) || (total as number) < (m.bytes as number))) break;
+      if (ct !== null && (typeof ct !== 'string' || ct.length > 100)) break;
+      return { t: 'send', id: m.id, bytes: m.bytes, totalBytes: total as number | null, contentType: ct as string | null };
+    }
+  }
+  violation('malformed control message', { t: String(m.t).slice(0, 20) });
+}
+
+/** Builds one data frame (header + a copy of the payload). */
+export function encodeDataFrame(id: number, payload: Uint8Array): ArrayBuffer {
+  if (payload.byteLength > FRAME_PAYLOAD_BYTES) throw new RangeError('frame payload too large');
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, DATA_TAG);
+  view.setUint32(1, id);
+  frame.set(payload, FRAME_HEADER_BYTES);
+  return frame.buffer;
+}
+
+/** Splits a segment into data frames, lazily. */
+export function* dataFrames(id: number, bytes: Uint8Array): Generator<ArrayBuffer> {
+  for (let offset = 0; offset < bytes.byteLength; offset += FRAME_PAYLOAD_BYTES) {
+    yield encodeDataFrame(id, bytes.subarray(offset, offset + FRAME_PAYLOAD_BYTES));
+  }
+}
+
+/** Reads one data frame without copying the payload; throws `protocol-violation` when malformed. */
+export function decodeDataFrame(frame: ArrayBuffer): { id: number; payload: Uint8Array } {
+  if (frame.byteLength > FRAME_MAX_BYTES) violation('frame too large', { bytes: frame.byteLength });
+  if (frame.byteLength <= FRAME_HEADER_BYTES) violation('frame too small', { bytes: frame.byteLength });
+  const view = new DataView(frame);
+  if (view.getUint8(0) !== DATA_TAG) violation('unknown frame tag', { tag: view.getUint8(0) });
+  return { id: view.getUint32(1), payload: new Uint8Array(frame, FRAME_HEADER_BYTES) };
+}
+
+/**
+ * Collects the frames of one transfer. Never holds more than the size the sender declared, which is itself
+ * bounded by the receiver's limit.
+ */
+export class Reassembly {
+  private chunks: Uint8Array[] = [];
+  private received = 0;
+
+  constructor(
+    readonly declaredBytes: number,
+    maxBytes: number,
+  ) {
+    if (!isSize(declaredBytes) || declaredBytes > maxBytes) {
+      violation('declared size exceeds limit', { declared: declaredBytes, max: maxBytes });
+    }
+  }
+
+  get receivedBytes(): number {
+    return this.received;
+  }
+
+  get complete(): boolean {
+    return this.received === this.declaredBytes;
+  }
+
+  push(payload: Uint8Array): void {
+    if (this.received + payload.byteLength > this.declaredBytes) {
+      violation('more bytes than declared', { declared: this.declaredBytes, received: this.received + payload.byteLength });
+    }
+    this.chunks.push(payload);
+    this.received += payload.byteLength;
+  }
+
+  /** The whole segment; only once complete. */
+  toBlob(contentType: string | null): Blob {
+    if (!this.complete) violation('transfer ended short', { declared: this.declaredBytes, received: this.received });
+    const blob = new Blob(this.chunks as BlobPart[], contentType ? { type: contentType } : undefined);
+    this.chunks = [];
+    return blob;
+  }
+}

@@ -1,0 +1,28 @@
+const MANIFEST = /\.(m3u8|mpd)$/i;
+
+export interface RequestLike {
+  method: string;
+  url: string;
+}
+
+/** Compiles a segment pattern once (case-insensitive). */
+export function compileSegmentPattern(source: string): RegExp {
+  return new RegExp(source, 'i');
+}
+
+/**
+ * Whether the service worker should handle a request as a media segment: a GET over http(s) whose path
+ * matches the pattern and is not a manifest.
+ */
+export function isSegmentRequest(request: RequestLike, pattern: RegExp): boolean {
+  if (request.method !== 'GET') return false;
+  let u: URL;
+  try {
+    u = new URL(request.url);
+  } catch {
+    return false;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
+  if (MANIFEST.test(u.pathname)) return false;
+  return pattern.test(u.pathname);
+}

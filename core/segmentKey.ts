@@ -1,0 +1,23 @@
+import type { ByteRange, SuffixRange } from './parseRangeHeader';
+
+/** Longest URL swarmfetch keys a segment by; longer URLs are not shared. */
+export const MAX_KEY_LENGTH = 2048;
+
+/**
+ * The key a segment is stored and shared under: absolute URL without query or fragment
+ * (tokens and cache busters differ per viewer), plus the byte range when only part of the file was asked for
+ * (`#start-end`, `#start-` or `#-suffix`; only closed ranges are ever stored).
+ * Returns null for URLs that cannot be shared.
+ */
+export function segmentKey(url: string, range?: ByteRange | SuffixRange | null): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+  let key = u.origin + u.pathname;
+  if (range) key += 'suffix' in range ? `#-${range.suffix}` : `#${range.start}-${range.end ?? ''}`;
+  return key.length <= MAX_KEY_LENGTH ? key : null;
+}

@@ -1,0 +1,61 @@
+// The demo on one origin: P2P server (signalling + tracker), the demo page, its test stream, the built bundles.
+// Run after `npm run build`:  node demo/serve.mjs [--port 8080] [--host 127.0.0.1]   (or PORT / HOST env)
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+/** Value of `--name value` or `--name=value`. */
+function flag(name) {
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === name) return argv[i + 1];
+    if (argv[i].startsWith(`${name}=`)) return argv[i].slice(name.length + 1);
+  }
+  return undefined;
+}
+
+const port = Number(flag('--port') ?? process.env.PORT ?? 8080);
+const host = flag('--host') ?? process.env.HOST ?? '127.0.0.1';
+
+let createSwarmServer;
+try {
+  ({ createSwarmServer } = await import('../dist/esm/server.js'));
+} catch (err) {
+  console.error('swarmfetch demo: cannot load dist/esm/server.js; run `npm run build` first.\n', err.message);
+  process.exit(1);
+}
+
+const server = await createSwarmServer({
+  port,
+  host,
+  // express.static: .m3u8 → application/vnd.apple.mpegurl, .ts → video/mp2t, Range requests answered with 206
+  static: [
+    { urlPath: '/media', dir: join(here, 'media') },
+    { urlPath: '/demo', dir: here },
+  ],
+});
+const { app } = server;
+
+app.get('/', (_req, res) => res.sendFile(join(here, 'index.html')));
+
+// The drop-in bundles: revalidated on every load, so a rebuild is picked up (the worker script especially).
+for (const name of ['swarmfetch.js', 'swarmfetch.js.map', 'swarmfetch-sw.js', 'swarmfetch-sw.js.map']) {
+  app.get(`/${name}`, (_req, res) =>
+    res.sendFile(join(root, 'dist', name), { cacheControl: false, headers: { 'Cache-Control': 'no-cache' } }),
+  );
+}
+app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(join(root, 'node_modules/hls.js/dist/hls.min.js')));
+
+console.log(`swarmfetch demo: ${server.url}/`);
+
+let stopping = false;
+function stop() {
+  if (stopping) process.exit(1);
+  stopping = true;
+  // exit explicitly: the PeerJS package's housekeeping timers would keep the process alive
+  server.close().then(() => process.exit(0));
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,109 @@
+import { statSync } from 'node:fs';
+import { SwarmError } from '../core/SwarmError';
+
+/** A directory served as static files under a URL path. */
+export interface StaticDir {
+  /** URL path prefix, starting with '/', e.g. '/media'. */
+  urlPath: string;
+  /** Directory on disk. */
+  dir: string;
+}
+
+/** Options of the P2P server (PeerJS signalling + swarm tracker). */
+export interface SwarmServerOptions {
+  /** TCP port; 0 = any free port. @default 8080 */
+  port: number;
+  /** Address to listen on. @default '127.0.0.1' */
+  host: string;
+  /**
+   * Page origins that may use signalling and the tracker, e.g. ['https://a.example'], or '*' for any.
+   * Pages served by this server itself are always allowed, and so are requests without an Origin header. @default '*'
+   */
+  allowedOrigins: readonly string[] | '*';
+  /** Extra static directories (the demo's page and media). @default [] */
+  static: readonly StaticDir[];
+  /** Most swarms one peer is in at once; one more drops its least recently joined. @default 32 (clamped 1–1024) */
+  maxSwarmsPerPeer: number;
+  /** Most peer ids in one join answer. @default 10 (clamped 1–50) */
+  peersPerAnswer: number;
+}
+
+export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freeze({
+  port: 8080,
+  host: '127.0.0.1',
+  allowedOrigins: '*',
+  static: Object.freeze([]),
+  maxSwarmsPerPeer: 32,
+  peersPerAnswer: 10,
+});
+
+const BOUNDS = { maxSwarmsPerPeer: [1, 1024], peersPerAnswer: [1, 50] } as const;
+
+function invalid(key: string, why: string, value: unknown): never {
+  throw new SwarmError('config-invalid', `${key} ${why}`, { key, value: String(value).slice(0, 100) });
+}
+
+/** Normalises one allowed origin ('https://a.example/' → 'https://a.example'); throws unless it is an http(s) origin. */
+function normaliseOrigin(value: unknown): string {
+  let url: URL | null = null;
+  try {
+    url = typeof value === 'string' ? new URL(value) : null;
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' || url.search || url.hash)) {
+    invalid('allowedOrigins', 'entries must be origins like https://a.example', value);
+  }
+  return url.origin;
+}
+
+/**
+ * Merges user options over the defaults. Unknown keys, wrong types, a bad port, origin or static entry throw
+ * `config-invalid`; counts out of range are clamped. The result is frozen.
+ */
+export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions, unknown>> = {}): Readonly<SwarmServerOptions> {
+  const out: SwarmServerOptions = { ...DEFAULT_SERVER_OPTIONS };
+  if (typeof user !== 'object' || user === null) invalid('options', 'must be an object', user);
+  for (const [key, value] of Object.entries(user)) {
+    if (value === undefined) continue;
+    switch (key) {
+      case 'port':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
+          invalid(key, 'must be an integer from 0 to 65535', value);
+        }
+        out.port = value;
+        break;
+      case 'host':
+        if (typeof value !== 'string' || value.trim() === '') invalid(key, 'must be a non-empty string', value);
+        out.host = value.trim();
+        break;
+      case 'allowedOrigins':
+        if (value === '*') out.allowedOrigins = '*';
+        else if (Array.isArray(value)) out.allowedOrigins = Object.freeze([...new Set(value.map(normaliseOrigin))]);
+        else invalid(key, "must be '*' or an array of origins", value);
+        break;
+      case 'static':
+        if (!Array.isArray(value)) invalid(key, 'must be an array of { urlPath, dir }', value);
+        out.static = Object.freeze(value.map(checkStaticDir));
+        break;
+      case 'maxSwarmsPerPeer':
+      case 'peersPerAnswer': {
+        if (typeof value !== 'number' || Number.isNaN(value)) invalid(key, 'must be a number', value);
+        const [min, max] = BOUNDS[key];
+        out[key] = Math.min(max, Math.max(min, Math.round(value)));
+        break;
+      }
+      default:
+        invalid(key, 'is not an option', value);
+    }
+  }
+  return Object.freeze(out);
+}
+
+function checkStaticDir(entry: unknown): StaticDir {
+  const { urlPath, dir } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+  if (typeof urlPath !== 'string' || !urlPath.startsWith('/')) invalid('static', "urlPath must start with '/'", urlPath);
+  if (typeof dir !== 'string' || dir === '') invalid('static', 'dir must be a path', dir);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) invalid('static', 'dir is not a directory', dir);
+  return Object.freeze({ urlPath, dir });
+}

@@ -1,0 +1,109 @@
+/**
+ * The swarmfetch P2P server: PeerJS signalling at /peerjs and the swarm tracker at /swarmfetch/v1, one Node process.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import express from 'express';
+import { ExpressPeerServer } from 'peer';
+import { WebSocketServer, type ServerOptions } from 'ws';
+import { isOriginAllowed } from './isOriginAllowed';
+import { PeerRegistry } from './PeerRegistry';
+import { mergeServerOptions, type SwarmServerOptions } from './SwarmServerOptions';
+import { Tracker } from './Tracker';
+import { trackerRoutes } from './trackerRoutes';
+
+export { DEFAULT_SERVER_OPTIONS, mergeServerOptions } from './SwarmServerOptions';
+export type { StaticDir, SwarmServerOptions } from './SwarmServerOptions';
+export { Tracker, MAX_PEER_ID_LENGTH } from './Tracker';
+export type { TrackerOptions, TrackerStats } from './Tracker';
+
+/** Where the PeerJS server is mounted; browser clients use `{ path: PEERJS_PATH, key: 'peerjs' }`. */
+export const PEERJS_PATH = '/peerjs';
+/** Where the tracker routes are mounted. */
+export const TRACKER_PATH = '/swarmfetch/v1';
+
+export interface SwarmServer {
+  /** Base URL, e.g. 'http://127.0.0.1:8080' (no trailing slash). */
+  url: string;
+  /** The port actually listened on (useful with `port: 0`). */
+  port: number;
+  /** The express app; add routes to it (they come after signalling, tracker and static dirs). */
+  app: express.Express;
+  httpServer: Server;
+  tracker: Tracker;
+  /** Closes the listener and every socket, PeerJS websockets included. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Starts the server; resolves once it listens. Throws `config-invalid` for bad options, or the listen error. */
+export async function createSwarmServer(options: Partial<SwarmServerOptions> = {}): Promise<SwarmServer> {
+  const config = mergeServerOptions(options);
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const tracker = new Tracker({ maxSwarmsPerPeer: config.maxSwarmsPerPeer });
+  const peers = new PeerRegistry();
+  const allowed = (origin: string | undefined, host?: string) => isOriginAllowed(origin, config.allowedOrigins, host);
+
+  // Every socket, upgraded ones included, so close() can end them all at once.
+  const sockets = new Set<Socket>();
+  httpServer.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  let wss: WebSocketServer | null = null;
+  const peerServer = ExpressPeerServer(httpServer, {
+    path: '/',
+    key: 'peerjs',
+    allow_discovery: false,
+    corsOptions: {
+      origin: (origin: string | undefined, done: (err: Error | null, allow?: boolean) => void) => done(null, allowed(origin)),
+    },
+    // The websocket handshake is where signalling starts: refuse disallowed page origins there (401).
+    createWebSocketServer: (wsOptions: ServerOptions) =>
+      (wss = new WebSocketServer({ ...wsOptions, verifyClient: (info: { origin?: string; req: IncomingMessage }) => allowed(info.origin, info.req.headers.host) })),
+  });
+  peerServer.on('connection', (client) => peers.add(client));
+  peerServer.on('disconnect', (client) => {
+    if (peers.remove(client)) tracker.remove(client.getId());
+  });
+  // Socket errors of single clients; the PeerJS server already drops such clients. Without a listener they would throw.
+  peerServer.on('error', () => {});
+
+  app.use(TRACKER_PATH, trackerRoutes({ tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed }));
+  app.use(PEERJS_PATH, peerServer);
+  for (const { urlPath, dir } of config.static) app.use(urlPath, express.static(dir));
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      const ws = wss as WebSocketServer | null;
+      for (const client of ws?.clients ?? []) client.terminate();
+      ws?.close();
+      httpServer.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    }));
+
+  try {
+    await listen(httpServer, config.port, config.host);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return { url: `http://${host}:${port}`, port, app, httpServer, tracker, close };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}

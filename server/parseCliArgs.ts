@@ -1,0 +1,75 @@
+import { SwarmError } from '../core/SwarmError';
+import type { StaticDir, SwarmServerOptions } from './SwarmServerOptions';
+
+export type CliCommand = { command: 'help' } | { command: 'server'; options: Partial<SwarmServerOptions> };
+
+export const USAGE = `Usage:
+  swarmfetch server [options]   run the P2P server (PeerJS signalling + swarm tracker)
+  swarmfetch --help             show this help
+
+Options of server:
+  --port N                      port to listen on, 0 = any (default 8080)
+  --host ADDR                   address to listen on (default 127.0.0.1)
+  --allow-origin O1,O2          page origins that may use the server (default any); repeatable
+  --static /url/path=DIR        also serve the files of DIR under /url/path; repeatable
+  --max-swarms-per-peer N       (default 32)
+  --peers-per-answer N          peers in one tracker answer, at most 50 (default 10)`;
+
+function usageError(message: string, value?: string): never {
+  throw new SwarmError('config-invalid', `${message}\n\n${USAGE}`, { value: value ?? null });
+}
+
+function toNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) usageError(`${flag} needs a number`, value);
+  return n;
+}
+
+/** Parses `swarmfetch …` arguments (after the node and script paths). Throws `config-invalid` with the usage. */
+export function parseCliArgs(argv: readonly string[]): CliCommand {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
+  const [command, ...rest] = argv;
+  if (command !== 'server') usageError(`unknown command '${command}'`, command);
+
+  const options: Partial<SwarmServerOptions> = {};
+  const origins: string[] = [];
+  const statics: StaticDir[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    let value: string | undefined;
+    if (flag !== arg) value = arg.slice(eq + 1);
+    else if (arg.startsWith('--')) value = rest[++i];
+    if (!arg.startsWith('--')) usageError(`unexpected argument '${arg}'`, arg);
+    if (value === undefined) usageError(`${flag} needs a value`);
+    switch (flag) {
+      case '--port':
+        options.port = toNumber(flag, value);
+        break;
+      case '--host':
+        options.host = value;
+        break;
+      case '--allow-origin':
+        origins.push(...value.split(',').map((o) => o.trim()).filter(Boolean));
+        break;
+      case '--static': {
+        const sep = value.indexOf('=');
+        if (sep <= 0) usageError('--static needs /url/path=DIR', value);
+        statics.push({ urlPath: value.slice(0, sep), dir: value.slice(sep + 1) });
+        break;
+      }
+      case '--max-swarms-per-peer':
+        options.maxSwarmsPerPeer = toNumber(flag, value);
+        break;
+      case '--peers-per-answer':
+        options.peersPerAnswer = toNumber(flag, value);
+        break;
+      default:
+        usageError(`unknown option '${flag}'`, flag);
+    }
+  }
+  if (origins.length > 0) options.allowedOrigins = origins.includes('*') ? '*' : origins;
+  if (statics.length > 0) options.static = statics;
+  return { command: 'server', options };
+}

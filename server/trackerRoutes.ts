@@ -1,0 +1,62 @@
+import express, { type ErrorRequestHandler, type Router } from 'express';
+import { corsGuard } from './corsGuard';
+import { parseTrackerRequest } from './parseTrackerRequest';
+import type { PeerRegistry } from './PeerRegistry';
+import type { Tracker } from './Tracker';
+
+/** What the tracker routes see of the server. */
+export interface TrackerRoutesDeps {
+  tracker: Tracker;
+  peers: Pick<PeerRegistry, 'verify' | 'size'>;
+  /** Most peer ids in one join answer. */
+  peersPerAnswer: number;
+  isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
+}
+
+/**
+ * The tracker's HTTP API (mounted at /swarmfetch/v1):
+ * - `POST /join { peerId, token, swarm, want? }` → 200 `{ peers }`
+ * - `POST /leave { peerId, token, swarm }` → 204
+ * - `GET /health` → `{ ok: true, peers, swarms }`
+ * Join and leave need `peerId` connected to the PeerJS server and `token` its token (else 403 forbidden);
+ * malformed bodies get 400 bad-request.
+ */
+export function trackerRoutes(deps: TrackerRoutesDeps): Router {
+  const router = express.Router();
+  router.use(corsGuard(deps.isOriginAllowed));
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  router.use(express.json({ limit: '8kb' }));
+
+  router.post('/join', (req, res) => {
+    const body = parseTrackerRequest(req.body);
+    if (!body) return void res.status(400).json({ error: 'bad-request' });
+    if (!deps.peers.verify(body.peerId, body.token)) return void res.status(403).json({ error: 'forbidden' });
+    const want = Math.min(body.want ?? deps.peersPerAnswer, deps.peersPerAnswer);
+    res.json({ peers: deps.tracker.join(body.peerId, body.swarm, want) });
+  });
+
+  router.post('/leave', (req, res) => {
+    const body = parseTrackerRequest(req.body);
+    if (!body) return void res.status(400).json({ error: 'bad-request' });
+    if (!deps.peers.verify(body.peerId, body.token)) return void res.status(403).json({ error: 'forbidden' });
+    deps.tracker.leave(body.peerId, body.swarm);
+    res.status(204).end();
+  });
+
+  router.get('/health', (_req, res) => {
+    res.json({ ok: true, peers: deps.peers.size, swarms: deps.tracker.stats().swarms });
+  });
+
+  router.use((_req, res) => void res.status(404).json({ error: 'not-found' }));
+  router.use(onError);
+  return router;
+}
+
+/** Body parser failures (bad JSON 400, too large 413) and anything else, as JSON. */
+const onError: ErrorRequestHandler = (err: { status?: unknown }, _req, res, _next) => {
+  const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+  res.status(status).json({ error: status === 413 ? 'too-large' : status < 500 ? 'bad-request' : 'internal' });
+};

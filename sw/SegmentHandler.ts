@@ -1,0 +1,196 @@
+import type { Remote } from 'comlink';
+import type { AgentApi, SegmentAnswer, SegmentQuery, SegmentReport, SegmentSource } from '../core/contract';
+import type { SwConfig } from '../core/config';
+import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
+import { compileSegmentPattern, isSegmentRequest } from '../core/isSegmentRequest';
+import { parseRangeHeader, type ByteRange, type SuffixRange } from '../core/parseRangeHeader';
+import { segmentKey } from '../core/segmentKey';
+import { swarmId } from '../core/swarmId';
+import { withDeadline } from '../core/withDeadline';
+import { contentTypeFor } from '../core/contentTypeFor';
+import { readBodyCapped } from './readBodyCapped';
+
+/** Margin the worker gives the agent beyond its budget (port hop and Blob hand-over). */
+const AGENT_GRACE_MS = 100;
+
+export interface SegmentHandlerDeps {
+  config: SwConfig;
+  /** The page's agent for a client id, or null within the wait. */
+  agentFor(clientId: string, waitMs: number): Promise<Remote<AgentApi> | AgentApi | null>;
+  /** Called when an agent did not answer in time; the worker may drop its port. */
+  onAgentTimeout?(clientId: string): void;
+  fetch: typeof fetch;
+  now(): number;
+  /** The site's origin (the worker's own). */
+  siteOrigin: string;
+}
+
+type Fallback = SegmentReport['fallback'];
+
+/**
+ * Answers one media segment request: from the page agent (its store or a peer) within a deadline, else from the
+ * network — streamed straight to the player, with a copy handed to the agent to share.
+ */
+export class SegmentHandler {
+  private readonly pattern: RegExp;
+
+  constructor(private readonly deps: SegmentHandlerDeps) {
+    this.pattern = compileSegmentPattern(deps.config.segmentPattern);
+  }
+
+  /** Whether this worker handles the request at all (decided synchronously, in the fetch event). */
+  matches(request: Request, clientId: string): boolean {
+    return !!clientId && isSegmentRequest(request, this.pattern);
+  }
+
+  async handle(request: Request, clientId: string): Promise<Response> {
+    const t0 = this.deps.now();
+    const rangeHeader = request.headers.get('range');
+    const range = parseRangeHeader(rangeHeader);
+    // A Range header we do not understand (several ranges, malformed) goes to the network as it is.
+    if (rangeHeader && !range) return this.deps.fetch(request);
+
+    const wholeKey = segmentKey(request.url);
+    const swarm = swarmId(this.deps.siteOrigin, request.url);
+    if (!wholeKey || !swarm) return this.deps.fetch(request);
+    const closedRange = range && 'start' in range && range.end !== undefined ? (range as Required<ByteRange>) : null;
+    const key = range ? segmentKey(request.url, range) : wholeKey;
+    if (!key) return this.deps.fetch(request);
+
+    let agent: Remote<AgentApi> | AgentApi | null = null;
+    let fallback: Fallback = null;
+    try {
+      agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs);
+      if (!agent) fallback = 'agent-unavailable';
+    } catch {
+      fallback = 'agent-unavailable';
+    }
+
+    if (agent) {
+      const budgetMs = this.deps.config.p2pTimeoutMs;
+      const query: SegmentQuery = {
+        key,
+        wholeKey: range ? wholeKey : null,
+        range,
+        swarm,
+        url: request.url,
+        budgetMs,
+      };
+      let answer: SegmentAnswer;
+      try {
+        answer = await withDeadline(
+          Promise.resolve(agent.getSegment(query)),
+          budgetMs + AGENT_GRACE_MS,
+          'agent-timeout',
+        );
+      } catch (err) {
+        if (SwarmError.is(err, 'agent-timeout')) this.deps.onAgentTimeout?.(clientId);
+        answer = { kind: 'miss', reason: SwarmError.is(err) ? err.code : 'agent-unavailable' };
+      }
+      const answered = this.answerResponse(answer, request, range !== null);
+      if (answered) {
+        if (answer.kind === 'hit') {
+          this.report(agent, {
+            url: request.url, key: query.key, source: answer.source, peerId: answer.peerId,
+            bytes: answer.body.size, ms: this.deps.now() - t0, fallback: null, error: null,
+          });
+        }
+        return answered;
+      }
+      if (answer.kind === 'miss') fallback = answer.reason;
+    }
+    return this.fromNetwork(request, { agent, key, swarm, t0, fallback, range, closedRange });
+  }
+
+  private answerResponse(answer: SegmentAnswer, request: Request, ranged: boolean): Response | null {
+    if (answer.kind === 'unsatisfiable') {
+      return new Response(null, { status: 416, headers: { 'Content-Range': `bytes */${answer.totalBytes}` } });
+    }
+    if (answer.kind !== 'hit') return null;
+    const headers = new Headers({
+      'Content-Type': answer.contentType ?? contentTypeFor(request.url),
+      'Content-Length': String(answer.body.size),
+      'Accept-Ranges': 'bytes',
+      'X-Swarmfetch-Source': answer.source,
+    });
+    if (!ranged) return new Response(answer.body, { status: 200, headers });
+    const end = answer.start + answer.body.size - 1;
+    headers.set('Content-Range', `bytes ${answer.start}-${end}/${answer.totalBytes ?? '*'}`);
+    return new Response(answer.body, { status: 206, headers });
+  }
+
+  private async fromNetwork(
+    request: Request,
+    ctx: {
+      agent: Remote<AgentApi> | AgentApi | null;
+      key: string;
+      swarm: string;
+      t0: number;
+      fallback: Fallback;
+      range: ByteRange | SuffixRange | null;
+      closedRange: Required<ByteRange> | null;
+    },
+  ): Promise<Response> {
+    const { agent, key, swarm, t0, fallback, range, closedRange } = ctx;
+    let response: Response;
+    try {
+      response = await this.deps.fetch(request);
+    } catch (err) {
+      if (agent) {
+        this.report(agent, {
+          url: request.url, key, source: 'http', peerId: null, bytes: 0,
+          ms: this.deps.now() - t0, fallback, error: 'network-error',
+        });
+      }
+      throw err;
+    }
+    if (!agent || response.type === 'opaque' || !response.body) return response;
+
+    // only whole files and closed ranges are shared: an open range's answer depends on the file's size
+    const shareable = (range === null || closedRange !== null) && isCompleteAnswer(response, closedRange);
+    const copy = response.clone();
+    const max = shareable ? this.deps.config.segmentMaxBytes : 0;
+    void readBodyCapped(copy, max).then(
+      ({ blob, bytes, complete }) => {
+        if (shareable && blob && complete) {
+          const total = closedRange ? totalFromContentRange(response.headers.get('content-range')) : blob.size;
+          Promise.resolve(
+            agent.putSegment({
+              key, swarm, url: request.url, body: blob, totalBytes: total,
+              contentType: response.headers.get('content-type'),
+            }),
+          ).catch(() => {});
+        }
+        this.report(agent, {
+          url: request.url, key, source: 'http', peerId: null, bytes,
+          ms: this.deps.now() - t0, fallback, error: complete ? null : 'network-error',
+        });
+      },
+      () => {},
+    );
+    return response;
+  }
+
+  private report(agent: Remote<AgentApi> | AgentApi, report: SegmentReport): void {
+    try {
+      Promise.resolve(agent.report(report)).catch(() => {});
+    } catch {
+      // a dead port must not break delivery
+    }
+  }
+}
+
+/** A response holds exactly what was asked: a whole 200, or the 206 of the closed range requested. */
+function isCompleteAnswer(response: Response, closedRange: Required<ByteRange> | null): boolean {
+  if (!closedRange) return response.status === 200;
+  if (response.status !== 206) return false;
+  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+  return !!m && Number(m[1]) === closedRange.start && Number(m[2]) === closedRange.end;
+}
+
+function totalFromContentRange(header: string | null): number | null {
+  const m = /\/(\d+)$/.exec(header ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+export type { SegmentSource, SwarmErrorCode };

@@ -1,0 +1,17 @@
+/// <reference lib="webworker" />
+/**
+ * dist/swarmfetch-sw.js — the drop-in service worker (classic script). Its config comes from its own URL's
+ * query (written by the page script), so it survives the browser stopping and restarting the worker.
+ * A site with its own worker sets `self.swarmfetchManual = true` before `importScripts()` and calls
+ * `self.swarmfetch.enableSwarmfetch(config)` itself.
+ */
+import { swConfigFromParams } from '../core/config';
+import * as api from './index';
+
+declare const self: ServiceWorkerGlobalScope & { swarmfetch?: typeof api; swarmfetchManual?: boolean };
+
+self.swarmfetch = api;
+if (!self.swarmfetchManual) {
+  self.addEventListener('install', () => void self.skipWaiting());
+  api.enableSwarmfetch(swConfigFromParams(new URL(self.location.href).searchParams));
+}

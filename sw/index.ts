@@ -1,0 +1,22 @@
+/// <reference lib="webworker" />
+/**
+ * swarmfetch/sw — the service worker side.
+ *
+ *   import { enableSwarmfetch } from 'swarmfetch/sw';
+ *   enableSwarmfetch();             // own fetch + message listeners
+ */
+import { SwarmfetchWorker } from './SwarmfetchWorker';
+import type { SwConfig } from '../core/config';
+
+export { SwarmfetchWorker } from './SwarmfetchWorker';
+export { SegmentHandler } from './SegmentHandler';
+export { AgentPorts } from './AgentPorts';
+export { swConfigFromParams, DEFAULT_CONFIG, DEFAULT_SEGMENT_PATTERN, type SwConfig } from '../core/config';
+export { isSegmentRequest } from '../core/isSegmentRequest';
+export { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
+export { CONTRACT_VERSION } from '../core/contract';
+
+/** Starts swarmfetch in this service worker: intercepts media segments, passes everything else through. */
+export function enableSwarmfetch(config: Partial<SwConfig> = {}): SwarmfetchWorker {
+  return new SwarmfetchWorker(config).enable();
+}

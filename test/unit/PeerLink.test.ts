@@ -1,0 +1,197 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PeerLink, type PeerLinkDeps, type PeerLinkLimits } from '../../client/PeerLink';
+import { encodeControl, encodeDataFrame, FRAME_MAX_BYTES } from '../../client/protocol';
+import type { StoredSegment } from '../../client/SegmentStore';
+import { SwarmError } from '../../core/SwarmError';
+import { FakeConnection } from './fakes/FakeConnection';
+
+const SWARM = 'http://site|http://cdn/v/';
+const KEY = 'http://cdn/v/seg1.ts';
+
+const limits: PeerLinkLimits = {
+  segmentMaxBytes: 4 * 1024 * 1024,
+  stallMs: 200,
+  sendHighWaterBytes: 1024 * 1024,
+  maxUploads: 2,
+  maxRemoteKeys: 100,
+  drainTimeoutMs: 1000,
+};
+
+function bytes(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + 3) & 0xff;
+  return b;
+}
+
+function makeLink(conn: FakeConnection, store = new Map<string, StoredSegment>(), over: Partial<PeerLinkDeps> = {}) {
+  const closes: string[] = [];
+  const opened: PeerLink[] = [];
+  const link = new PeerLink(conn, {
+    limits,
+    provide: (k) => store.get(k),
+    initialHaves: () => {
+      const m = new Map<string, string[]>();
+      for (const s of store.values()) m.set(s.swarm, [...(m.get(s.swarm) ?? []), s.key]);
+      return m;
+    },
+    onOpen: (l) => opened.push(l),
+    onClose: (_l, reason) => closes.push(reason),
+    onUpload: () => {},
+    now: () => performance.now(),
+    ...over,
+  });
+  return { link, closes, opened };
+}
+
+async function openPair(store: Map<string, StoredSegment>) {
+  const [toServer, toClient] = FakeConnection.pair('client', 'server');
+  const server = makeLink(toClient, store);
+  const client = makeLink(toServer);
+  toServer.openBoth();
+  await vi.waitFor(() => expect(client.link.isOpen && server.link.isOpen).toBe(true));
+  return { client, server, toServer, toClient };
+}
+
+const stored = (key: string, body: Uint8Array): StoredSegment => ({
+  key, swarm: SWARM, body: new Blob([body]), totalBytes: body.byteLength, contentType: 'video/mp2t',
+});
+
+afterEach(() => vi.useRealTimers());
+
+describe('PeerLink', () => {
+  it('announces held segments on open and transfers a 2 MB segment byte-exact in frames ≤ 16 KiB', async () => {
+    const data = bytes(2 * 1024 * 1024 + 123);
+    const { client, toClient } = await openPair(new Map([[KEY, stored(KEY, data)]]));
+    await vi.waitFor(() => expect(client.link.has(KEY)).toBe(true));
+    const got = await client.link.request(KEY, 5000);
+    expect(Buffer.from(await got.body.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
+    expect(got.contentType).toBe('video/mp2t');
+    const frames = toClient.sent.filter((d): d is ArrayBuffer => d instanceof ArrayBuffer);
+    expect(frames.length).toBe(Math.ceil(data.byteLength / (FRAME_MAX_BYTES - 5)));
+    expect(Math.max(...frames.map((f) => f.byteLength))).toBeLessThanOrEqual(FRAME_MAX_BYTES);
+    expect(client.link.throughput).toBeGreaterThan(0);
+  });
+
+  it('a request for a segment the peer lacks fails with peer-absent and forgets the announcement', async () => {
+    const { client } = await openPair(new Map());
+    await expect(client.link.request(KEY, 1000)).rejects.toMatchObject({ code: 'peer-absent' });
+    expect(client.link.has(KEY)).toBe(false);
+  });
+
+  it('a peer that never answers fails with peer-stall, and late frames are dropped quietly', async () => {
+    const { client, toServer, toClient } = await openPair(new Map([[KEY, stored(KEY, bytes(100_000))]]));
+    // hold everything the server sends
+    const held: Array<string | ArrayBuffer> = [];
+    toClient.intercept = (d) => held.push(d);
+    await expect(client.link.request(KEY, 5000)).rejects.toMatchObject({ code: 'peer-stall' });
+    // now let the late answer through: it must not end the link
+    for (const d of held) toServer.deliver(d);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(client.link.isOpen).toBe(true);
+    expect(client.closes).toEqual([]);
+  });
+
+  it('gives up at the deadline with peer-timeout even while bytes trickle in', async () => {
+    const { client, toServer, toClient } = await openPair(new Map());
+    toClient.intercept = () => {};
+    const p = client.link.request(KEY, 300);
+    // a slow drip: a frame every 50 ms keeps the stall timer quiet
+    await new Promise((r) => setTimeout(r, 5));
+    const id = JSON.parse(toServer.sent.at(-1) as string).id;
+    toServer.deliver(encodeControl({ t: 'send', id, bytes: 1000, totalBytes: null, contentType: null }));
+    const drip = setInterval(() => toServer.deliver(encodeDataFrame(id, new Uint8Array(1))), 50);
+    await expect(p).rejects.toMatchObject({ code: 'peer-timeout' });
+    clearInterval(drip);
+  });
+
+  it.each([
+    ['garbage text', 'not json'],
+    ['unknown message', JSON.stringify({ t: 'boom' })],
+    ['frame for no request', encodeDataFrame(77, new Uint8Array(10))],
+    ['oversized frame', new ArrayBuffer(FRAME_MAX_BYTES + 1)],
+    ['done for no request', encodeControl({ t: 'done', id: 99 })],
+    ['second hello', encodeControl({ t: 'hello', v: 1 })],
+    ['key outside the swarm', encodeControl({ t: 'have', swarm: SWARM, keys: ['http://evil/x/seg.ts'] })],
+  ])('ends the link on %s', async (_name, payload) => {
+    const { client, toServer } = await openPair(new Map());
+    toServer.deliver(payload);
+    expect(client.closes).toEqual(['protocol-violation']);
+    expect(client.link.isOpen).toBe(false);
+  });
+
+  it('refuses a declared size over segmentMaxBytes (size-exceeded) and more bytes than declared', async () => {
+    for (const lie of ['declared', 'overflow'] as const) {
+      const { client, toServer, toClient } = await openPair(new Map());
+      toClient.intercept = () => {};
+      const p = client.link.request(KEY, 2000);
+      await new Promise((r) => setTimeout(r, 5));
+      const id = JSON.parse(toServer.sent.at(-1) as string).id;
+      const declared = lie === 'declared' ? limits.segmentMaxBytes + 1 : 10;
+      toServer.deliver(encodeControl({ t: 'send', id, bytes: declared, totalBytes: null, contentType: null }));
+      if (lie === 'overflow') toServer.deliver(encodeDataFrame(id, new Uint8Array(11)));
+      const err = await p.catch((e: unknown) => e);
+      expect(SwarmError.is(err, 'peer-closed')).toBe(true);
+      expect(client.closes).toEqual([lie === 'declared' ? 'size-exceeded' : 'protocol-violation']);
+    }
+  });
+
+  it('done before all declared bytes arrived ends the link and never yields a short segment', async () => {
+    const { client, toServer, toClient } = await openPair(new Map());
+    toClient.intercept = () => {};
+    const p = client.link.request(KEY, 2000);
+    await new Promise((r) => setTimeout(r, 5));
+    const id = JSON.parse(toServer.sent.at(-1) as string).id;
+    toServer.deliver(encodeControl({ t: 'send', id, bytes: 100, totalBytes: null, contentType: null }));
+    toServer.deliver(encodeDataFrame(id, new Uint8Array(50)));
+    toServer.deliver(encodeControl({ t: 'done', id }));
+    await expect(p).rejects.toMatchObject({ code: 'peer-closed' });
+    expect(client.closes).toEqual(['protocol-violation']);
+  });
+
+  it('answers absent beyond maxUploads concurrent uploads', async () => {
+    const store = new Map([[KEY, stored(KEY, bytes(300_000))]]);
+    const { toClient, server } = await openPair(store);
+    toClient.intercept = () => {};
+    // the channel is full: uploads wait for it to drain
+    toClient.dataChannel.bufferedAmount = limits.sendHighWaterBytes + 1;
+    for (let id = 1; id <= 3; id++) toClient.deliver(encodeControl({ t: 'req', id, key: KEY }));
+    await new Promise((r) => setTimeout(r, 20));
+    const answers = toClient.sent.filter((d): d is string => typeof d === 'string').map((s) => JSON.parse(s));
+    expect(answers.filter((a) => a.t === 'absent').map((a) => a.id)).toEqual([3]);
+    expect(answers.filter((a) => a.t === 'send').map((a) => a.id)).toEqual([1, 2]);
+    // nothing more than the channel allows was sent while it was full
+    expect(toClient.sent.filter((d) => d instanceof ArrayBuffer)).toHaveLength(0);
+    toClient.dataChannel.drainNow();
+    await vi.waitFor(() => expect(toClient.sent.filter((d) => typeof d === 'string' && d.includes('"done"'))).toHaveLength(2));
+    expect(server.closes).toEqual([]);
+  });
+
+  it('closes the link when the channel never drains', async () => {
+    const store = new Map([[KEY, stored(KEY, bytes(100_000))]]);
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    const server = makeLink(toClient, store, { limits: { ...limits, drainTimeoutMs: 50 } });
+    makeLink(toServer);
+    toServer.openBoth();
+    await vi.waitFor(() => expect(server.link.isOpen).toBe(true));
+    toClient.intercept = () => {};
+    toClient.dataChannel.bufferedAmount = limits.sendHighWaterBytes + 1;
+    toClient.deliver(encodeControl({ t: 'req', id: 1, key: KEY }));
+    await vi.waitFor(() => expect(server.closes).toEqual(['peer-stall']));
+  });
+
+  it('a closing link fails its pending downloads with peer-closed', async () => {
+    const { client, toClient } = await openPair(new Map());
+    toClient.intercept = () => {};
+    const p = client.link.request(KEY, 5000);
+    client.link.close();
+    await expect(p).rejects.toMatchObject({ code: 'peer-closed' });
+  });
+
+  it('refuses a peer speaking another protocol version', async () => {
+    const [toServer] = FakeConnection.pair('client', 'server');
+    const client = makeLink(toServer);
+    toServer.open = true;
+    toServer.deliver(encodeControl({ t: 'hello', v: 999 }));
+    expect(client.closes).toEqual(['protocol-violation']);
+  });
+});

@@ -1,0 +1,170 @@
+import { describe, expect, it, vi } from 'vitest';
+import { SegmentHandler } from '../../sw/SegmentHandler';
+import type { AgentApi, SegmentAnswer, SegmentPut, SegmentQuery, SegmentReport } from '../../core/contract';
+import { DEFAULT_CONFIG, type SwConfig } from '../../core/config';
+
+const URL1 = 'http://cdn.test/vod/360p/seg_001.ts?token=abc';
+const KEY1 = 'http://cdn.test/vod/360p/seg_001.ts';
+const config: SwConfig = {
+  segmentPattern: DEFAULT_CONFIG.segmentPattern,
+  segmentMaxBytes: 1024 * 1024,
+  p2pTimeoutMs: 200,
+  portWaitMs: 50,
+  debug: false,
+};
+
+function fakeAgent(answer: (q: SegmentQuery) => Promise<SegmentAnswer> | SegmentAnswer) {
+  const puts: SegmentPut[] = [];
+  const reports: SegmentReport[] = [];
+  const queries: SegmentQuery[] = [];
+  const agent: AgentApi = {
+    hello: () => ({ version: 1 }),
+    getSegment: async (q) => {
+      queries.push(q);
+      return answer(q);
+    },
+    putSegment: (p) => void puts.push(p),
+    report: (r) => void reports.push(r),
+  };
+  return { agent, puts, reports, queries };
+}
+
+function handler(agent: AgentApi | null, fetchImpl: typeof fetch, onAgentTimeout = vi.fn()) {
+  return new SegmentHandler({
+    config,
+    agentFor: async () => agent,
+    onAgentTimeout,
+    fetch: fetchImpl,
+    now: () => performance.now(),
+    siteOrigin: 'http://site.test',
+  });
+}
+
+const body = (n: number, seed = 1) => new Uint8Array(n).map((_, i) => (i * seed + 11) & 0xff);
+const okFetch = (bytes: Uint8Array, init: ResponseInit = {}) =>
+  vi.fn(async () => new Response(bytes, { status: 200, headers: { 'content-type': 'video/mp2t' }, ...init }));
+const get = (url = URL1, headers: Record<string, string> = {}) => new Request(url, { headers });
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+const bytesOf = async (r: Response) => new Uint8Array(await r.arrayBuffer());
+
+describe('SegmentHandler', () => {
+  it('handles media segments only: not manifests, not POST, not pages', () => {
+    const h = handler(null, okFetch(body(1)));
+    expect(h.matches(get(URL1), 'client')).toBe(true);
+    expect(h.matches(get('http://cdn.test/vod/master.m3u8'), 'client')).toBe(false);
+    expect(h.matches(get('http://cdn.test/vod/manifest.mpd'), 'client')).toBe(false);
+    expect(h.matches(new Request(URL1, { method: 'POST', body: 'x' }), 'client')).toBe(false);
+    expect(h.matches(get('http://site.test/index.html'), 'client')).toBe(false);
+    expect(h.matches(get(URL1), ''), 'no client id: no agent to ask').toBe(false);
+  });
+
+  it('answers from the agent without touching the network, and reports the source', async () => {
+    const bytes = body(5000);
+    const { agent, reports, queries } = fakeAgent(() => ({
+      kind: 'hit', source: 'p2p', peerId: 'p1', body: new Blob([bytes]), totalBytes: 5000, start: 0, contentType: null,
+    }));
+    const fetchSpy = okFetch(body(1));
+    const res = await handler(agent, fetchSpy).handle(get(), 'client');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('video/mp2t');
+    expect(same(await bytesOf(res), bytes)).toBe(true);
+    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(queries[0]).toMatchObject({ key: KEY1, wholeKey: null, swarm: 'http://site.test|http://cdn.test/vod/360p/' });
+    expect(reports).toMatchObject([{ source: 'p2p', peerId: 'p1', bytes: 5000, fallback: null }]);
+  });
+
+  it('on a miss streams the network response to the player and hands the agent an exact copy', async () => {
+    const bytes = body(300_000, 3);
+    const { agent, puts, reports } = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+    const res = await handler(agent, okFetch(bytes)).handle(get(), 'client');
+    expect(same(await bytesOf(res), bytes)).toBe(true);
+    await vi.waitFor(() => expect(reports).toHaveLength(1));
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({ key: KEY1, totalBytes: 300_000, contentType: 'video/mp2t' });
+    expect(same(new Uint8Array(await puts[0]!.body.arrayBuffer()), bytes)).toBe(true);
+    expect(reports[0]).toMatchObject({ source: 'http', bytes: 300_000, fallback: 'no-peer', error: null });
+  });
+
+  it('goes to the network when the agent does not answer within its budget', async () => {
+    const { agent, reports } = fakeAgent(() => new Promise<SegmentAnswer>(() => {}));
+    const onTimeout = vi.fn();
+    const bytes = body(1000);
+    const res = await handler(agent, okFetch(bytes), onTimeout).handle(get(), 'client-9');
+    expect(same(await bytesOf(res), bytes)).toBe(true);
+    expect(onTimeout).toHaveBeenCalledWith('client-9');
+    await vi.waitFor(() => expect(reports[0]).toMatchObject({ source: 'http', fallback: 'agent-timeout' }));
+  });
+
+  it('goes to the network when there is no agent, and when the agent throws', async () => {
+    const bytes = body(10);
+    expect(same(await bytesOf(await handler(null, okFetch(bytes)).handle(get(), 'c')), bytes)).toBe(true);
+    const { agent } = fakeAgent(() => {
+      throw new Error('boom');
+    });
+    expect(same(await bytesOf(await handler(agent, okFetch(bytes)).handle(get(), 'c')), bytes)).toBe(true);
+  });
+
+  it('never shares an error response or one larger than segmentMaxBytes', async () => {
+    for (const [status, size] of [[404, 100], [200, config.segmentMaxBytes + 1]] as const) {
+      const { agent, puts, reports } = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+      const res = await handler(agent, okFetch(body(size), { status })).handle(get(), 'c');
+      expect(res.status).toBe(status);
+      expect((await bytesOf(res)).byteLength).toBe(size);
+      await vi.waitFor(() => expect(reports).toHaveLength(1));
+      expect(puts).toHaveLength(0);
+    }
+  });
+
+  it('answers a Range request exactly from a whole segment the agent holds (206, Content-Range)', async () => {
+    const { agent, queries } = fakeAgent((q) => ({
+      kind: 'hit', source: 'store', peerId: null, body: new Blob([body(100)]), totalBytes: 5000, start: 200, contentType: 'video/mp4',
+    }));
+    const res = await handler(agent, okFetch(body(1))).handle(get(URL1, { Range: 'bytes=200-299' }), 'c');
+    expect(res.status).toBe(206);
+    expect(res.headers.get('content-range')).toBe('bytes 200-299/5000');
+    expect(res.headers.get('content-length')).toBe('100');
+    expect(queries[0]).toMatchObject({ key: `${KEY1}#200-299`, wholeKey: KEY1, range: { start: 200, end: 299 } });
+  });
+
+  it('answers 416 when the agent says the range is beyond the file', async () => {
+    const { agent } = fakeAgent(() => ({ kind: 'unsatisfiable', totalBytes: 5000 }));
+    const res = await handler(agent, okFetch(body(1))).handle(get(URL1, { Range: 'bytes=9000-' }), 'c');
+    expect(res.status).toBe(416);
+    expect(res.headers.get('content-range')).toBe('bytes */5000');
+  });
+
+  it('shares a network 206 under its range key only when it is exactly the closed range asked', async () => {
+    const part = body(100);
+    const ranged = (contentRange: string) =>
+      vi.fn(async () => new Response(part, { status: 206, headers: { 'content-range': contentRange } }));
+    const a = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+    await (await handler(a.agent, ranged('bytes 100-199/1000')).handle(get(URL1, { Range: 'bytes=100-199' }), 'c')).arrayBuffer();
+    await vi.waitFor(() => expect(a.reports).toHaveLength(1));
+    expect(a.puts).toMatchObject([{ key: `${KEY1}#100-199`, totalBytes: 1000 }]);
+
+    const b = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+    await (await handler(b.agent, ranged('bytes 0-99/1000')).handle(get(URL1, { Range: 'bytes=100-199' }), 'c')).arrayBuffer();
+    const c = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+    await (await handler(c.agent, ranged('bytes 100-199/1000')).handle(get(URL1, { Range: 'bytes=100-' }), 'c')).arrayBuffer();
+    await vi.waitFor(() => expect(b.reports.length + c.reports.length).toBe(2));
+    expect(b.puts).toHaveLength(0);
+    expect(c.puts).toHaveLength(0);
+  });
+
+  it('passes requests with a multi-range header straight to the network without asking the agent', async () => {
+    const { agent, queries } = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+    const f = okFetch(body(10));
+    await handler(agent, f).handle(get(URL1, { Range: 'bytes=0-1,5-9' }), 'c');
+    expect(f).toHaveBeenCalledTimes(1);
+    expect(queries).toHaveLength(0);
+  });
+
+  it('a network failure reaches the player as an error and is reported', async () => {
+    const { agent, reports } = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+    const failing = vi.fn(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(handler(agent, failing).handle(get(), 'c')).rejects.toThrow('Failed to fetch');
+    expect(reports).toMatchObject([{ source: 'http', error: 'network-error' }]);
+  });
+});

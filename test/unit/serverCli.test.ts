@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { SwarmError } from '../../core/SwarmError';
+import { parseCliArgs } from '../../server/parseCliArgs';
+
+describe('parseCliArgs', () => {
+  it('asks for help with no arguments, --help or -h', () => {
+    expect(parseCliArgs([])).toEqual({ command: 'help' });
+    expect(parseCliArgs(['--help'])).toEqual({ command: 'help' });
+    expect(parseCliArgs(['server', '-h'])).toEqual({ command: 'help' });
+  });
+
+  it('parses server options, in both --flag value and --flag=value forms', () => {
+    expect(
+      parseCliArgs([
+        'server', '--port', '9000', '--host=0.0.0.0',
+        '--allow-origin', 'https://a.example,https://b.example', '--allow-origin=https://c.example',
+        '--static', '/media=demo/media', '--static=/x=/tmp/a=b',
+        '--peers-per-answer', '20', '--max-swarms-per-peer=4',
+      ]),
+    ).toEqual({
+      command: 'server',
+      options: {
+        port: 9000,
+        host: '0.0.0.0',
+        allowedOrigins: ['https://a.example', 'https://b.example', 'https://c.example'],
+        static: [{ urlPath: '/media', dir: 'demo/media' }, { urlPath: '/x', dir: '/tmp/a=b' }],
+        peersPerAnswer: 20,
+        maxSwarmsPerPeer: 4,
+      },
+    });
+    expect(parseCliArgs(['server'])).toEqual({ command: 'server', options: {} });
+    expect(parseCliArgs(['server', '--allow-origin', '*'])).toEqual({ command: 'server', options: { allowedOrigins: '*' } });
+  });
+
+  it('throws config-invalid with the usage for wrong arguments', () => {
+    for (const argv of [['serve'], ['server', '--port'], ['server', '--port', 'x'], ['server', '--nope', '1'], ['server', 'extra'], ['server', '--static', 'nodir']]) {
+      let error: unknown;
+      try {
+        parseCliArgs(argv);
+      } catch (err) {
+        error = err;
+      }
+      expect(SwarmError.is(error, 'config-invalid'), argv.join(' ')).toBe(true);
+      expect((error as Error).message).toContain('Usage:');
+    }
+  });
+});
