@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ['test/e2e/**/*.e2e.test.ts'],
     environment: 'node',
+    // Fails at once, with the command to use, when not inside test/e2e/netns.sh's namespace.
+    globalSetup: ['test/e2e/harness/globalSetup.ts'],
     // Each file starts browsers and servers: one file at a time keeps 2-core machines predictable.
     fileParallelism: false,
     // Child processes (Chromium, servers) are easier to clean up from a forked worker than from a thread.

@@ -2,6 +2,7 @@
 // Run after `npm run build`:  node demo/serve.mjs [--port 8080] [--host 127.0.0.1]   (or PORT / HOST env)
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { countOriginBytes } from './originStats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -37,6 +38,9 @@ const server = await createSwarmServer({
   ],
 });
 const { app } = server;
+// media bytes the origin served, per User-Agent (what P2P saved shows up here)
+const originStats = countOriginBytes(server.httpServer, '/media/');
+app.get('/demo-stats/origin', (_req, res) => res.set('Cache-Control', 'no-store').json(originStats()));
 
 app.get('/', (_req, res) => res.sendFile(join(here, 'index.html')));
 

@@ -16,15 +16,17 @@ rm -rf "$OUT"
 mkdir -p "$OUT/180p" "$OUT/360p"
 
 # One rendition: name, width, height, video kbps, x264 level. Audio: 64 kbps mono AAC-LC 48 kHz.
+# Audio and video start at the same timestamp, so players see no hole at 0 (hls.js would report bufferSeekOverHole):
+# no B-frames (first video PTS = first DTS), and the audio input delayed by the AAC encoder's priming (1024 samples).
 rendition() {
   name=$1 w=$2 h=$3 kbps=$4 level=$5
   ffmpeg -hide_banner -loglevel error -y \
     -f lavfi -i "testsrc2=size=${w}x${h}:rate=${FPS}:duration=${DURATION}" \
-    -f lavfi -i "sine=frequency=440:beep_factor=4:sample_rate=48000:duration=${DURATION}" \
+    -itsoffset 0.021333 -f lavfi -i "sine=frequency=440:beep_factor=4:sample_rate=48000:duration=${DURATION}" \
     -map 0:v -map 1:a \
     -c:v libx264 -threads 1 -preset medium -profile:v main -level:v "$level" -pix_fmt yuv420p \
     -b:v "${kbps}k" -maxrate "$((kbps * 6 / 5))k" -bufsize "$((kbps * 2))k" \
-    -g "$GOP" -keyint_min "$GOP" -sc_threshold 0 -x264-params open-gop=0 \
+    -bf 0 -g "$GOP" -keyint_min "$GOP" -sc_threshold 0 -x264-params open-gop=0 \
     -bsf:v filter_units=remove_types=6 \
     -c:a aac -b:a 64k -ac 1 -ar 48000 \
     -fflags +bitexact -flags:v +bitexact -flags:a +bitexact -map_metadata -1 \
@@ -68,4 +70,5 @@ if command -v ffprobe >/dev/null 2>&1; then
   done
   echo "checked: every segment is $GOP frames starting on a key frame"
 fi
-du -sh "$OUT"/*/ "$OUT"
+du -sh "$OUT"/*/
+du -sh "$OUT"
