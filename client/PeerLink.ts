@@ -3,7 +3,7 @@ import { keyInSwarm } from '../core/swarmId';
 import {
   PROTOCOL_VERSION,
   FRAME_HEADER_BYTES,
-  MAX_KEYS_PER_MESSAGE,
+  chunkKeys,
   Reassembly,
   dataFrames,
   decodeControl,
@@ -125,9 +125,7 @@ export class PeerLink {
   /** Tells the peer about segments this page now holds (or no longer holds). */
   announce(type: 'have' | 'lost', swarm: string, keys: string[]): void {
     if (this.closed) return;
-    for (let i = 0; i < keys.length; i += MAX_KEYS_PER_MESSAGE) {
-      this.sendControl({ t: type, swarm, keys: keys.slice(i, i + MAX_KEYS_PER_MESSAGE) });
-    }
+    for (const chunk of chunkKeys(keys)) this.sendControl({ t: type, swarm, keys: chunk });
   }
 
   /** Asks the peer for a segment; settles within `timeoutMs` (peer-timeout) and fails on a stall (peer-stall). */

@@ -48,8 +48,32 @@ const isKeyList = (v: unknown): v is string[] =>
   Array.isArray(v) && v.length <= MAX_KEYS_PER_MESSAGE && v.every(isKey);
 const isSize = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
+/** Serialises a control message; throws `size-exceeded` when it would exceed MAX_CONTROL_BYTES (a sender bug). */
 export function encodeControl(message: ControlMessage): string {
-  return JSON.stringify(message);
+  const text = JSON.stringify(message);
+  if (text.length > MAX_CONTROL_BYTES) {
+    throw new SwarmError('size-exceeded', 'control message too large', { length: text.length });
+  }
+  return text;
+}
+
+/** Splits keys into lists that each fit one control message (≤ MAX_KEYS_PER_MESSAGE, ≤ ~48 KiB of keys). */
+export function chunkKeys(keys: string[]): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let chars = 0;
+  for (const key of keys) {
+    const cost = JSON.stringify(key).length + 1;
+    if (cur.length && (cur.length >= MAX_KEYS_PER_MESSAGE || chars + cost > 48 * 1024)) {
+      out.push(cur);
+      cur = [];
+      chars = 0;
+    }
+    cur.push(key);
+    chars += cost;
+  }
+  if (cur.length) out.push(cur);
+  return out;
 }
 
 /** Parses and validates one control message; throws `protocol-violation` on anything else. */
@@ -92,7 +116,10 @@ export function decodeControl(text: string): ControlMessage {
 
 /** Builds one data frame (header + a copy of the payload). */
 export function encodeDataFrame(id: number, payload: Uint8Array): ArrayBuffer {
-  if (payload.byteLength > FRAME_PAYLOAD_BYTES) throw new RangeError('frame payload too large');
+  if (!isId(id)) throw new SwarmError('size-exceeded', 'frame id out of range', { id });
+  if (payload.byteLength > FRAME_PAYLOAD_BYTES) {
+    throw new SwarmError('size-exceeded', 'frame payload too large', { bytes: payload.byteLength });
+  }
   const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
   const view = new DataView(frame.buffer);
   view.setUint8(0, DATA_TAG);
@@ -150,9 +177,13 @@ export class Reassembly {
     this.received += payload.byteLength;
   }
 
-  /** The whole segment; only once complete. */
+  private taken = false;
+
+  /** The whole segment; only once complete, and only once. */
   toBlob(contentType: string | null): Blob {
     if (!this.complete) violation('transfer ended short', { declared: this.declaredBytes, received: this.received });
+    if (this.taken) violation('transfer already taken');
+    this.taken = true;
     const blob = new Blob(this.chunks as BlobPart[], contentType ? { type: contentType } : undefined);
     this.chunks = [];
     return blob;

@@ -96,12 +96,12 @@ export function mergeConfig(
   user: Partial<Record<keyof SwarmfetchConfig, unknown>> | undefined,
   base: Readonly<SwarmfetchConfig> = DEFAULT_CONFIG,
 ): Readonly<SwarmfetchConfig> {
-  const out: SwarmfetchConfig = { ...base, iceServers: [...base.iceServers] };
+  const out: SwarmfetchConfig = { ...base, iceServers: Object.freeze([...base.iceServers]) as RTCIceServer[] };
   if (user === undefined || user === null) return Object.freeze(out);
-  if (typeof user !== 'object') invalid('config', 'must be an object', user);
+  if (typeof user !== 'object' || Array.isArray(user)) invalid('config', 'must be an object', user);
   for (const [key, value] of Object.entries(user)) {
     if (value === undefined) continue;
-    if (key in NUMBER_BOUNDS) {
+    if (Object.hasOwn(NUMBER_BOUNDS, key)) {
       const k = key as NumberKey;
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
       if (typeof n !== 'number' || Number.isNaN(n)) invalid(key, 'must be a number', value);
@@ -111,12 +111,14 @@ export function mergeConfig(
       if (typeof value !== 'string') invalid(key, 'must be a string', value);
       out[key as StringKey] = value;
     } else if (key === 'debug') {
-      out.debug = value === true || value === 'true' || value === '1' || value === '';
+      if (typeof value === 'boolean') out.debug = value;
+      else if (typeof value === 'string') out.debug = value === 'true' || value === '1' || value === '';
+      else invalid(key, 'must be a boolean', value);
     } else if (key === 'iceServers') {
       if (!Array.isArray(value) || value.some((s) => typeof s !== 'object' || s === null || !('urls' in s))) {
         invalid(key, 'must be an array of RTCIceServer', value);
       }
-      out.iceServers = value.slice(0, 10) as RTCIceServer[];
+      out.iceServers = Object.freeze(value.slice(0, 10)) as RTCIceServer[];
     } else {
       invalid(key, 'is not a known option', value);
     }
@@ -140,16 +142,15 @@ export function swConfigToParams(config: Readonly<SwarmfetchConfig>): URLSearchP
 
 /** Reads the service worker's config from its URL search params; bad values fall back to defaults. */
 export function swConfigFromParams(params: URLSearchParams): SwConfig {
-  const user: Partial<Record<keyof SwarmfetchConfig, unknown>> = {};
+  let merged: Readonly<SwarmfetchConfig> = DEFAULT_CONFIG;
   for (const key of SW_CONFIG_KEYS) {
     const v = params.get(key);
-    if (v !== null) user[key] = v;
-  }
-  let merged: Readonly<SwarmfetchConfig>;
-  try {
-    merged = mergeConfig(user);
-  } catch {
-    merged = DEFAULT_CONFIG;
+    if (v === null) continue;
+    try {
+      merged = mergeConfig({ [key]: v }, merged); // one bad value falls back alone
+    } catch {
+      // keep the previous value
+    }
   }
   const sw = {} as Record<string, unknown>;
   for (const key of SW_CONFIG_KEYS) sw[key] = merged[key];

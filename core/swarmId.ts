@@ -11,6 +11,7 @@ export function swarmId(siteOrigin: string, segmentUrl: string): string | null {
   } catch {
     return null;
   }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
   const dir = u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1);
   const id = `${siteOrigin}|${u.origin}${dir}`;
   return id.length <= MAX_KEY_LENGTH ? id : null;

@@ -3,6 +3,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { countOriginBytes } from './originStats.mjs';
+import { mountLiveSimulator } from './liveSimulator.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -41,6 +42,8 @@ const { app } = server;
 // media bytes the origin served, per User-Agent (what P2P saved shows up here)
 const originStats = countOriginBytes(server.httpServer, '/media/');
 app.get('/demo-stats/origin', (_req, res) => res.set('Cache-Control', 'no-store').json(originStats()));
+// a live stream looped from the VOD test stream: /media/live/master.m3u8 (counted by originStats like /media/vod)
+mountLiveSimulator(app, { mediaDir: join(here, 'media', 'vod'), urlPath: '/media/live' });
 
 app.get('/', (_req, res) => res.sendFile(join(here, 'index.html')));
 

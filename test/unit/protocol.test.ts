@@ -8,6 +8,7 @@ import {
   MAX_KEYS_PER_MESSAGE,
   PROTOCOL_VERSION,
   Reassembly,
+  chunkKeys,
   dataFrames,
   decodeControl,
   decodeDataFrame,
@@ -154,20 +155,36 @@ describe('control messages', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('never produce text that the other side refuses: encode either throws or round-trips', () => {
-    // Messages at the documented per-field limits (MAX_KEYS_PER_MESSAGE keys of MAX_KEY_LENGTH) must not turn
-    // into a frame the receiver treats as a protocol violation (which ends the connection).
+  it('never produce text that the other side refuses: encode throws size-exceeded instead', () => {
+    // Messages at the per-field limits (MAX_KEYS_PER_MESSAGE keys of MAX_KEY_LENGTH) exceed MAX_CONTROL_BYTES:
+    // sending one would end the connection as a protocol violation on the other side.
     const keys = Array.from({ length: MAX_KEYS_PER_MESSAGE }, (_, i) => `${i}`.padStart(MAX_KEY_LENGTH, 'k'));
-    const big: ControlMessage = { t: 'have', swarm: SWARM, keys };
-    let text: string;
-    try {
-      text = encodeControl(big);
-    } catch (err) {
-      expect(SwarmError.is(err)).toBe(true);
-      return;
-    }
-    expect(text.length).toBeLessThanOrEqual(MAX_CONTROL_BYTES);
-    expect(decodeControl(text)).toEqual(big);
+    expect(thrownCode(() => encodeControl({ t: 'have', swarm: SWARM, keys }))).toBe('size-exceeded');
+    expect(thrownCode(() => encodeControl({ t: 'lost', swarm: SWARM, keys }))).toBe('size-exceeded');
+  });
+
+  it('chunkKeys splits any key list into messages the other side accepts, keeping every key in order', () => {
+    const longSwarm = 's'.repeat(MAX_KEY_LENGTH);
+    const key = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 40 }),
+      fc.string({ minLength: 1, maxLength: 3, unit: 'binary' }), // characters JSON must escape
+      fc.integer({ min: 1, max: MAX_KEY_LENGTH }).map((n) => 'k'.repeat(n)),
+      fc.constant('"'.repeat(MAX_KEY_LENGTH)), // each character costs two in JSON
+    );
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 700 }), (keys) => {
+        const chunks = chunkKeys(keys);
+        expect(chunks.flat()).toEqual(keys);
+        for (const chunk of chunks) {
+          expect(chunk.length).toBeGreaterThan(0);
+          expect(chunk.length).toBeLessThanOrEqual(MAX_KEYS_PER_MESSAGE);
+          const message: ControlMessage = { t: 'have', swarm: longSwarm, keys: chunk };
+          expect(decodeControl(encodeControl(message))).toEqual(message);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    expect(chunkKeys([])).toEqual([]);
   });
 
   it('refuse malformed messages with protocol-violation', () => {
@@ -285,7 +302,9 @@ describe('data frames', () => {
   });
 
   it('refuse to encode a payload larger than a frame holds', () => {
-    expect(() => encodeDataFrame(1, new Uint8Array(FRAME_PAYLOAD_BYTES + 1))).toThrow(RangeError);
+    expect(() => encodeDataFrame(1, new Uint8Array(FRAME_PAYLOAD_BYTES + 1))).toThrow(
+      expect.objectContaining({ code: 'size-exceeded' }),
+    );
     expect(encodeDataFrame(1, new Uint8Array(FRAME_PAYLOAD_BYTES)).byteLength).toBe(FRAME_MAX_BYTES);
   });
 

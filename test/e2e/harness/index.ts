@@ -15,3 +15,4 @@ export { REPO_ROOT, freePort, startDemo, startStaticServer } from './servers';
 export type { DemoServer, RunningServer, StartDemoOptions, StaticServer, StaticServerOptions } from './servers';
 export { videoState, waitForPlayback } from './video';
 export type { VideoState } from './video';
+export { startP2pServer } from './p2pServer';

@@ -1,0 +1,134 @@
+// The servers of a benchmark run: the demo (demo/serve.mjs as a child process, its own port) and a tiny
+// in-memory origin for the micro-benchmarks (large synthetic segments, CORS open, never cached).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A port free on 127.0.0.1 right now. */
+export async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/**
+ * Starts `node demo/serve.mjs` on a free port and waits for the health route.
+ * @returns {Promise<{ url: string, port: number, originStats(): Promise<{ total: number, byAgent: Record<string, number> }>, output(): string, stop(): Promise<void> }>}
+ */
+export async function startDemo({ timeoutMs = 30_000 } = {}) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'demo/serve.mjs')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (chunk) => (output = (output + chunk.toString('utf8')).slice(-64 * 1024));
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
+  const exited = new Promise((r) => child.once('exit', r));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`demo server exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${url}/swarmfetch/v1/health`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.ok) break;
+      last = `health answered ${res.status}`;
+    } catch (err) {
+      last = String(err);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`demo server not healthy within ${timeoutMs} ms (${last}):\n${output}`);
+    }
+    await sleep(100);
+  }
+  const originStats = async () => {
+    const res = await fetch(`${url}/demo-stats/origin`, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) throw new Error(`/demo-stats/origin answered ${res.status}`);
+    return res.json();
+  };
+  return { url, port, originStats, output: () => output, stop };
+}
+
+/**
+ * An origin on another port for the micro-benchmarks, answering from memory:
+ *   GET /<dir>/<name>.ts  → `sizes[dir]` bytes (deterministic, different per name), CORS open, no-store;
+ *   GET /raw.html         → `pages['raw.html']`.
+ * Counts the body bytes it sent.
+ */
+export async function startSyntheticOrigin({ sizes, pages = {} }) {
+  const cache = new Map();
+  const body = (dir, name) => {
+    const key = `${dir}/${name}`;
+    let b = cache.get(key);
+    if (!b) {
+      b = Buffer.alloc(sizes[dir]);
+      // cheap, name-dependent filler (xorshift), so different names have different bytes
+      let x = 2463534242;
+      for (const ch of key) x = (x ^ ch.charCodeAt(0)) * 16777619 >>> 0;
+      for (let i = 0; i < b.length; i += 4) {
+        x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+        b.writeUInt32LE(x, i);
+      }
+      if (cache.size > 256) cache.clear();
+      cache.set(key, b);
+    }
+    return b;
+  };
+  let bytesSent = 0;
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const cors = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' };
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'GET' }).end();
+      return;
+    }
+    const page = pages[path.slice(1)];
+    if (page !== undefined) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(page);
+      return;
+    }
+    const m = /^\/([a-z0-9]+)\/([A-Za-z0-9_-]+\.ts)$/.exec(path);
+    if (!m || sizes[m[1]] === undefined || req.method !== 'GET') {
+      res.writeHead(404, cors).end();
+      return;
+    }
+    const b = body(m[1], m[2]);
+    bytesSent += b.length;
+    res.writeHead(200, { ...cors, 'Content-Type': 'video/mp2t', 'Content-Length': String(b.length) }).end(b);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bytesSent: () => bytesSent,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import { SwarmError } from '../SwarmError';
+import { assertManifestSize } from './assertManifestSize';
+import { parseAttributeList } from './parseAttributeList';
+import { parseDecimal, parseSafeInteger } from './parseDecimal';
+import { MANIFEST_LIMITS, type ManifestSegment, type ParsedManifest } from './types';
+import { UrlResolver } from './UrlResolver';
+
+type Range = { start: number; end: number };
+
+function violation(message: string, line: number): SwarmError {
+  return new SwarmError('protocol-violation', `HLS: ${message}`, { line });
+}
+
+/** `n[@o]` → inclusive range; without `@o` the range continues at `nextOffset` (null = undefined → error). */
+function parseByteRange(value: string, nextOffset: number | null, line: number): Range {
+  const at = value.indexOf('@');
+  const length = parseSafeInteger(at < 0 ? value : value.slice(0, at));
+  const offset = at < 0 ? nextOffset : parseSafeInteger(value.slice(at + 1));
+  if (length === null || length < 1) throw violation('bad BYTERANGE length', line);
+  if (offset === null) throw violation('BYTERANGE without offset and no previous range of the same URI', line);
+  const end = offset + length - 1;
+  if (!Number.isSafeInteger(end)) throw violation('BYTERANGE out of bounds', line);
+  return { start: offset, end };
+}
+
+/**
+ * Parses an HLS playlist (master or media). `url` is the playlist's absolute URL. Throws SwarmError
+ * 'size-exceeded' for text over MANIFEST_LIMITS.maxTextBytes and 'protocol-violation' for what cannot be read
+ * (no #EXTM3U header, bad EXTINF / BYTERANGE / sequence numbers, invalid URLs). Lists are truncated to
+ * MANIFEST_LIMITS (media: the first maxSegmentsPerRendition segments; live playlists list a short window anyway).
+ */
+export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
+  assertManifestSize(text);
+  const resolver = new UrlResolver();
+  const lines = text.split(/\r\n|\r|\n/);
+  let first = 0;
+  while (first < lines.length && (lines[first] ?? '').trim() === '') first++;
+  const header = (lines[first] ?? '').replace(/^\uFEFF/, '').trimEnd();
+  if (header !== '#EXTM3U') throw violation('missing #EXTM3U header', first + 1);
+
+  const maxSegments = MANIFEST_LIMITS.maxSegmentsPerRendition;
+  const segments: ManifestSegment[] = [];
+  const variants: string[] = [];
+  const variantSet = new Set<string>();
+  const nextOffsetByUri = new Map<string, number>();
+  let isMaster = false;
+  let targetDurationSec: number | null = null;
+  let mediaSequence = 0;
+  let endList = false;
+  let playlistType = '';
+  let init: ManifestSegment | null = null;
+  let pendingDuration: number | null = null;
+  let pendingRange: string | null = null;
+  let pendingRangeLine = 0;
+  let pendingStreamInf = false;
+  let segmentCount = 0;
+  let startSec = 0;
+
+  const addVariant = (ref: string): void => {
+    if (variants.length >= MANIFEST_LIMITS.maxVariants) return;
+    const abs = resolver.resolve(ref, url);
+    if (variantSet.has(abs)) return;
+    variantSet.add(abs);
+    variants.push(abs);
+  };
+
+  for (let i = first + 1; i < lines.length; i++) {
+    const line = (lines[i] ?? '').trim();
+    const lineNo = i + 1;
+    if (line === '') continue;
+    if (line[0] !== '#') {
+      if (pendingStreamInf) {
+        pendingStreamInf = false;
+        addVariant(line);
+      } else if (pendingDuration !== null) {
+        const abs = resolver.resolve(line, url);
+        let range: Range | null = null;
+        if (pendingRange !== null) {
+          range = parseByteRange(pendingRange, nextOffsetByUri.get(abs) ?? null, pendingRangeLine);
+          nextOffsetByUri.set(abs, range.end + 1);
+        }
+        if (segments.length < maxSegments) {
+          segments.push({ url: abs, range, durationSec: pendingDuration, seq: mediaSequence + segmentCount, startSec });
+        }
+        segmentCount++;
+        startSec += pendingDuration;
+        pendingDuration = null;
+        pendingRange = null;
+      } else if (!isMaster) {
+        throw violation('URI line without #EXTINF', lineNo);
+      }
+      continue;
+    }
+    if (!line.startsWith('#EXT')) continue; // a comment
+    const colon = line.indexOf(':');
+    const tag = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1);
+    switch (tag) {
+      case '#EXTINF': {
+        const comma = value.indexOf(',');
+        const duration = parseDecimal(comma < 0 ? value : value.slice(0, comma));
+        if (duration === null) throw violation('bad #EXTINF duration', lineNo);
+        pendingDuration = duration;
+        break;
+      }
+      case '#EXT-X-BYTERANGE':
+        pendingRange = value.trim();
+        pendingRangeLine = lineNo;
+        break;
+      case '#EXT-X-TARGETDURATION':
+        targetDurationSec = parseDecimal(value);
+        if (targetDurationSec === null) throw violation('bad #EXT-X-TARGETDURATION', lineNo);
+        break;
+      case '#EXT-X-MEDIA-SEQUENCE': {
+        const seq = parseSafeInteger(value);
+        if (seq === null) throw violation('bad #EXT-X-MEDIA-SEQUENCE', lineNo);
+        if (segmentCount === 0) mediaSequence = seq;
+        break;
+      }
+      case '#EXT-X-ENDLIST':
+        endList = true;
+        break;
+      case '#EXT-X-PLAYLIST-TYPE':
+        playlistType = value.trim().toUpperCase();
+        break;
+      case '#EXT-X-MAP': {
+        if (init !== null) break; // the first map is the rendition's init; later ones (after discontinuities) are not kept
+        const attrs = parseAttributeList(value);
+        const uri = attrs.get('URI');
+        if (uri === undefined || uri === '') throw violation('#EXT-X-MAP without URI', lineNo);
+        const byteRange = attrs.get('BYTERANGE');
+        init = {
+          url: resolver.resolve(uri, url),
+          range: byteRange === undefined ? null : parseByteRange(byteRange.trim(), 0, lineNo),
+          durationSec: 0,
+          seq: -1,
+          startSec: 0,
+        };
+        break;
+      }
+      case '#EXT-X-STREAM-INF':
+        isMaster = true;
+        pendingStreamInf = true;
+        break;
+      case '#EXT-X-I-FRAME-STREAM-INF':
+        isMaster = true; // I-frame playlists index the same media: not listed as variants
+        break;
+      case '#EXT-X-MEDIA': {
+        isMaster = true;
+        const uri = parseAttributeList(value).get('URI');
+        if (uri !== undefined && uri !== '') addVariant(uri);
+        break;
+      }
+      default:
+        break; // EXT-X-KEY, EXT-X-DISCONTINUITY, EXT-X-VERSION, EXT-X-PROGRAM-DATE-TIME, … do not change addressing
+    }
+  }
+
+  if (isMaster) {
+    return { kind: 'hls-master', live: false, targetDurationSec: null, variants, renditions: [] };
+  }
+  return {
+    kind: 'hls-media',
+    live: !endList && playlistType !== 'VOD',
+    targetDurationSec,
+    variants: [],
+    renditions: [{ id: url, bandwidth: null, init, segments }],
+  };
+}

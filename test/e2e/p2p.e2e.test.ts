@@ -1,0 +1,205 @@
+/**
+ * Issue 2's end-to-end guarantees, in real Chromium against the built bundles:
+ * two viewers of the demo share segments (≥ 50 % P2P for the second, checked at the origin too), every segment
+ * the player got is byte-identical to the origin file, both play ≥ 10 s; the page still plays over HTTP without a
+ * P2P server, without service workers and without WebRTC; a restarted service worker gets a new port.
+ */
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  REPO_ROOT,
+  assertByteExact,
+  launchBrowser,
+  newViewer,
+  originHashes,
+  readSegmentHashes,
+  segmentHashesInitScript,
+  startDemo,
+  startP2pServer,
+  startStaticServer,
+  videoState,
+  waitForPlayback,
+  type DemoServer,
+  type Viewer,
+} from './harness';
+import { crossOriginPage } from './fixtures/crossOriginPage';
+
+interface Stats {
+  httpBytes: number;
+  p2pBytes: number;
+  storeHitBytes: number;
+  uploadedBytes: number;
+  peers: number;
+  storeBytes: number;
+  storeSegments: number;
+  peerId: string | null;
+  active: boolean;
+}
+
+const stats = (page: Page) => page.evaluate('window.swarmfetch ? window.swarmfetch.stats() : null') as Promise<Stats | null>;
+const playerErrors = (page: Page) =>
+  page.evaluate('window.demo ? window.demo.errors.filter((e) => e.fatal) : []') as Promise<unknown[]>;
+const bytesPlayed = (hashes: { bytes: number }[]) => hashes.reduce((n, h) => n + Math.max(0, h.bytes), 0);
+
+async function waitFor<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+let browser: Browser;
+let origin: Map<string, string>;
+const viewers: Viewer[] = [];
+const open = async (...args: Parameters<typeof newViewer>) => {
+  const v = await newViewer(...args);
+  viewers.push(v);
+  return v;
+};
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  origin = await originHashes(join(REPO_ROOT, 'demo/media'), '/media/');
+});
+afterAll(async () => {
+  for (const v of viewers) await v.close();
+  await browser?.close();
+});
+
+describe('two viewers of the demo stream', () => {
+  let demo: DemoServer;
+  beforeAll(async () => {
+    demo = await startDemo();
+  });
+  afterAll(async () => {
+    await demo?.stop();
+  });
+
+  it('the second viewer gets most segment bytes from the first, every byte is the origin\'s, both play', async () => {
+    const a = await open(browser, `${demo.url}/`, { initScript: segmentHashesInitScript, contextOptions: { userAgent: 'viewer-a' } });
+    // A plays and fills its store before B arrives (hls.js buffers ahead)
+    await waitFor('viewer A to hold segments', () => stats(a.page), (s) => !!s && s.storeSegments >= 8);
+    const b = await open(browser, `${demo.url}/`, { initScript: segmentHashesInitScript, contextOptions: { userAgent: 'viewer-b' } });
+
+    await waitForPlayback(b.page, 12, 60_000);
+    await waitForPlayback(a.page, 12, 30_000);
+
+    const [sa, sb] = [await stats(a.page), await stats(b.page)];
+    const [ha, hb] = [await readSegmentHashes(a.page), await readSegmentHashes(b.page)];
+    // What the pages say…
+    const share = sb!.p2pBytes / (sb!.p2pBytes + sb!.httpBytes);
+    console.log(`viewer B: p2p ${sb!.p2pBytes} B, http ${sb!.httpBytes} B, share ${(100 * share).toFixed(1)} %; A uploaded ${sa!.uploadedBytes} B`);
+    expect(share).toBeGreaterThanOrEqual(0.5);
+    expect(sa!.uploadedBytes).toBeGreaterThan(0);
+    expect(sb!.peers).toBeGreaterThanOrEqual(1);
+    // …and what the origin actually served B (its own User-Agent), against the bytes B's player received.
+    const served = (await (await fetch(`${demo.url}/demo-stats/origin`)).json()) as { byAgent: Record<string, number> };
+    const originShare = 1 - (served.byAgent['viewer-b'] ?? 0) / bytesPlayed(hb);
+    console.log(`origin served B ${served.byAgent['viewer-b'] ?? 0} B of ${bytesPlayed(hb)} B played: offload ${(100 * originShare).toFixed(1)} %`);
+    expect(originShare).toBeGreaterThanOrEqual(0.5);
+
+    assertByteExact(ha, origin, { minSegments: 6 });
+    assertByteExact(hb, origin, { minSegments: 6 });
+    expect(await playerErrors(a.page)).toEqual([]);
+    expect(await playerErrors(b.page)).toEqual([]);
+    expect([...a.errors, ...b.errors].filter((e) => e.startsWith('pageerror'))).toEqual([]);
+  });
+
+  it('a restarted service worker asks the page for a new port and answers from the store again', async () => {
+    const v = await open(browser, `${demo.url}/`, { contextOptions: { userAgent: 'viewer-restart' } });
+    await waitForPlayback(v.page, 4, 30_000);
+    await waitFor('a controlled page holding segments', () => stats(v.page), (s) => !!s && s.active && s.storeSegments >= 3);
+    const cdp = await v.context.newCDPSession(v.page);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    // a segment the store holds, fetched through the (restarting) worker
+    const answer = (await v.page.evaluate(`(async () => {
+      const events = [];
+      window.swarmfetch.on('segment', (e) => events.push(e));
+      const url = new URL('/media/vod/180p/seg_000.ts', location.href).href;
+      const held = performance.getEntriesByType('resource').map((r) => r.name).filter((n) => /seg_\\d+\\.ts$/.test(n));
+      const target = held[held.length - 1] || url;
+      const res = await fetch(target);
+      const bytes = (await res.arrayBuffer()).byteLength;
+      await new Promise((r) => setTimeout(r, 300));
+      return { status: res.status, source: res.headers.get('x-swarmfetch-source'), bytes, events };
+    })()`)) as { status: number; source: string | null; bytes: number; events: { source: string; fallback: string | null }[] };
+    expect(answer.status).toBe(200);
+    expect(answer.source).toBe('store');
+    expect(answer.events.map((e) => e.source)).toContain('store');
+    await cdp.detach();
+    const before = (await videoState(v.page)).currentTime;
+    await waitForPlayback(v.page, before + 3, 20_000);
+  });
+
+  it('a page with service workers blocked plays byte-exact over HTTP, with swarmfetch inactive and no error', async () => {
+    const v = await open(browser, `${demo.url}/`, { blockServiceWorkers: true, initScript: segmentHashesInitScript });
+    await waitForPlayback(v.page, 10, 40_000);
+    expect((await stats(v.page))?.active).toBe(false);
+    assertByteExact(await readSegmentHashes(v.page), origin, { minSegments: 5 });
+    expect(await playerErrors(v.page)).toEqual([]);
+    expect(v.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
+  });
+
+  it('a browser without WebRTC plays through the worker over HTTP', async () => {
+    const noRtc = 'delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection;';
+    const v = await open(browser, `${demo.url}/`, { initScript: [noRtc, segmentHashesInitScript] });
+    await waitForPlayback(v.page, 10, 40_000);
+    const s = await stats(v.page);
+    expect(s?.peers).toBe(0);
+    expect(s?.p2pBytes).toBe(0);
+    assertByteExact(await readSegmentHashes(v.page), origin, { minSegments: 5 });
+    expect(v.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
+  });
+
+  it('a reload that bypasses the worker (shift-reload) still plays, and swarmfetch takes the page back', async () => {
+    const v = await open(browser, `${demo.url}/`);
+    await waitFor('the worker to control the page', () => stats(v.page), (s) => !!s && s.active);
+    const cdp = await v.context.newCDPSession(v.page);
+    await Promise.all([v.page.waitForEvent('load'), cdp.send('Page.reload', { ignoreCache: true })]);
+    await waitForPlayback(v.page, 6, 30_000);
+    await waitFor('swarmfetch to be active again', () => stats(v.page), (s) => !!s && s.active, 10_000);
+    await cdp.detach();
+  });
+});
+
+describe('a site whose P2P server lives on another origin', () => {
+  it('shares across origins, and keeps playing over HTTP once the P2P server is stopped', async () => {
+    const p2p = await startP2pServer();
+    const site = await startStaticServer({
+      root: REPO_ROOT,
+      files: { '/index.html': crossOriginPage(p2p.url) },
+      headers: { 'Service-Worker-Allowed': '/' },
+    });
+    const siteOrigin = await originHashes(join(REPO_ROOT, 'demo/media'), '/demo/media/');
+    try {
+      const a = await open(browser, `${site.url}/index.html`, { initScript: segmentHashesInitScript });
+      await waitFor('viewer A to hold segments', () => stats(a.page), (s) => !!s && s.storeSegments >= 6);
+      const b = await open(browser, `${site.url}/index.html`, { initScript: segmentHashesInitScript });
+      await waitFor('B to get bytes from A', () => stats(b.page), (s) => !!s && s.p2pBytes > 0, 30_000);
+
+      await p2p.stop();
+      const t = { a: (await videoState(a.page)).currentTime, b: (await videoState(b.page)).currentTime };
+      await waitForPlayback(a.page, t.a + 6, 30_000);
+      await waitForPlayback(b.page, t.b + 6, 30_000);
+
+      // a viewer arriving while the server is down plays over HTTP
+      const c = await open(browser, `${site.url}/index.html`, { initScript: segmentHashesInitScript });
+      await waitForPlayback(c.page, 10, 40_000);
+      const sc = await stats(c.page);
+      expect(sc?.peers).toBe(0);
+      for (const v of [a, b, c]) {
+        assertByteExact(await readSegmentHashes(v.page), siteOrigin, { minSegments: 5 });
+        expect(await playerErrors(v.page)).toEqual([]);
+        expect(v.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
+      }
+    } finally {
+      await p2p.stop();
+      await site.stop();
+    }
+  });
+});
