@@ -6,5 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts'],
     environment: 'node',
+    // property tests run hundreds of cases; leave room on a loaded 2-core machine (no timing is asserted)
+    testTimeout: 30_000,
   },
 });

@@ -1,32 +1,76 @@
-import type { AgentApi, SegmentAnswer, SegmentPut, SegmentQuery, SegmentReport } from '../core/contract';
+import type { AgentApi, ManifestNotice, SegmentAnswer, SegmentPut, SegmentQuery, SegmentReport } from '../core/contract';
 import { CONTRACT_VERSION } from '../core/contract';
+import type { SwarmfetchConfig } from '../core/config';
 import { resolveRange } from '../core/parseRangeHeader';
-import { SwarmError } from '../core/SwarmError';
+import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
 import { keyInSwarm } from '../core/swarmId';
 import { MAX_KEY_LENGTH } from '../core/segmentKey';
+import { electFetcher } from './electFetcher';
+import { InflightDownloads } from './InflightDownloads';
+import type { PeerLink } from './PeerLink';
 import type { PeerPool } from './PeerPool';
+import { Playlists, type PlaylistEntry } from './Playlists';
 import type { SegmentStore, StoredSegment } from './SegmentStore';
+import { budgetFor } from './urgency';
 
 /** Time kept back from the worker's budget for the answer's trip back. */
 const ANSWER_MARGIN_MS = 50;
 /** Peers tried for one segment before giving up to the network. */
 const MAX_PEER_TRIES = 2;
+/** Longest a request waits for the elected peer of its swarm to start downloading a segment. */
+const ELECTION_WAIT_MS = 1200;
+const POLL_MS = 40;
+/** Concurrent P2P prefetches, and concurrent seeding HTTP downloads. */
+const MAX_PREFETCH = 2;
+const MAX_SEEDS = 1;
+/** Seeding only covers the next few segments after the player's position. */
+const SEED_AHEAD_SEGMENTS = 2;
+const PREFETCH_TICK_MS = 400;
+
+export type PoolView = Pick<PeerPool, 'join' | 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId'>;
 
 export interface AgentDeps {
+  config: Readonly<SwarmfetchConfig>;
   store: SegmentStore;
-  pool: Pick<PeerPool, 'join' | 'linkFor'>;
-  segmentMaxBytes: number;
+  pool: PoolView;
   onReport(report: SegmentReport): void;
-  onStored(segment: StoredSegment): void;
+  onStored(segment: StoredSegment, source: 'http' | 'p2p'): void;
+  /** Seconds the page's player has buffered ahead, or null when unknown. */
+  bufferAhead(): number | null;
+  /** Starts a seeding download of `url` through the worker (resolves when it ended). */
+  seed(url: string): Promise<void>;
+  /** Whether seeding through the worker is possible now (the page is controlled). */
+  canSeed(): boolean;
   now(): number;
 }
 
+type Miss = SwarmErrorCode | 'not-found' | 'no-peer';
+
 /**
- * The page agent the service worker talks to: answers segment queries from the store or a peer within the
- * worker's budget, takes the segments the worker fetched over HTTP, and hears what was delivered.
+ * The page agent the service worker talks to. For each segment: store → a peer that holds it → a peer
+ * downloading it now (when the player's buffer allows) → HTTP by the worker. Between requests it fetches
+ * upcoming segments from peers into the store, and downloads over HTTP the few it was elected to seed.
  */
 export class Agent implements AgentApi {
+  readonly playlists = new Playlists();
+  private readonly inflight = new InflightDownloads(15_000);
+  private readonly prefetching = new Map<string, Promise<StoredSegment | undefined>>();
+  private seeds = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
   constructor(private readonly deps: AgentDeps) {}
+
+  /** Starts the prefetch loop. */
+  start(): void {
+    this.timer ??= setInterval(() => this.prefetch(), PREFETCH_TICK_MS);
+  }
+
+  destroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.inflight.clear();
+    this.playlists.clear();
+  }
 
   hello(version: number): { version: number } {
     return { version: version === CONTRACT_VERSION ? CONTRACT_VERSION : -1 };
@@ -36,78 +80,215 @@ export class Agent implements AgentApi {
     if (!validQuery(query)) return { kind: 'miss', reason: 'protocol-violation' };
     const { store, pool } = this.deps;
     pool.join(query.swarm);
+    this.playlists.played(query.swarm, query.wholeKey ?? query.key);
 
-    const exact = store.get(query.key);
-    if (exact) return answerFrom(exact, null, 'store', null, offsetOf(query));
-    if (query.wholeKey) {
-      const whole = store.get(query.wholeKey);
-      if (whole) return answerFrom(whole, query.range, 'store', null);
+    const held = this.fromStore(query);
+    if (held) return held;
+
+    const { budgetMs, starving } = budgetFor(
+      this.deps.bufferAhead(),
+      this.deps.config.urgentBufferSec,
+      query.budgetMs - ANSWER_MARGIN_MS,
+    );
+    const deadline = this.deps.now() + budgetMs;
+    const key = query.wholeKey ?? query.key;
+    let reason: Miss = 'no-peer';
+
+    // Already on its way here: a prefetch from a peer, or our own HTTP download.
+    const coming = this.prefetching.get(key) ?? (this.inflight.has(key) ? this.inflight.wait(key, budgetMs) : undefined);
+    if (coming) {
+      const s = await withTimeout(coming, budgetMs);
+      if (s) return answerFrom(s, query, 'store', null);
+      reason = 'peer-timeout';
     }
 
-    const deadline = this.deps.now() + query.budgetMs - ANSWER_MARGIN_MS;
     const tried = new Set<string>();
-    let reason: SwarmError['code'] | 'no-peer' = 'no-peer';
     for (let i = 0; i < MAX_PEER_TRIES; i++) {
       const left = deadline - this.deps.now();
       if (left <= 0) break;
-      const key = pool.linkFor(query.key, tried) ? query.key : query.wholeKey;
-      const link = key ? pool.linkFor(key, tried) : undefined;
-      if (!link || !key) break;
+      const k = pool.linkFor(query.key, tried) ? query.key : query.wholeKey;
+      const link = k ? pool.linkFor(k, tried) : undefined;
+      if (!link || !k) break;
       tried.add(link.remoteId);
-      try {
-        const got = await link.request(key, left);
-        if (got.body.size > this.deps.segmentMaxBytes) throw new SwarmError('size-exceeded', 'segment too large');
-        const segment: StoredSegment = {
-          key, swarm: query.swarm, body: got.body, totalBytes: got.totalBytes, contentType: got.contentType,
-        };
-        if (store.put(segment)) this.deps.onStored(segment);
-        if (key === query.wholeKey) return answerFrom(segment, query.range, 'p2p', link.remoteId);
-        return answerFrom(segment, null, 'p2p', link.remoteId, offsetOf(query));
-      } catch (err) {
-        reason = SwarmError.is(err) ? err.code : 'peer-closed';
+      const got = await this.fromPeer(link, k, query.swarm, left, 0).catch((e: unknown) => e as SwarmError);
+      if (!(got instanceof Error)) return answerFrom(got, query, 'p2p', link.remoteId, k);
+      reason = SwarmError.is(got) ? got.code : 'peer-closed';
+    }
+
+    if (!starving && !query.wholeKey) {
+      // a peer is downloading it now, or the peer elected to will be soon: wait for it while the buffer allows
+      const fetcher = await this.awaitFetcher(key, deadline, tried);
+      if (fetcher) {
+        const left = deadline - this.deps.now();
+        const got = await this.fromPeer(fetcher, key, query.swarm, left, Math.max(0, left - 100)).catch(
+          (e: unknown) => e as SwarmError,
+        );
+        if (!(got instanceof Error)) return answerFrom(got, query, 'p2p', fetcher.remoteId, key);
+        reason = SwarmError.is(got) ? got.code : 'peer-closed';
       }
     }
+
+    // The worker fetches it over HTTP now: tell peers, so they ask us instead of the origin.
+    if (!query.range && this.inflight.start(key, query.swarm)) pool.announce('fetching', [{ key, swarm: query.swarm }]);
     return { kind: 'miss', reason };
   }
 
   putSegment(put: SegmentPut): void {
-    if (!validPut(put, this.deps.segmentMaxBytes)) return;
+    if (!validPut(put, this.deps.config.segmentMaxBytes)) return;
     const segment: StoredSegment = {
       key: put.key, swarm: put.swarm, body: put.body, totalBytes: put.totalBytes, contentType: put.contentType,
     };
-    if (this.deps.store.put(segment)) this.deps.onStored(segment);
+    if (this.deps.store.put(segment)) this.deps.onStored(segment, 'http');
+    this.inflight.settle(put.key, segment);
   }
 
   report(report: SegmentReport): void {
     if (typeof report !== 'object' || report === null || typeof report.bytes !== 'number') return;
+    if (report.source === 'http' && report.error && typeof report.key === 'string') {
+      const swarm = this.inflight.settle(report.key, undefined);
+      if (swarm) this.deps.pool.announce('lost', [{ key: report.key, swarm }]);
+    }
     this.deps.onReport(report);
+  }
+
+  manifest(notices: ManifestNotice[]): void {
+    if (!Array.isArray(notices)) return;
+    for (const n of notices.slice(0, 64)) {
+      if (typeof n?.swarm !== 'string' || !Array.isArray(n.entries)) continue;
+      const entries: PlaylistEntry[] = n.entries.filter(
+        (e) => typeof e?.key === 'string' && keyInSwarm(e.key.split('#')[0] ?? '', n.swarm) &&
+          typeof e.url === 'string' && Number.isFinite(e.durationSec) && Number.isFinite(e.seq),
+      );
+      this.playlists.update(n.swarm, entries, n.live === true);
+      this.deps.pool.join(n.swarm);
+    }
+    this.prefetch();
+  }
+
+  /** One round of prefetching: upcoming segments from peers, and the ones this page is elected to seed. */
+  prefetch(): void {
+    const { store, pool, config } = this.deps;
+    for (const swarm of this.playlists.activeSwarms()) {
+      const upcoming = this.playlists.upcoming(swarm, config.prefetchAheadSec);
+      upcoming.forEach((e, i) => {
+        if (store.has(e.key) || this.inflight.has(e.key) || this.prefetching.has(e.key)) return;
+        const link = this.prefetching.size < MAX_PREFETCH ? pool.linkFor(e.key) : undefined;
+        if (link) {
+          const p = this.fromPeer(link, e.key, swarm, config.p2pTimeoutMs * 2, 0).then(
+            (s) => s,
+            () => undefined,
+          );
+          this.prefetching.set(e.key, p);
+          void p.finally(() => this.prefetching.delete(e.key));
+          return;
+        }
+        if (i < SEED_AHEAD_SEGMENTS) this.maybeSeed(e, swarm);
+      });
+    }
+  }
+
+  /** What to serve a peer asking for `key`: the stored segment, or ours once our HTTP download of it ends. */
+  provide(key: string, waitMs: number): StoredSegment | undefined | Promise<StoredSegment | undefined> {
+    return this.deps.store.get(key) ?? (this.inflight.has(key) ? this.inflight.wait(key, waitMs) : undefined);
+  }
+
+  // ---- internals ----
+
+  private fromStore(query: SegmentQuery): SegmentAnswer | null {
+    const exact = this.deps.store.get(query.key);
+    if (exact) return answerFrom(exact, query, 'store', null, query.key);
+    const whole = query.wholeKey ? this.deps.store.get(query.wholeKey) : undefined;
+    return whole ? answerFrom(whole, query, 'store', null, query.wholeKey!) : null;
+  }
+
+  private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number): Promise<StoredSegment> {
+    const got = await link.request(key, timeoutMs, waitMs);
+    if (got.body.size > this.deps.config.segmentMaxBytes) throw new SwarmError('size-exceeded', 'segment too large');
+    const segment: StoredSegment = { key, swarm, body: got.body, totalBytes: got.totalBytes, contentType: got.contentType };
+    if (this.deps.store.put(segment)) this.deps.onStored(segment, 'p2p');
+    return segment;
+  }
+
+  /** Members of a swarm as this page sees it: itself and its open peers. */
+  private members(): string[] {
+    const me = this.deps.pool.peerId;
+    return me ? [me, ...this.deps.pool.openPeerIds()] : [];
+  }
+
+  /**
+   * A peer that holds or downloads `key`, waiting (until `deadline`, at most ELECTION_WAIT_MS) while the peer
+   * elected to download it has not said so yet. Null when this page is the elected one, or nobody turns up.
+   */
+  private async awaitFetcher(key: string, deadline: number, tried: ReadonlySet<string>): Promise<PeerLink | null> {
+    const { pool } = this.deps;
+    const members = this.members();
+    const elected = members.length > 1 ? electFetcher(key, members) : null;
+    const waitUntil = Math.min(deadline, this.deps.now() + (elected && elected !== pool.peerId ? ELECTION_WAIT_MS : 0));
+    for (;;) {
+      const found = pool.linkFor(key, tried) ?? pool.fetchersOf(key).find((l) => !tried.has(l.remoteId));
+      if (found) return found;
+      if (this.deps.now() + POLL_MS > waitUntil || this.deps.store.has(key)) return null;
+      await sleep(POLL_MS);
+    }
+  }
+
+  private maybeSeed(e: PlaylistEntry, swarm: string): void {
+    const { pool } = this.deps;
+    if (this.seeds >= MAX_SEEDS || !this.deps.canSeed() || pool.fetchersOf(e.key).length > 0) return;
+    const members = this.members();
+    if (members.length < 2 || electFetcher(e.key, members) !== pool.peerId) return;
+    if (!this.inflight.start(e.key, swarm)) return;
+    pool.announce('fetching', [{ key: e.key, swarm }]);
+    this.seeds++;
+    this.deps
+      .seed(e.url)
+      .catch(() => undefined)
+      .finally(() => {
+        this.seeds--;
+        // a seed that brought nothing frees the key (putSegment settles it on success)
+        if (this.inflight.settle(e.key, undefined)) pool.announce('lost', [{ key: e.key, swarm }]);
+      });
   }
 }
 
-/** The requested bytes of a stored segment (a zero-copy Blob slice for ranges). */
-function answerFrom(
-  s: StoredSegment,
-  range: SegmentQuery['range'],
-  source: 'store' | 'p2p',
-  peerId: string | null,
-  offset = 0,
-): SegmentAnswer {
-  if (!range) {
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function withTimeout<T>(p: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(undefined), Math.max(0, ms));
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(t);
+        resolve(undefined);
+      },
+    );
+  });
+}
+
+/**
+ * The bytes a query asks for out of a stored segment: all of it, or a zero-copy Blob slice for a range of a
+ * whole file. A stored range (`key` ≠ wholeKey) answers at its own offset.
+ */
+function answerFrom(s: StoredSegment, q: SegmentQuery, source: 'store' | 'p2p', peerId: string | null, key = s.key): SegmentAnswer {
+  const whole = !q.wholeKey || key === q.wholeKey;
+  if (!q.range || !whole) {
+    const offset = q.range && 'start' in q.range ? q.range.start : 0;
     const totalBytes = s.totalBytes ?? (offset === 0 ? s.body.size : null);
-    return { kind: 'hit', source, peerId, body: s.body, totalBytes, start: offset, contentType: s.contentType };
+    return { kind: 'hit', source, peerId, body: s.body, totalBytes, start: whole ? 0 : offset, contentType: s.contentType };
   }
   const size = s.body.size;
-  const r = resolveRange(range, size);
+  const r = resolveRange(q.range, size);
   if (!r) return { kind: 'unsatisfiable', totalBytes: size };
   return {
     kind: 'hit', source, peerId, body: s.body.slice(r.start, r.end + 1, s.contentType ?? undefined),
     totalBytes: size, start: r.start, contentType: s.contentType,
   };
-}
-
-/** Where the bytes of an exact (range-keyed) answer start in the whole file. */
-function offsetOf(q: SegmentQuery): number {
-  return q.wholeKey && q.range && 'start' in q.range ? q.range.start : 0;
 }
 
 function validQuery(q: SegmentQuery): boolean {

@@ -50,8 +50,10 @@ export interface PeerLinkLimits {
 
 export interface PeerLinkDeps {
   limits: PeerLinkLimits;
-  /** The segment to serve for a key, or undefined. */
-  provide(key: string): StoredSegment | undefined;
+  /** The segment to serve for a key, or undefined; may wait up to `waitMs` for a download in progress. */
+  provide(key: string, waitMs: number): StoredSegment | undefined | Promise<StoredSegment | undefined>;
+  /** Milliseconds to wait before sending `bytes` more (upload rate cap); 0 = now. */
+  throttle(bytes: number): number;
   /** Keys to announce once the link is open. */
   initialHaves(): Map<string, string[]>;
   onOpen(link: PeerLink): void;
@@ -78,6 +80,9 @@ interface Download {
 
 /** Cancelled request ids whose in-flight frames are still dropped quietly. */
 const MAX_TOMBSTONES = 64;
+/** How long a peer's "fetching" news is believed. */
+const FETCHING_FRESH_MS = 8_000;
+const MAX_REMOTE_FETCHING = 512;
 
 /**
  * One peer connection speaking the wire protocol: announcements both ways, requests out with stall detection,
@@ -93,6 +98,8 @@ export class PeerLink {
   private cancelledUploads = new Set<number>();
   private tombstones = new Map<number, number>();
   private remoteKeys = new Set<string>();
+  /** Keys the peer said it is downloading over HTTP now, with when that news goes stale. */
+  private remoteFetching = new Map<string, number>();
   /** Download throughput of completed transfers, bytes per ms (EWMA); null until one completes. */
   throughput: number | null = null;
   downloadedBytes = 0;
@@ -122,14 +129,26 @@ export class PeerLink {
     return this.remoteKeys.has(key);
   }
 
+  /** Whether the peer announced, recently, that it is downloading this segment over HTTP. */
+  isFetching(key: string): boolean {
+    const until = this.remoteFetching.get(key);
+    if (until === undefined) return false;
+    if (until > this.deps.now()) return true;
+    this.remoteFetching.delete(key);
+    return false;
+  }
+
   /** Tells the peer about segments this page now holds (or no longer holds). */
-  announce(type: 'have' | 'lost', swarm: string, keys: string[]): void {
+  announce(type: 'have' | 'lost' | 'fetching', swarm: string, keys: string[]): void {
     if (this.closed) return;
     for (const chunk of chunkKeys(keys)) this.sendControl({ t: type, swarm, keys: chunk });
   }
 
-  /** Asks the peer for a segment; settles within `timeoutMs` (peer-timeout) and fails on a stall (peer-stall). */
-  request(key: string, timeoutMs: number): Promise<Received> {
+  /**
+   * Asks the peer for a segment; settles within `timeoutMs` (peer-timeout) and fails on a stall (peer-stall).
+   * `waitMs` lets a peer that is still downloading it answer once it has it (the first byte may take that long).
+   */
+  request(key: string, timeoutMs: number, waitMs = 0): Promise<Received> {
     if (!this.isOpen) return Promise.reject(new SwarmError('peer-closed', 'link not open', { peer: this.remoteId }));
     const id = this.nextId++;
     return new Promise<Received>((resolve, reject) => {
@@ -146,11 +165,11 @@ export class PeerLink {
         },
         assembly: null,
         meta: null,
-        stallTimer: setTimeout(() => this.failDownload(id, 'peer-stall', true), this.deps.limits.stallMs),
+        stallTimer: setTimeout(() => this.failDownload(id, 'peer-stall', true), this.deps.limits.stallMs + waitMs),
         startedAt: this.deps.now(),
       };
       this.downloads.set(id, download);
-      this.sendControl({ t: 'req', id, key });
+      this.sendControl({ t: 'req', id, key, waitMs });
     });
   }
 
@@ -200,13 +219,26 @@ export class PeerLink {
             if (oldest !== undefined) this.remoteKeys.delete(oldest);
           }
           this.remoteKeys.add(key);
+          this.remoteFetching.delete(key);
         }
         return;
       case 'lost':
-        for (const key of m.keys) this.remoteKeys.delete(key);
+        for (const key of m.keys) {
+          this.remoteKeys.delete(key);
+          this.remoteFetching.delete(key);
+        }
         return;
+      case 'fetching': {
+        const until = this.deps.now() + FETCHING_FRESH_MS;
+        for (const key of m.keys) {
+          if (!keyInSwarm(key, m.swarm)) throw new SwarmError('protocol-violation', 'key outside swarm');
+          if (this.remoteFetching.size >= MAX_REMOTE_FETCHING) this.remoteFetching.delete(this.remoteFetching.keys().next().value!);
+          this.remoteFetching.set(key, until);
+        }
+        return;
+      }
       case 'req':
-        void this.serve(m.id, m.key);
+        void this.serve(m.id, m.key, m.waitMs);
         return;
       case 'cancel':
         if (this.uploads.has(m.id)) this.cancelledUploads.add(m.id);
@@ -309,14 +341,19 @@ export class PeerLink {
 
   // ---- uploads ----
 
-  private async serve(id: number, key: string): Promise<void> {
-    const segment = this.uploads.size < this.deps.limits.maxUploads ? this.deps.provide(key) : undefined;
-    if (!segment || this.uploads.has(id)) {
+  private async serve(id: number, key: string, waitMs: number): Promise<void> {
+    if (this.uploads.size >= this.deps.limits.maxUploads || this.uploads.has(id)) {
       this.sendControl({ t: 'absent', id });
       return;
     }
     this.uploads.add(id);
     try {
+      const segment = await this.deps.provide(key, waitMs);
+      if (this.closed) return;
+      if (!segment || this.cancelledUploads.has(id)) {
+        this.sendControl({ t: 'absent', id });
+        return;
+      }
       const bytes = new Uint8Array(await segment.body.arrayBuffer());
       if (this.closed) return;
       this.sendControl({
@@ -326,7 +363,9 @@ export class PeerLink {
         if (this.closed) return;
         if (this.cancelledUploads.has(id)) return;
         await this.drain();
-        if (this.closed) return;
+        const wait = this.deps.throttle(frame.byteLength);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (this.closed || this.cancelledUploads.has(id)) return;
         this.conn.send(frame);
         const payload = frame.byteLength - FRAME_HEADER_BYTES;
         this.uploadedBytes += payload;

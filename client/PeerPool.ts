@@ -3,6 +3,7 @@ import type { SwarmErrorCode } from '../core/SwarmError';
 import { PeerLink, type ConnectionLike, type PeerLinkLimits } from './PeerLink';
 import type { SegmentStore, StoredSegment } from './SegmentStore';
 import type { TrackerClient } from './TrackerClient';
+import { TokenBucket } from './TokenBucket';
 
 /** The part of a PeerJS `Peer` the pool needs (so tests can use a fake). */
 export interface PeerLike {
@@ -31,6 +32,8 @@ export interface PeerPoolDeps {
   createPeer(token: string): PeerLike;
   tracker: TrackerClient;
   store: SegmentStore;
+  /** What to serve a peer asking for a key (may wait for a download in progress). */
+  provide(key: string, waitMs: number): StoredSegment | undefined | Promise<StoredSegment | undefined>;
   events: PeerPoolEvents;
   now(): number;
   random(): number;
@@ -57,10 +60,12 @@ export class PeerPool {
   private refreshTimer: ReturnType<typeof setInterval> | null = null;
   private destroyed = false;
   private readonly limits: PeerLinkLimits;
+  private readonly upload: TokenBucket;
 
   constructor(private readonly deps: PeerPoolDeps) {
     this.token = Math.floor(deps.random() * 2 ** 52).toString(36) + Math.floor(deps.random() * 2 ** 52).toString(36);
     const c = deps.config;
+    this.upload = new TokenBucket(c.uploadMaxBytesPerSec, deps.now);
     this.limits = {
       segmentMaxBytes: c.segmentMaxBytes,
       stallMs: c.p2pStallMs,
@@ -147,8 +152,18 @@ export class PeerPool {
     return best;
   }
 
-  /** Tells every peer about segments that arrived or left the store. */
-  announce(type: 'have' | 'lost', segments: StoredSegment[]): void {
+  /** Open links that announced they are downloading the key over HTTP now. */
+  fetchersOf(key: string): PeerLink[] {
+    return [...this.links.values()].filter((l) => l.isOpen && l.isFetching(key));
+  }
+
+  /** Ids of the open links (the swarm as this page sees it). */
+  openPeerIds(): string[] {
+    return [...this.links.values()].filter((l) => l.isOpen).map((l) => l.remoteId);
+  }
+
+  /** Tells every peer about segments that arrived, left the store, or are being downloaded. */
+  announce(type: 'have' | 'lost' | 'fetching', segments: Array<Pick<StoredSegment, 'key' | 'swarm'>>): void {
     const bySwarm = new Map<string, string[]>();
     for (const s of segments) {
       const list = bySwarm.get(s.swarm);
@@ -230,7 +245,8 @@ export class PeerPool {
     }
     const link = new PeerLink(conn, {
       limits: this.limits,
-      provide: (key) => this.deps.store.get(key),
+      provide: (key, waitMs) => (this.deps.config.uploadEnabled ? this.deps.provide(key, waitMs) : undefined),
+      throttle: (bytes) => this.upload.take(bytes),
       initialHaves: () => this.deps.store.keysBySwarm(),
       onOpen: (l) => {
         this.deps.events.peer({ peerId: l.remoteId, state: 'connected' });

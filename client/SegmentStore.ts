@@ -19,6 +19,8 @@ export class SegmentStore {
   constructor(
     private maxBytes: number,
     private readonly onEvict: (evicted: StoredSegment[]) => void = () => {},
+    /** Segments to evict before any other (those behind the playhead), oldest first among them. */
+    private readonly evictFirst: (segment: StoredSegment) => boolean = () => false,
   ) {}
 
   /** Bytes of segment bodies held. */
@@ -78,12 +80,16 @@ export class SegmentStore {
   }
 
   private evictTo(limit: number): void {
+    if (this.held <= limit) return;
     const evicted: StoredSegment[] = [];
-    for (const [key, s] of this.entries) {
-      if (this.held <= limit) break;
-      this.entries.delete(key);
-      this.held -= s.body.size;
-      evicted.push(s);
+    for (const pass of [true, false]) {
+      for (const [key, s] of this.entries) {
+        if (this.held <= limit) break;
+        if (pass && !this.evictFirst(s)) continue;
+        this.entries.delete(key);
+        this.held -= s.body.size;
+        evicted.push(s);
+      }
     }
     if (evicted.length) this.onEvict(evicted);
   }

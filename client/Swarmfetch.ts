@@ -1,5 +1,6 @@
 import Peer from 'peerjs';
-import { DEFAULT_CONFIG, mergeConfig, type SwarmfetchConfig } from '../core/config';
+import { DEFAULT_CONFIG, type SwarmfetchConfig } from '../core/config';
+import { mergeConfig } from '../core/mergeConfig';
 import type { AgentApi, SegmentReport, SegmentSource } from '../core/contract';
 import { Emitter } from '../core/Emitter';
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
@@ -8,6 +9,8 @@ import { PeerPool, type PeerLike } from './PeerPool';
 import { SegmentStore } from './SegmentStore';
 import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
+import { bufferAheadSec, type MediaLike } from './urgency';
+import { SEED_HEADER } from '../core/contract';
 
 /** Totals since the page loaded; bytes are media segment bytes only. */
 export interface SwarmfetchStats {
@@ -19,6 +22,8 @@ export interface SwarmfetchStats {
   storeHitBytes: number;
   /** Segment bytes sent to peers. */
   uploadedBytes: number;
+  /** Segment bytes this page downloaded over HTTP to seed the swarm (not played yet). */
+  seedBytes: number;
   /** Open peer connections. */
   peers: number;
   /** Bytes held in the segment store. */
@@ -55,6 +60,8 @@ export interface SwarmfetchDeps {
   serviceWorker: ServiceWorkerContainer | undefined;
   hasWebRTC: boolean;
   pageUrl: string;
+  /** The page's media elements (to see how much the player has buffered). */
+  media(): Iterable<MediaLike>;
   now(): number;
   random(): number;
 }
@@ -89,6 +96,7 @@ function defaultDeps(): SwarmfetchDeps {
     serviceWorker: typeof navigator !== 'undefined' && 'serviceWorker' in navigator ? navigator.serviceWorker : undefined,
     hasWebRTC: typeof RTCPeerConnection === 'function',
     pageUrl: g.location?.href ?? 'http://localhost/',
+    media: () => (typeof document === 'undefined' ? [] : document.querySelectorAll<HTMLMediaElement>('video, audio')),
     now: () => performance.now(),
     random: Math.random,
   };
@@ -106,7 +114,7 @@ export class Swarmfetch {
   private readonly pool: PeerPool;
   private readonly agent: Agent;
   private bridge: WorkerBridge | null = null;
-  private totals = { httpBytes: 0, p2pBytes: 0, storeHitBytes: 0, uploadedBytes: 0 };
+  private totals = { httpBytes: 0, p2pBytes: 0, storeHitBytes: 0, uploadedBytes: 0, seedBytes: 0 };
   private started = false;
   private destroyed = false;
 
@@ -114,7 +122,11 @@ export class Swarmfetch {
     this.config = mergeConfig(options, DEFAULT_CONFIG);
     this.deps = { ...defaultDeps(), ...deps };
     const d = this.deps;
-    this.store = new SegmentStore(this.config.storeMaxBytes, (evicted) => this.pool.announce('lost', evicted));
+    this.store = new SegmentStore(
+      this.config.storeMaxBytes,
+      (evicted) => this.pool.announce('lost', evicted),
+      (s) => this.agent.playlists.isBehind(s.swarm, s.key),
+    );
     this.pool = new PeerPool({
       config: this.config,
       createPeer: (token) => d.createPeer(this.config, token, d.pageUrl),
@@ -124,6 +136,7 @@ export class Swarmfetch {
         fetch: d.fetch,
       }),
       store: this.store,
+      provide: (key, waitMs) => this.agent.provide(key, waitMs),
       events: {
         peer: (e) => this.emitter.emit('peer', e),
         ready: (peerId) => this.emitter.emit('ready', { peerId }),
@@ -134,11 +147,14 @@ export class Swarmfetch {
       random: d.random,
     });
     this.agent = new Agent({
+      config: this.config,
       store: this.store,
       pool: this.pool,
-      segmentMaxBytes: this.config.segmentMaxBytes,
       onReport: (r) => this.onReport(r),
       onStored: (s) => this.pool.announce('have', [s]),
+      bufferAhead: () => bufferAheadSec(d.media()),
+      seed: (url) => this.seed(url),
+      canSeed: () => this.bridge?.controlled ?? false,
       now: d.now,
     });
   }
@@ -158,9 +174,13 @@ export class Swarmfetch {
       getSegment: (q) => this.agent.getSegment(q),
       putSegment: (p) => this.agent.putSegment(p),
       report: (r) => this.agent.report(r),
+      manifest: (n) => this.agent.manifest(n),
     };
     this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl);
-    if (hasWebRTC) this.pool.start();
+    if (hasWebRTC) {
+      this.pool.start();
+      this.agent.start();
+    }
     else this.fail('unsupported', 'WebRTC is not available; segments come over HTTP only');
     try {
       await this.bridge.start();
@@ -193,13 +213,24 @@ export class Swarmfetch {
     if (this.destroyed) return;
     this.destroyed = true;
     this.bridge?.destroy();
+    this.agent.destroy();
     this.pool.destroy();
     this.store.clear();
     this.emitter.removeAll();
   }
 
+  /** A seeding download: the worker fetches `url` over HTTP into the store (no bytes reach this page). */
+  private async seed(url: string): Promise<void> {
+    const res = await this.deps.fetch(url, { headers: { [SEED_HEADER]: '1' }, credentials: 'same-origin' });
+    await res.body?.cancel();
+  }
+
   private onReport(r: SegmentReport): void {
     const bytes = Number.isFinite(r.bytes) && r.bytes > 0 ? r.bytes : 0;
+    if (r.seed) {
+      this.totals.seedBytes += bytes;
+      return;
+    }
     if (r.source === 'http') this.totals.httpBytes += bytes;
     else if (r.source === 'p2p') this.totals.p2pBytes += bytes;
     else if (r.source === 'store') this.totals.storeHitBytes += bytes;

@@ -6,7 +6,8 @@ import {
   type ClaimMessage,
   type PortMessage,
 } from '../core/contract';
-import { swConfigToParams, type SwarmfetchConfig } from '../core/config';
+import type { SwarmfetchConfig } from '../core/config';
+import { swConfigToParams } from '../core/mergeConfig';
 
 /**
  * The page side of the service worker handshake: registers the worker (its config in the script URL), and hands

@@ -10,7 +10,8 @@ export {
   type SegmentEvent,
   type SwarmfetchDeps,
 } from './Swarmfetch';
-export { DEFAULT_CONFIG, mergeConfig, type SwarmfetchConfig } from '../core/config';
+export { DEFAULT_CONFIG, type SwarmfetchConfig } from '../core/config';
+export { mergeConfig } from '../core/mergeConfig';
 export { SwarmError, ERROR_CODES, type SwarmErrorCode } from '../core/SwarmError';
 export { PROTOCOL_VERSION } from './protocol';
 export { CONTRACT_VERSION } from '../core/contract';

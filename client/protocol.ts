@@ -15,6 +15,8 @@ export const FRAME_HEADER_BYTES = 5;
 export const FRAME_PAYLOAD_BYTES = FRAME_MAX_BYTES - FRAME_HEADER_BYTES;
 export const MAX_CONTROL_BYTES = 64 * 1024;
 export const MAX_KEYS_PER_MESSAGE = 256;
+/** Longest a peer holds a request open while it finishes its own HTTP download of the segment. */
+export const MAX_REQ_WAIT_MS = 10_000;
 const DATA_TAG = 0x01;
 const MAX_ID = 0xffffffff;
 
@@ -23,10 +25,12 @@ export type ControlMessage =
   | { t: 'hello'; v: number }
   /** I now hold these segments of this swarm. */
   | { t: 'have'; swarm: string; keys: string[] }
-  /** I no longer hold these segments. */
+  /** I no longer hold these segments (or gave up fetching them). */
   | { t: 'lost'; swarm: string; keys: string[] }
-  /** Please send me this segment. */
-  | { t: 'req'; id: number; key: string }
+  /** I am downloading these segments over HTTP right now; ask me soon. */
+  | { t: 'fetching'; swarm: string; keys: string[] }
+  /** Please send me this segment; if you are fetching it, wait up to `waitMs` for it (0 = answer now). */
+  | { t: 'req'; id: number; key: string; waitMs: number }
   /** I no longer want request `id`. */
   | { t: 'cancel'; id: number }
   /** I cannot serve request `id`. */
@@ -92,11 +96,14 @@ export function decodeControl(text: string): ControlMessage {
       return { t: 'hello', v: m.v as number };
     case 'have':
     case 'lost':
+    case 'fetching':
       if (!isKey(m.swarm) || !isKeyList(m.keys)) break;
       return { t: m.t, swarm: m.swarm, keys: m.keys };
-    case 'req':
-      if (!isId(m.id) || !isKey(m.key)) break;
-      return { t: 'req', id: m.id, key: m.key };
+    case 'req': {
+      const waitMs = m.waitMs ?? 0;
+      if (!isId(m.id) || !isKey(m.key) || !Number.isInteger(waitMs) || (waitMs as number) < 0) break;
+      return { t: 'req', id: m.id, key: m.key, waitMs: Math.min(waitMs as number, MAX_REQ_WAIT_MS) };
+    }
     case 'cancel':
     case 'absent':
     case 'done':

@@ -1,5 +1,3 @@
-import { SwarmError } from './SwarmError';
-
 /** Default pattern of media segment URLs (tested against the URL's path, query excluded). */
 export const DEFAULT_SEGMENT_PATTERN = '\\.(ts|m4s|mp4|m4v|m4a|aac|cmfv|cmfa)$';
 
@@ -37,6 +35,14 @@ export interface SwarmfetchConfig {
   trackerTimeoutMs: number;
   /** Data channel buffered bytes above which sending pauses. @default 1 MiB (clamped 64 KiB–8 MiB) */
   sendHighWaterBytes: number;
+  /** Upload rate cap over all peers; 0 = no cap. @default 0 (clamped 0 or 16 KiB/s–1 GiB/s) */
+  uploadMaxBytesPerSec: number;
+  /** Serve segments to peers at all. @default true */
+  uploadEnabled: boolean;
+  /** How far ahead of the playhead segments are fetched from peers into the store. @default 30 (clamped 0–300) */
+  prefetchAheadSec: number;
+  /** Below this much buffered media the player is starving: no waiting for peers. @default 4 (clamped 0–60) */
+  urgentBufferSec: number;
   /** Log to the console. @default false */
   debug: boolean;
 }
@@ -60,13 +66,17 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   trackerRefreshMs: 5000,
   trackerTimeoutMs: 3000,
   sendHighWaterBytes: MiB,
+  uploadMaxBytesPerSec: 0,
+  uploadEnabled: true,
+  prefetchAheadSec: 30,
+  urgentBufferSec: 4,
   debug: false,
 });
 
-type NumberKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends number ? K : never }[keyof SwarmfetchConfig];
-type StringKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends string ? K : never }[keyof SwarmfetchConfig];
+export type NumberKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends number ? K : never }[keyof SwarmfetchConfig];
+export type StringKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends string ? K : never }[keyof SwarmfetchConfig];
 
-const NUMBER_BOUNDS: Record<NumberKey, readonly [number, number]> = {
+export const NUMBER_BOUNDS: Record<NumberKey, readonly [number, number]> = {
   storeMaxBytes: [MiB, 1024 * MiB],
   segmentMaxBytes: [64 * 1024, 256 * MiB],
   maxPeers: [1, 50],
@@ -76,83 +86,54 @@ const NUMBER_BOUNDS: Record<NumberKey, readonly [number, number]> = {
   trackerRefreshMs: [500, 600_000],
   trackerTimeoutMs: [100, 60_000],
   sendHighWaterBytes: [64 * 1024, 8 * MiB],
+  uploadMaxBytesPerSec: [0, 1024 * MiB],
+  prefetchAheadSec: [0, 300],
+  urgentBufferSec: [0, 60],
 };
+/** Numbers where 0 means "off" and any other value is at least this. */
+export const NUMBER_MIN_WHEN_ON: Partial<Record<NumberKey, number>> = { uploadMaxBytesPerSec: 16 * 1024 };
 
-const STRING_KEYS: readonly StringKey[] = ['serverUrl', 'swUrl', 'swScope', 'peerjsPath', 'peerjsKey', 'segmentPattern'];
+export const STRING_KEYS: readonly StringKey[] = ['serverUrl', 'swUrl', 'swScope', 'peerjsPath', 'peerjsKey', 'segmentPattern'];
 
 /** Keys the service worker needs; they travel in its registration URL so they survive worker restarts. */
 export const SW_CONFIG_KEYS = ['segmentPattern', 'segmentMaxBytes', 'p2pTimeoutMs', 'portWaitMs', 'debug'] as const;
 export type SwConfig = Pick<SwarmfetchConfig, (typeof SW_CONFIG_KEYS)[number]>;
 
-function invalid(key: string, why: string, value: unknown): never {
-  throw new SwarmError('config-invalid', `${key} ${why}`, { key, value: String(value).slice(0, 100) });
+/** A number clamped into its key's range (0 stays 0 where 0 means off). */
+export function clampNumber(key: NumberKey, n: number): number {
+  const [min, max] = NUMBER_BOUNDS[key];
+  let v = Math.min(max, Math.max(min, Math.round(n)));
+  const minOn = NUMBER_MIN_WHEN_ON[key];
+  if (minOn !== undefined && v > 0 && v < minOn) v = minOn;
+  return v;
 }
 
 /**
- * Merges user options over a base config. Unknown keys and wrong types throw `config-invalid`;
- * numbers out of range are clamped; the result is frozen.
+ * Reads the service worker's config from its URL search params (written by swConfigToParams); a bad value falls
+ * back to its default alone. Kept apart from mergeConfig so the worker bundle stays small.
  */
-export function mergeConfig(
-  user: Partial<Record<keyof SwarmfetchConfig, unknown>> | undefined,
-  base: Readonly<SwarmfetchConfig> = DEFAULT_CONFIG,
-): Readonly<SwarmfetchConfig> {
-  const out: SwarmfetchConfig = { ...base, iceServers: Object.freeze([...base.iceServers]) as RTCIceServer[] };
-  if (user === undefined || user === null) return Object.freeze(out);
-  if (typeof user !== 'object' || Array.isArray(user)) invalid('config', 'must be an object', user);
-  for (const [key, value] of Object.entries(user)) {
-    if (value === undefined) continue;
-    if (Object.hasOwn(NUMBER_BOUNDS, key)) {
-      const k = key as NumberKey;
-      const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-      if (typeof n !== 'number' || Number.isNaN(n)) invalid(key, 'must be a number', value);
-      const [min, max] = NUMBER_BOUNDS[k];
-      out[k] = Math.min(max, Math.max(min, Math.round(n)));
-    } else if ((STRING_KEYS as readonly string[]).includes(key)) {
-      if (typeof value !== 'string') invalid(key, 'must be a string', value);
-      out[key as StringKey] = value;
-    } else if (key === 'debug') {
-      if (typeof value === 'boolean') out.debug = value;
-      else if (typeof value === 'string') out.debug = value === 'true' || value === '1' || value === '';
-      else invalid(key, 'must be a boolean', value);
-    } else if (key === 'iceServers') {
-      if (!Array.isArray(value) || value.some((s) => typeof s !== 'object' || s === null || !('urls' in s))) {
-        invalid(key, 'must be an array of RTCIceServer', value);
-      }
-      out.iceServers = Object.freeze(value.slice(0, 10)) as RTCIceServer[];
-    } else {
-      invalid(key, 'is not a known option', value);
-    }
-  }
-  try {
-    new RegExp(out.segmentPattern, 'i');
-  } catch {
-    invalid('segmentPattern', 'is not a valid regular expression', out.segmentPattern);
-  }
-  return Object.freeze(out);
-}
-
-/** Serialises the service worker's part of a config into URL search params (non-default values only). */
-export function swConfigToParams(config: Readonly<SwarmfetchConfig>): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const key of SW_CONFIG_KEYS) {
-    if (config[key] !== DEFAULT_CONFIG[key]) params.set(key, String(config[key]));
-  }
-  return params;
-}
-
-/** Reads the service worker's config from its URL search params; bad values fall back to defaults. */
 export function swConfigFromParams(params: URLSearchParams): SwConfig {
-  let merged: Readonly<SwarmfetchConfig> = DEFAULT_CONFIG;
-  for (const key of SW_CONFIG_KEYS) {
+  const out: SwConfig = {
+    segmentPattern: DEFAULT_CONFIG.segmentPattern,
+    segmentMaxBytes: DEFAULT_CONFIG.segmentMaxBytes,
+    p2pTimeoutMs: DEFAULT_CONFIG.p2pTimeoutMs,
+    portWaitMs: DEFAULT_CONFIG.portWaitMs,
+    debug: DEFAULT_CONFIG.debug,
+  };
+  for (const key of ['segmentMaxBytes', 'p2pTimeoutMs', 'portWaitMs'] as const) {
     const v = params.get(key);
-    if (v === null) continue;
+    if (v !== null && v.trim() !== '' && !Number.isNaN(Number(v))) out[key] = clampNumber(key, Number(v));
+  }
+  const pattern = params.get('segmentPattern');
+  if (pattern !== null) {
     try {
-      merged = mergeConfig({ [key]: v }, merged); // one bad value falls back alone
+      new RegExp(pattern, 'i');
+      out.segmentPattern = pattern;
     } catch {
-      // keep the previous value
+      // keep the default
     }
   }
-  const sw = {} as Record<string, unknown>;
-  for (const key of SW_CONFIG_KEYS) sw[key] = merged[key];
-  return sw as unknown as SwConfig;
+  const debug = params.get('debug');
+  if (debug !== null) out.debug = debug === 'true' || debug === '1' || debug === '';
+  return out;
 }

@@ -83,6 +83,16 @@ export type SegmentAnswer =
   | { kind: 'unsatisfiable'; totalBytes: number }
   | { kind: 'miss'; reason: SwarmErrorCode | 'not-found' | 'no-peer' };
 
+/** One rendition's segments, as the worker parsed them from a manifest passing by. */
+export interface ManifestNotice {
+  swarm: string;
+  live: boolean;
+  entries: Array<{ key: string; url: string; durationSec: number; seq: number }>;
+}
+
+/** Header on the agent's own seeding fetches: the worker downloads the segment for the store, not the player. */
+export const SEED_HEADER = 'X-Swarmfetch-Seed';
+
 export interface SegmentPut {
   key: string;
   swarm: string;
@@ -105,6 +115,8 @@ export interface SegmentReport {
   fallback: SwarmErrorCode | 'not-found' | 'no-peer' | null;
   /** Set when delivering failed (the player saw an error). */
   error: SwarmErrorCode | null;
+  /** A seeding download for the store (not bytes the player consumed). */
+  seed?: boolean;
 }
 
 export interface AgentApi {
@@ -112,4 +124,5 @@ export interface AgentApi {
   getSegment(query: SegmentQuery): Promise<SegmentAnswer>;
   putSegment(put: SegmentPut): void;
   report(report: SegmentReport): void;
+  manifest(notices: ManifestNotice[]): void;
 }

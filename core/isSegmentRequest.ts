@@ -26,3 +26,14 @@ export function isSegmentRequest(request: RequestLike, pattern: RegExp): boolean
   if (MANIFEST.test(u.pathname)) return false;
   return pattern.test(u.pathname);
 }
+
+/** Whether a request is for an HLS playlist or DASH manifest (GET over http(s)). */
+export function isManifestRequest(request: RequestLike): boolean {
+  if (request.method !== 'GET') return false;
+  try {
+    const u = new URL(request.url);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && MANIFEST.test(u.pathname);
+  } catch {
+    return false;
+  }
+}

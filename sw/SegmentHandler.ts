@@ -2,13 +2,17 @@ import type { Remote } from 'comlink';
 import type { AgentApi, SegmentAnswer, SegmentQuery, SegmentReport, SegmentSource } from '../core/contract';
 import type { SwConfig } from '../core/config';
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
-import { compileSegmentPattern, isSegmentRequest } from '../core/isSegmentRequest';
+import { compileSegmentPattern, isManifestRequest, isSegmentRequest } from '../core/isSegmentRequest';
 import { parseRangeHeader, type ByteRange, type SuffixRange } from '../core/parseRangeHeader';
 import { segmentKey } from '../core/segmentKey';
 import { swarmId } from '../core/swarmId';
 import { withDeadline } from '../core/withDeadline';
 import { contentTypeFor } from '../core/contentTypeFor';
 import { readBodyCapped } from './readBodyCapped';
+import { manifestNotices } from './manifestNotices';
+import { parseManifest } from '../core/manifest/parseManifest';
+import { MANIFEST_LIMITS } from '../core/manifest/types';
+import { SEED_HEADER } from '../core/contract';
 
 /** Margin the worker gives the agent beyond its budget (port hop and Blob hand-over). */
 const AGENT_GRACE_MS = 100;
@@ -43,7 +47,34 @@ export class SegmentHandler {
     return !!clientId && isSegmentRequest(request, this.pattern);
   }
 
+  /** Whether the request is a manifest the worker reads on its way to the player (to tell the agent what comes next). */
+  matchesManifest(request: Request, clientId: string): boolean {
+    return !!clientId && isManifestRequest(request);
+  }
+
+  /**
+   * Passes a manifest through unchanged, and reads a copy in the background: the agent learns each rendition's
+   * segments. Nothing here can delay or alter what the player gets.
+   */
+  async observeManifest(request: Request, clientId: string): Promise<Response> {
+    const response = await this.deps.fetch(request);
+    if (response.ok && response.type !== 'opaque' && response.body) {
+      const copy = response.clone();
+      void (async () => {
+        const { blob, complete } = await readBodyCapped(copy, MANIFEST_LIMITS.maxTextBytes);
+        if (!blob || !complete) return;
+        const parsed = parseManifest(await blob.text(), response.url || request.url, response.headers.get('content-type'), Date.now());
+        if (!parsed || parsed.renditions.length === 0) return;
+        const notices = manifestNotices(parsed, this.deps.siteOrigin);
+        const agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs);
+        if (agent && notices.length) await Promise.resolve(agent.manifest(notices));
+      })().catch(() => {});
+    }
+    return response;
+  }
+
   async handle(request: Request, clientId: string): Promise<Response> {
+    if (request.headers.has(SEED_HEADER)) return this.seed(request, clientId);
     const t0 = this.deps.now();
     const rangeHeader = request.headers.get('range');
     const range = parseRangeHeader(rangeHeader);
@@ -100,6 +131,37 @@ export class SegmentHandler {
       if (answer.kind === 'miss') fallback = answer.reason;
     }
     return this.fromNetwork(request, { agent, key, swarm, t0, fallback, range, closedRange });
+  }
+
+  /**
+   * A seeding download the agent asked for: fetched over HTTP straight into the store (never to a player).
+   * Answers 204 once stored, 502 when it failed.
+   */
+  private async seed(request: Request, clientId: string): Promise<Response> {
+    const t0 = this.deps.now();
+    const agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs).catch(() => null);
+    const key = segmentKey(request.url);
+    const swarm = swarmId(this.deps.siteOrigin, request.url);
+    if (!agent || !key || !swarm) return new Response(null, { status: 502 });
+    const report = (bytes: number, error: SwarmErrorCode | null) =>
+      this.report(agent, {
+        url: request.url, key, source: 'http', peerId: null, bytes, ms: this.deps.now() - t0, fallback: null, error, seed: true,
+      });
+    try {
+      const clean = new Request(request.url, { mode: 'cors', credentials: request.credentials });
+      const response = await this.deps.fetch(clean);
+      if (response.status !== 200 || !response.body) throw new SwarmError('network-error', `status ${response.status}`);
+      const { blob, bytes, complete } = await readBodyCapped(response, this.deps.config.segmentMaxBytes);
+      if (!blob || !complete) throw new SwarmError('network-error', 'body incomplete or too large', { bytes });
+      await Promise.resolve(
+        agent.putSegment({ key, swarm, url: request.url, body: blob, totalBytes: blob.size, contentType: response.headers.get('content-type') }),
+      );
+      report(bytes, null);
+      return new Response(null, { status: 204 });
+    } catch {
+      report(0, 'network-error');
+      return new Response(null, { status: 502 });
+    }
   }
 
   private answerResponse(answer: SegmentAnswer, request: Request, ranged: boolean): Response | null {

@@ -76,8 +76,11 @@ export class SwarmfetchWorker {
   }
 
   private readonly onFetch = (event: FetchEvent): void => {
-    if (!this.matches(event.request, event.clientId)) return;
-    event.respondWith(this.handle(event.request, event.clientId));
+    if (this.matches(event.request, event.clientId)) {
+      event.respondWith(this.handle(event.request, event.clientId));
+    } else if (this.handler.matchesManifest(event.request, event.clientId)) {
+      event.respondWith(this.handler.observeManifest(event.request, event.clientId));
+    }
   };
 
   private readonly onMessage = (event: ExtendableMessageEvent): void => {

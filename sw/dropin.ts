@@ -6,12 +6,14 @@
  * `self.swarmfetch.enableSwarmfetch(config)` itself.
  */
 import { swConfigFromParams } from '../core/config';
-import * as api from './index';
+import { enableSwarmfetch, SwarmfetchWorker } from './index';
 
+/** What the classic script offers a worker that imports it. */
+const api = { enableSwarmfetch, SwarmfetchWorker, swConfigFromParams };
 declare const self: ServiceWorkerGlobalScope & { swarmfetch?: typeof api; swarmfetchManual?: boolean };
 
 self.swarmfetch = api;
 if (!self.swarmfetchManual) {
   self.addEventListener('install', () => void self.skipWaiting());
-  api.enableSwarmfetch(swConfigFromParams(new URL(self.location.href).searchParams));
+  enableSwarmfetch(swConfigFromParams(new URL(self.location.href).searchParams));
 }

@@ -4,40 +4,68 @@ import { SegmentStore, type StoredSegment } from '../../client/SegmentStore';
 import type { PeerLink, Received } from '../../client/PeerLink';
 import type { SegmentQuery, SegmentReport } from '../../core/contract';
 import { SwarmError } from '../../core/SwarmError';
+import { mergeConfig } from '../../core/mergeConfig';
 
 const SWARM = 'http://site|http://cdn/v/';
 const KEY = 'http://cdn/v/seg1.ts';
 
-type FakeLink = Pick<PeerLink, 'remoteId' | 'request'> & { keys: Set<string>; calls: number };
+type FakeLink = Pick<PeerLink, 'remoteId'> & {
+  keys: Set<string>;
+  fetching: Set<string>;
+  calls: Array<{ key: string; waitMs: number }>;
+  request(key: string, timeoutMs: number, waitMs?: number): Promise<Received>;
+};
 
-function fakeLink(remoteId: string, keys: string[], answer: (key: string) => Promise<Received>): FakeLink {
+function fakeLink(remoteId: string, keys: string[], answer: (key: string) => Promise<Received>, fetching: string[] = []): FakeLink {
   const link: FakeLink = {
     remoteId,
     keys: new Set(keys),
-    calls: 0,
-    request: (key: string) => {
-      link.calls++;
+    fetching: new Set(fetching),
+    calls: [],
+    request: (key: string, _timeoutMs: number, waitMs = 0) => {
+      link.calls.push({ key, waitMs });
       return answer(key);
     },
   };
   return link;
 }
 
-function setup(links: FakeLink[] = [], segmentMaxBytes = 1_000_000) {
+interface SetupOptions {
+  segmentMaxBytes?: number;
+  bufferAhead?: number | null;
+  peerId?: string;
+}
+
+function setup(links: FakeLink[] = [], opts: SetupOptions = {}) {
   const store = new SegmentStore(10_000_000);
   const joined: string[] = [];
   const storedEvents: StoredSegment[] = [];
   const reports: SegmentReport[] = [];
+  const announced: Array<{ type: string; keys: string[] }> = [];
+  const seeded: string[] = [];
   const pool = {
+    peerId: opts.peerId ?? 'me',
     join: (s: string) => void joined.push(s),
     linkFor: (key: string, exclude: ReadonlySet<string> = new Set()) =>
       links.find((l) => l.keys.has(key) && !exclude.has(l.remoteId)) as unknown as PeerLink | undefined,
+    fetchersOf: (key: string) => links.filter((l) => l.fetching.has(key)) as unknown as PeerLink[],
+    openPeerIds: () => links.map((l) => l.remoteId),
+    announce: (type: 'have' | 'lost' | 'fetching', segs: Array<{ key: string }>) =>
+      void announced.push({ type, keys: segs.map((x) => x.key) }),
   };
   const agent = new Agent({
-    store, pool, segmentMaxBytes, onReport: (r) => reports.push(r), onStored: (s) => storedEvents.push(s),
+    config: mergeConfig({ segmentMaxBytes: opts.segmentMaxBytes ?? 1_000_000 }),
+    store, pool, onReport: (r) => reports.push(r), onStored: (s) => storedEvents.push(s),
+    bufferAhead: () => (opts.bufferAhead === undefined ? 20 : opts.bufferAhead),
+    // as the worker does: download, then hand the segment to the agent
+    seed: async (url) => {
+      seeded.push(url);
+      agent.putSegment({ key: url.split('?')[0]!, swarm: SWARM, url, body: blobOf(2), totalBytes: 2, contentType: null });
+    },
+    canSeed: () => true,
     now: () => performance.now(),
   });
-  return { agent, store, joined, storedEvents, reports };
+  return { agent, store, joined, storedEvents, reports, announced, seeded };
 }
 
 const query = (over: Partial<SegmentQuery> = {}): SegmentQuery => ({
@@ -107,8 +135,8 @@ describe('Agent', () => {
   });
 
   it('never stores a peer answer larger than segmentMaxBytes', async () => {
-    const link = fakeLink('p1', [KEY], async () => ({ body: blobOf(2000), totalBytes: 2000, contentType: null }));
-    const { agent, store } = setup([link], 1000);
+    const link = fakeLink('p1', [KEY], async () => ({ body: blobOf(70_001), totalBytes: 70_001, contentType: null }));
+    const { agent, store } = setup([link], { segmentMaxBytes: 70_000 });
     expect(await agent.getSegment(query())).toMatchObject({ kind: 'miss', reason: 'size-exceeded' });
     expect(store.has(KEY)).toBe(false);
   });
@@ -121,5 +149,77 @@ describe('Agent', () => {
     expect(store.size).toBe(0);
     agent.putSegment({ key: KEY, swarm: SWARM, url: KEY, body: blobOf(5), totalBytes: 5, contentType: null });
     expect(store.size).toBe(1);
+  });
+});
+
+describe('Agent scheduling', () => {
+  const entries = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ key: `http://cdn/v/seg${i}.ts`, url: `http://cdn/v/seg${i}.ts?tok=1`, durationSec: 2, seq: i }));
+
+  it('a miss tells peers this page is fetching the segment, and the next asker waits for that download', async () => {
+    const { agent, announced } = setup([]);
+    expect(await agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(announced).toContainEqual({ type: 'fetching', keys: [KEY] });
+    // a peer asks while our HTTP download runs: it gets the segment once the worker hands it over
+    const served = agent.provide(KEY, 1000);
+    agent.putSegment({ key: KEY, swarm: SWARM, url: KEY, body: blobOf(9), totalBytes: 9, contentType: null });
+    expect((await served)?.body.size).toBe(9);
+  });
+
+  it('waits for a peer that is downloading the segment now when the buffer allows, not when starving', async () => {
+    const answer = async () => ({ body: blobOf(7), totalBytes: 7, contentType: null });
+    const relaxed = fakeLink('f', [], answer, [KEY]);
+    expect(await setup([relaxed], { bufferAhead: 20 }).agent.getSegment(query())).toMatchObject({ kind: 'hit', source: 'p2p', peerId: 'f' });
+    expect(relaxed.calls[0]!.waitMs).toBeGreaterThan(0);
+
+    const starving = fakeLink('f', [], answer, [KEY]);
+    expect(await setup([starving], { bufferAhead: 0.5 }).agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(starving.calls).toHaveLength(0);
+  });
+
+  it('a starving player still takes a segment a peer already holds', async () => {
+    const holder = fakeLink('h', [KEY], async () => ({ body: blobOf(3), totalBytes: 3, contentType: null }));
+    expect(await setup([holder], { bufferAhead: 0 }).agent.getSegment(query())).toMatchObject({ kind: 'hit', peerId: 'h' });
+  });
+
+  it('prefetches upcoming segments from peers into the store, never over HTTP unless elected to seed', async () => {
+    const list = entries(6);
+    const holder = fakeLink('h', list.map((e) => e.key), async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));
+    const { agent, store, seeded } = setup([holder]);
+    agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+    await agent.getSegment(query({ key: list[0]!.key, url: list[0]!.url }));
+    agent.prefetch();
+    await new Promise((r) => setTimeout(r, 10));
+    agent.prefetch();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(store.has(list[1]!.key) && store.has(list[2]!.key)).toBe(true);
+    expect(seeded).toEqual([]);
+  });
+
+  it('seeds over HTTP only the next segments nobody holds, and only those this page is elected for', async () => {
+    const list = entries(40);
+    const other = fakeLink('other', [], async () => {
+      throw new SwarmError('peer-absent', 'no');
+    });
+    const mine = setup([other], { peerId: 'me' });
+    const theirs = setup([fakeLink('me', [], async () => { throw new SwarmError('peer-absent', 'no'); })], { peerId: 'other' });
+    for (const { agent } of [mine, theirs]) {
+      agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+      agent.playlists.played(SWARM, list[0]!.key);
+    }
+    // walk the position along the list; each time the next two segments may be seeded by exactly one of the two
+    for (let i = 0; i < 30; i++) {
+      for (const { agent } of [mine, theirs]) {
+        agent.playlists.played(SWARM, list[i]!.key);
+        agent.prefetch();
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const both = [...mine.seeded, ...theirs.seeded];
+    expect(both.length).toBeGreaterThan(0);
+    expect(new Set(both).size).toBe(both.length); // never the same segment twice
+    expect(mine.seeded.length).toBeGreaterThan(0);
+    expect(theirs.seeded.length).toBeGreaterThan(0);
+    for (const url of both) expect(url).toMatch(/\?tok=1$/); // the manifest's own URL, token kept
   });
 });

@@ -29,6 +29,7 @@ function makeLink(conn: FakeConnection, store = new Map<string, StoredSegment>()
   const link = new PeerLink(conn, {
     limits,
     provide: (k) => store.get(k),
+    throttle: () => 0,
     initialHaves: () => {
       const m = new Map<string, string[]>();
       for (const s of store.values()) m.set(s.swarm, [...(m.get(s.swarm) ?? []), s.key]);
@@ -154,7 +155,7 @@ describe('PeerLink', () => {
     toClient.intercept = () => {};
     // the channel is full: uploads wait for it to drain
     toClient.dataChannel.bufferedAmount = limits.sendHighWaterBytes + 1;
-    for (let id = 1; id <= 3; id++) toClient.deliver(encodeControl({ t: 'req', id, key: KEY }));
+    for (let id = 1; id <= 3; id++) toClient.deliver(encodeControl({ t: 'req', id, key: KEY, waitMs: 0 }));
     await new Promise((r) => setTimeout(r, 20));
     const answers = toClient.sent.filter((d): d is string => typeof d === 'string').map((s) => JSON.parse(s));
     expect(answers.filter((a) => a.t === 'absent').map((a) => a.id)).toEqual([3]);
@@ -175,7 +176,7 @@ describe('PeerLink', () => {
     await vi.waitFor(() => expect(server.link.isOpen).toBe(true));
     toClient.intercept = () => {};
     toClient.dataChannel.bufferedAmount = limits.sendHighWaterBytes + 1;
-    toClient.deliver(encodeControl({ t: 'req', id: 1, key: KEY }));
+    toClient.deliver(encodeControl({ t: 'req', id: 1, key: KEY, waitMs: 0 }));
     await vi.waitFor(() => expect(server.closes).toEqual(['peer-stall']));
   });
 

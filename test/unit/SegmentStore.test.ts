@@ -50,3 +50,16 @@ describe('SegmentStore', () => {
     expect(store.has('x2')).toBe(true);
   });
 });
+
+describe('SegmentStore eviction order', () => {
+  it('evicts segments behind the playhead before older ones ahead of it', () => {
+    const evicted: string[] = [];
+    const behind = new Set(['b']);
+    const store = new SegmentStore(1000, (l) => evicted.push(...l.map((s) => s.key)), (s) => behind.has(s.key));
+    store.put(seg('a', 400));
+    store.put(seg('b', 400));
+    store.put(seg('c', 400));
+    expect(evicted).toEqual(['b']);
+    expect(store.has('a')).toBe(true);
+  });
+});

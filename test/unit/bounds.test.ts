@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Reassembly, encodeDataFrame } from '../../client/protocol';
-import { mergeConfig } from '../../core/config';
+import { mergeConfig } from '../../core/mergeConfig';
 import { swarmId } from '../../core/swarmId';
 
 describe('bounds found by review', () => {

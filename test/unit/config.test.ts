@@ -4,11 +4,10 @@ import {
   DEFAULT_CONFIG,
   DEFAULT_SEGMENT_PATTERN,
   SW_CONFIG_KEYS,
-  mergeConfig,
   swConfigFromParams,
-  swConfigToParams,
   type SwarmfetchConfig,
 } from '../../core/config';
+import { mergeConfig, swConfigToParams } from '../../core/mergeConfig';
 import { SwarmError } from '../../core/SwarmError';
 
 const MiB = 1024 * 1024;

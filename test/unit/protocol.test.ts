@@ -6,6 +6,7 @@ import {
   FRAME_PAYLOAD_BYTES,
   MAX_CONTROL_BYTES,
   MAX_KEYS_PER_MESSAGE,
+  MAX_REQ_WAIT_MS,
   PROTOCOL_VERSION,
   Reassembly,
   chunkKeys,
@@ -65,9 +66,10 @@ const SAMPLES: Record<ControlType, ControlMessage[]> = {
     { t: 'have', swarm: SWARM, keys: [] },
   ],
   lost: [{ t: 'lost', swarm: SWARM, keys: [KEY] }],
+  fetching: [{ t: 'fetching', swarm: SWARM, keys: [KEY] }],
   req: [
-    { t: 'req', id: 0, key: KEY },
-    { t: 'req', id: MAX_ID, key: KEY },
+    { t: 'req', id: 0, key: KEY, waitMs: 0 },
+    { t: 'req', id: MAX_ID, key: KEY, waitMs: 5000 },
   ],
   cancel: [{ t: 'cancel', id: 7 }],
   absent: [{ t: 'absent', id: 8 }],
@@ -98,7 +100,7 @@ describe('control messages', () => {
     const message: fc.Arbitrary<ControlMessage> = fc.oneof(
       fc.integer().map((v) => ({ t: 'hello' as const, v })),
       fc.record({ t: fc.constantFrom('have' as const, 'lost' as const), swarm: key, keys }),
-      fc.record({ t: fc.constant('req' as const), id, key }),
+      fc.record({ t: fc.constant('req' as const), id, key, waitMs: fc.integer({ min: 0, max: MAX_REQ_WAIT_MS }) }),
       fc.record({ t: fc.constantFrom('cancel' as const, 'absent' as const, 'done' as const), id }),
       fc
         .record({
@@ -124,8 +126,9 @@ describe('control messages', () => {
 
   it('accept values at their limits', () => {
     const longKey = 'k'.repeat(MAX_KEY_LENGTH);
-    expect(decodeControl(encodeControl({ t: 'req', id: MAX_ID, key: longKey }))).toEqual({
+    expect(decodeControl(encodeControl({ t: 'req', id: MAX_ID, key: longKey, waitMs: 0 }))).toEqual({
       t: 'req',
+      waitMs: 0,
       id: MAX_ID,
       key: longKey,
     });
@@ -149,6 +152,7 @@ describe('control messages', () => {
   it('drop fields that are not part of the message', () => {
     expect(decodeControl('{"t":"req","id":1,"key":"k","evil":{"x":1},"__proto__":{"polluted":true}}')).toEqual({
       t: 'req',
+      waitMs: 0,
       id: 1,
       key: 'k',
     });
@@ -220,6 +224,9 @@ describe('control messages', () => {
       'req id fraction': '{"t":"req","id":1.5,"key":"k"}',
       'req id too big': `{"t":"req","id":${MAX_ID + 1},"key":"k"}`,
       'req id string': '{"t":"req","id":"1","key":"k"}',
+      'req wait negative': '{"t":"req","id":1,"key":"k","waitMs":-5}',
+      'req wait fraction': '{"t":"req","id":1,"key":"k","waitMs":1.5}',
+      'fetching key list not array': '{"t":"fetching","swarm":"s","keys":"k"}',
       'cancel id missing': '{"t":"cancel"}',
       'absent id null': '{"t":"absent","id":null}',
       'done id huge': '{"t":"done","id":1e300}',
@@ -239,7 +246,7 @@ describe('control messages', () => {
   });
 
   it('only ever throw protocol-violation on arbitrary text', () => {
-    const types = fc.constantFrom('hello', 'have', 'lost', 'req', 'cancel', 'absent', 'send', 'done', 'x');
+    const types = fc.constantFrom('hello', 'have', 'lost', 'fetching', 'req', 'cancel', 'absent', 'send', 'done', 'x');
     const value = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
       fc.integer({ min: -2, max: MAX_ID + 2 }),
@@ -461,5 +468,12 @@ describe('Reassembly', () => {
         },
       ),
     );
+  });
+});
+
+describe('req waits', () => {
+  it('are capped at MAX_REQ_WAIT_MS and default to 0', () => {
+    expect(decodeControl('{"t":"req","id":1,"key":"k","waitMs":99999999}')).toMatchObject({ waitMs: MAX_REQ_WAIT_MS });
+    expect(decodeControl('{"t":"req","id":1,"key":"k"}')).toMatchObject({ waitMs: 0 });
   });
 });

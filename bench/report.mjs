@@ -1,0 +1,145 @@
+// The human-readable report: one table per scenario (baseline vs swarmfetch), per-viewer rows, micro-benchmarks.
+
+const MB = 1e6;
+const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)} %`);
+const mb = (x) => (x === null || x === undefined ? '—' : (x / MB).toFixed(2));
+const num = (x, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+const hist = (o) => {
+  const e = Object.entries(o ?? {}).sort((a, b) => b[1] - a[1]);
+  return e.length ? e.map(([k, v]) => `${k} ×${v}`).join(', ') : 'none';
+};
+
+function table(rows, align) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  return rows
+    .map((r) => r.map((cell, c) => (align?.[c] === 'l' ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  '))
+    .join('\n');
+}
+
+export function scenarioText(s) {
+  const { baseline: b, swarmfetch: w, comparison: cmp, about } = s;
+  const lines = [];
+  lines.push(`== ${s.name} — ${about}`);
+  lines.push(`   ${b.viewers} viewers, joins ${s.staggerMs} ms apart, ${s.seconds} s after the last join, ${s.stream}; run ${num(b.runS, 0)} s + ${num(w.runS, 0)} s`);
+  const rows = [
+    ['', 'baseline', 'swarmfetch'],
+    ['offload (1 − origin ÷ consumed)', pct(b.offload), pct(w.offload)],
+    ['  limit 1 − 1/N · ratio offload/limit', '', `${pct(w.limit)} · ${num(w.ratio, 3)}`],
+    ['  exact limit (1 − unique ÷ consumed)', pct(b.exactLimit), pct(w.exactLimit)],
+    ['origin MB / consumed MB', `${mb(b.originBytes)} / ${mb(b.consumedBytes)}`, `${mb(w.originBytes)} / ${mb(w.consumedBytes)}`],
+    ['time to first frame ms  mean', num(b.ttffMs.mean), num(w.ttffMs.mean)],
+    ['                        p50 / max', `${num(b.ttffMs.p50)} / ${num(b.ttffMs.max)}`, `${num(w.ttffMs.p50)} / ${num(w.ttffMs.max)}`],
+    ['  start, mean ms: swarmfetch.js / hls.js loaded', `— / ${num(b.startPhasesMs.hlsJsLoaded)}`, `${num(w.startPhasesMs.swarmfetchJsLoaded)} / ${num(w.startPhasesMs.hlsJsLoaded)}`],
+    ['    playlist asked / 1st segment asked', `${num(b.startPhasesMs.playlistRequested)} / ${num(b.startPhasesMs.firstSegmentRequested)}`, `${num(w.startPhasesMs.playlistRequested)} / ${num(w.startPhasesMs.firstSegmentRequested)}`],
+    ['    1st segment loaded / buffered / canplay', `${num(b.startPhasesMs.firstSegmentLoaded)} / ${num(b.startPhasesMs.firstFragBuffered)} / ${num(b.startPhasesMs.canplay)}`, `${num(w.startPhasesMs.firstSegmentLoaded)} / ${num(w.startPhasesMs.firstFragBuffered)} / ${num(w.startPhasesMs.canplay)}`],
+    ['    SW controls the page', '—', num(w.startPhasesMs.controlledBySw)],
+    ['segment load ms (player XHR) p50 / p95', `${num(b.segmentLoadMs.p50)} / ${num(b.segmentLoadMs.p95)}`, `${num(w.segmentLoadMs.p50)} / ${num(w.segmentLoadMs.p95)}`],
+    ['rebuffers (all viewers)', String(b.rebuffers), String(w.rebuffers)],
+    ['stalled ms (all viewers)', num(b.stalledMs), num(w.stalledMs)],
+    ['behind wall clock s (sum)', num(b.behindS, 1), num(w.behindS, 1)],
+  ];
+  if (b.latencyMs !== null || w.latencyMs !== null) {
+    rows.push(['live latency s (now − playhead date)', num(b.latencyMs / 1000, 2), num(w.latencyMs / 1000, 2)]);
+    rows.push(['  hls.latency s', num(b.hlsLatencyMs / 1000, 2), num(w.hlsLatencyMs / 1000, 2)]);
+  }
+  if (b.noFirstFrame || w.noFirstFrame || b.viewersFailed || w.viewersFailed) {
+    rows.push(['viewers without first frame / failed', `${b.noFirstFrame} / ${b.viewersFailed}`, `${w.noFirstFrame} / ${w.viewersFailed}`]);
+  }
+  lines.push(table(rows, ['l', 'r', 'r']));
+  const sf = w.swarmfetch;
+  if (sf) {
+    lines.push(
+      `swarmfetch: active in ${sf.active}/${w.viewers} pages · http ${mb(sf.httpBytes)} MB · p2p ${mb(sf.p2pBytes)} MB · store ${mb(sf.storeBytes)} MB · ` +
+        `uploaded ${mb(sf.uploadedBytes)} MB · p2p segment ms p50 ${num(sf.p2pMsP50)} p95 ${num(sf.p2pMsP95)} · segments not seen by swarmfetch ${sf.unreportedSegments}`,
+    );
+    lines.push(`  http because: ${hist(sf.fallbacks)}`);
+    if (Object.keys(sf.deliveryErrors).length) lines.push(`  delivery errors: ${hist(sf.deliveryErrors)}`);
+    lines.push(`  peer events: ${hist(sf.peerEvents)}`);
+    if (Object.keys(sf.errors).length) lines.push(`  error events: ${hist(sf.errors)}`);
+  }
+  for (const e of [...b.events.map((x) => ({ ...x, mode: 'baseline' })), ...w.events.map((x) => ({ ...x, mode: 'swarmfetch' }))]) {
+    lines.push(`  ${e.mode} at ${(e.atMs / 1000).toFixed(1)} s: ${e.what}`);
+  }
+  if (cmp.checks.length) {
+    lines.push(`targets: ${cmp.checks.map((c) => `${c.what}: ${c.ok ? 'ok' : 'MISS'} (${c.value})`).join(' · ')}`);
+  }
+  // per viewer
+  const per = [['viewer', 'join s', 'ttff ms b/s', 'rebuf b/s', 'stalled ms b/s', 'played s b/s', 'origin MB b/s', 'http/p2p/store segs', 'up MB', 'notes']];
+  for (let i = 0; i < Math.max(b.perViewer.length, w.perViewer.length); i++) {
+    const vb = b.perViewer[i] ?? {};
+    const vw = w.perViewer[i] ?? {};
+    const x = vw.swarmfetch;
+    const notes = [];
+    if (vb.left !== undefined) notes.push(`b: left at ${vb.left} s`);
+    if (vw.left !== undefined) notes.push(`s: left at ${vw.left} s`);
+    if (vw.capped) {
+      const cap = x?.uploadMaxBytesPerSec;
+      const set = cap === s.uploadCapBytesPerSec;
+      notes.push(
+        `upload cap ${s.uploadCapBytesPerSec} B/s: ${set ? 'set' : typeof cap === 'string' ? cap : `NOT set (config says ${cap ?? 'n/a'})`}` +
+          `, uploaded ${num(x?.uploadBytesPerSec)} B/s on average`,
+      );
+    }
+    if (vb.failed) notes.push(`b failed: ${vb.failed}`);
+    if (vw.failed) notes.push(`s failed: ${vw.failed}`);
+    if (vb.mediaError || vw.mediaError) notes.push('media error');
+    const fatal = [vb, vw].flatMap((v) => Object.keys(v.playerErrors ?? {}).filter((k) => k.includes('fatal')));
+    if (fatal.length) notes.push(`player: ${[...new Set(fatal)].join(', ')}`);
+    if (x && x.active === false) notes.push('SW not controlling');
+    per.push([
+      String(i), num(vw.joinedAtS ?? vb.joinedAtS, 1),
+      `${num(vb.ttffMs)}/${num(vw.ttffMs)}`,
+      `${vb.rebuffers ?? '—'}/${vw.rebuffers ?? '—'}`,
+      `${num(vb.stalledMs)}/${num(vw.stalledMs)}`,
+      `${num(vb.playedS, 1)}/${num(vw.playedS, 1)}`,
+      `${mb(vb.originBytes)}/${mb(vw.originBytes)}`,
+      x ? `${x.segments.http}/${x.segments.p2p}/${x.segments.store}` : '—',
+      x ? mb(x.uploadedBytes) : '—',
+      notes.join('; '),
+    ]);
+  }
+  lines.push(table(per, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
+  return lines.join('\n');
+}
+
+export function microText(m) {
+  const lines = ['== micro-benchmarks'];
+  if (m.roundTrip) {
+    const r = m.roundTrip;
+    const row = (label, x) => [label, num(x?.p50, 2), num(x?.p95, 2), num(x?.min, 2)];
+    lines.push(`1 MiB segment (${r.bytes} B), page fetch until arrayBuffer(), ms:`);
+    lines.push(
+      table(
+        [
+          ['', 'p50', 'p95', 'min'],
+          row('stored, through SW → agent → SW', r.storedViaSw),
+          row('  same, SW-reported (before body streams)', r.storedSwReported),
+          row('HTTP through SW (store miss)', r.httpViaSw),
+          row('HTTP, SW blocked', r.httpNoSw),
+        ],
+        ['l', 'r', 'r', 'r'],
+      ),
+    );
+    lines.push(`  sources seen: stored ${hist(r.storedViaSw.sources)}; http-through-SW ${hist(r.httpViaSw.sources)}`);
+  }
+  if (m.p2p) {
+    const p = m.p2p;
+    lines.push(`2 MiB segment from a peer (${p.bytes} B):`);
+    if (p.swarmfetch) {
+      lines.push(
+        `  swarmfetch: page p50 ${num(p.swarmfetch.pageMs?.p50, 1)} ms p95 ${num(p.swarmfetch.pageMs?.p95, 1)} ms (${num(p.swarmfetch.pageMBps, 1)} MiB/s); ` +
+          `SW-reported p50 ${num(p.swarmfetch.reportedMs?.p50, 1)} ms (${num(p.swarmfetch.reportedMBps, 1)} MiB/s); sources ${hist(p.swarmfetch.sources)}`,
+      );
+    }
+    if (p.raw) lines.push(`  raw RTCDataChannel: p50 ${num(p.raw.ms.p50, 1)} ms p95 ${num(p.raw.ms.p95, 1)} ms (${num(p.raw.MBps, 1)} MiB/s)`);
+    lines.push(`  ratio swarmfetch ÷ raw: ${num(p.ratio, 2)} (page) · ${num(p.ratioReported, 2)} (SW-reported) — target ≥ 0.7`);
+    for (const x of p.problems) lines.push(`  problem: ${x}`);
+  }
+  for (const e of m.errors ?? []) lines.push(`  FAILED ${e}`);
+  if (m.bundles) {
+    for (const [name, x] of Object.entries(m.bundles)) {
+      lines.push(`gzip -9 ${name}: ${x.gzipBytes} B (${(x.gzipBytes / 1000).toFixed(1)} KB; raw ${x.bytes} B) — budget ${x.budgetGzipBytes / 1000} KB: ${x.ok ? 'ok' : 'MISS'}`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// The swarm benchmark: `npm run bench` (builds, then runs this inside test/e2e/netns.sh's network namespace).
+// See bench/README.md for what is measured and how.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleSizes, runMicro } from './micro.mjs';
+import { microText, scenarioText } from './report.mjs';
+import { DEFAULT_SCENARIOS, SCENARIOS, probeUploadCapOption, runScenarioMode } from './scenarios.mjs';
+import { REPO_ROOT, startDemo } from './servers.mjs';
+import { compareModes, summarizeMode } from './summary.mjs';
+import { log } from './util.mjs';
+
+const USAGE = `usage: node bench/run.mjs [options]   (through npm run bench, or bash test/e2e/netns.sh node bench/run.mjs)
+  --viewers N        viewers per scenario (default 6)
+  --stagger-ms MS    time between joins in staggered scenarios (default 4000)
+  --seconds S        playback after the last viewer joined (default 40)
+  --scenario NAME    run only this scenario (repeatable): ${Object.keys(SCENARIOS).join(', ')}
+  --all              run every scenario (default: ${DEFAULT_SCENARIOS.join(', ')})
+  --no-micro         skip the micro-benchmarks (gzip sizes are always reported)
+  --micro-only       only the micro-benchmarks
+  --json             print one JSON document on stdout instead of the tables
+  --help`;
+
+function parseArgs(argv) {
+  const o = { viewers: 6, staggerMs: 4000, seconds: 40, scenarios: [], all: false, micro: true, microOnly: false, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let v;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) [a, v] = [a.slice(0, eq), a.slice(eq + 1)];
+    const value = () => {
+      const x = v ?? argv[++i];
+      if (x === undefined) usage(`${a} needs a value`);
+      return x;
+    };
+    const int = (min, max) => {
+      const x = Number(value());
+      if (!Number.isFinite(x) || x < min || x > max) usage(`${a} must be a number in ${min}…${max}`);
+      return x;
+    };
+    switch (a) {
+      case '--viewers': o.viewers = Math.round(int(2, 12)); break;
+      case '--stagger-ms': o.staggerMs = Math.round(int(0, 60_000)); break;
+      case '--seconds': o.seconds = int(5, 600); break;
+      case '--scenario': {
+        const name = value();
+        if (!SCENARIOS[name]) usage(`unknown scenario ${name}`);
+        o.scenarios.push(name);
+        break;
+      }
+      case '--all': o.all = true; break;
+      case '--no-micro': o.micro = false; break;
+      case '--micro-only': o.microOnly = true; break;
+      case '--json': o.json = true; break;
+      case '--help': case '-h': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
+      default: usage(`unknown argument ${a}`);
+    }
+  }
+  if (o.microOnly) o.scenarios = [];
+  else if (o.all) o.scenarios = Object.keys(SCENARIOS);
+  else if (o.scenarios.length === 0) o.scenarios = [...DEFAULT_SCENARIOS];
+  return o;
+}
+
+function usage(why) {
+  process.stderr.write(`bench: ${why}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+
+if (process.env.SWARMFETCH_NETNS !== '1') {
+  log('warning: not inside test/e2e/netns.sh\'s namespace: WebRTC between headless pages will likely not connect (use npm run bench)');
+}
+
+// Everything is bounded: per scenario mode run time + slack, micro a few minutes; past that the run aborts.
+const perRunS = (name) => (SCENARIOS[name].together ? 0 : ((opts.viewers - 1) * opts.staggerMs) / 1000) + opts.seconds + 60;
+const budgetS = opts.scenarios.reduce((a, n) => a + 2 * perRunS(n), 0) + (opts.micro ? 240 : 0) + 60;
+let demo = null;
+let finishing = false;
+
+async function cleanup() {
+  if (demo) await demo.stop().catch(() => undefined);
+  demo = null;
+}
+
+const watchdog = setTimeout(async () => {
+  log(`ABORT: the run exceeded its time budget of ${Math.round(budgetS)} s`);
+  await cleanup();
+  process.exit(3);
+}, budgetS * 1000);
+watchdog.unref();
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => {
+    if (finishing) process.exit(130);
+    finishing = true;
+    log(`${sig}: stopping`);
+    await cleanup();
+    process.exit(130);
+  });
+}
+
+async function main() {
+  const started = Date.now();
+  const doc = {
+    tool: 'swarmfetch bench',
+    version: 1,
+    startedAt: new Date(started).toISOString(),
+    options: { viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, scenarios: opts.scenarios, micro: opts.micro },
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version, netns: process.env.SWARMFETCH_NETNS === '1' },
+    scenarios: [],
+    micro: null,
+    errors: [],
+  };
+  log(`time budget ${Math.round(budgetS)} s; scenarios: ${opts.scenarios.join(', ') || 'none'}; micro: ${opts.micro}`);
+  demo = await startDemo();
+  log(`demo server on ${demo.url}`);
+
+  let uploadCap = null;
+  for (const name of opts.scenarios) {
+    const sc = SCENARIOS[name];
+    if (sc.uploadCap !== undefined) {
+      // asked right before the scenario, of the bundle the demo serves now
+      uploadCap = await probeUploadCapOption(demo.url);
+      log(`uploadMaxBytesPerSec ${uploadCap.supported ? 'is' : 'is NOT'} a swarmfetch option in this build${uploadCap.supported ? '' : ' (the cap is not enforced)'}`);
+      doc.uploadCapOption = uploadCap;
+    }
+    const entry = { name, about: sc.about, stream: sc.stream === 'live' ? '/media/live/180p/index.m3u8' : '/media/vod/180p/index.m3u8', staggerMs: sc.together ? 0 : opts.staggerMs, seconds: opts.seconds };
+    const modes = {};
+    for (const mode of ['baseline', 'swarmfetch']) {
+      log(`${name}/${mode}: ${opts.viewers} viewers …`);
+      try {
+        const raw = await runScenarioMode({ name, mode, demo, viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, uploadCapSupported: !!uploadCap?.supported });
+        modes[mode] = summarizeMode(raw);
+        modes[mode].raw = raw.records.map((r) => ({ index: r.index, segments: r.snapshot?.swarmfetch?.segments, peers: r.snapshot?.swarmfetch?.peers, stalls: r.snapshot?.stalls }));
+        const m = modes[mode];
+        log(`${name}/${mode}: offload ${m.offload} · ttff mean ${m.ttffMs.mean} ms · rebuffers ${m.rebuffers} (${m.stalledMs} ms)`);
+      } catch (err) {
+        doc.errors.push(`${name}/${mode}: ${err.stack ?? err}`);
+        log(`${name}/${mode} FAILED: ${err.message ?? err}`);
+      }
+    }
+    if (modes.baseline && modes.swarmfetch) {
+      entry.baseline = modes.baseline;
+      entry.swarmfetch = modes.swarmfetch;
+      entry.comparison = compareModes(name, modes.baseline, modes.swarmfetch);
+      if (sc.uploadCap !== undefined) {
+        entry.uploadCapBytesPerSec = sc.uploadCap;
+        const capped = modes.swarmfetch.perViewer.find((v) => v.capped)?.swarmfetch;
+        entry.uploadCapSet = capped?.uploadMaxBytesPerSec === sc.uploadCap;
+      }
+      if (!opts.json) process.stdout.write(`\n${scenarioText(entry)}\n`);
+    }
+    doc.scenarios.push(entry);
+  }
+
+  doc.micro = { bundles: bundleSizes() };
+  if (opts.micro) Object.assign(doc.micro, await runMicro({ demoUrl: demo.url }));
+  if (!opts.json) process.stdout.write(`\n${microText(doc.micro)}\n`);
+  await cleanup();
+  doc.durationS = Math.round((Date.now() - started) / 1000);
+
+  const dir = join(REPO_ROOT, '.bench');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'last.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  if (opts.json) {
+    // the per-segment timelines stay in .bench/last.json only
+    const slim = { ...doc, scenarios: doc.scenarios.map((s) => ({ ...s, baseline: s.baseline && { ...s.baseline, raw: undefined }, swarmfetch: s.swarmfetch && { ...s.swarmfetch, raw: undefined } })) };
+    process.stdout.write(`${JSON.stringify(slim, null, 2)}\n`);
+  } else {
+    process.stdout.write(`\nfull results: .bench/last.json · ${doc.durationS} s${doc.errors.length ? ` · ${doc.errors.length} error(s):\n${doc.errors.join('\n')}` : ''}\n`);
+  }
+  log(`done in ${doc.durationS} s`);
+  return doc.errors.length === 0 && (doc.micro.errors ?? []).length === 0 ? 0 : 1;
+}
+
+main().then(
+  async (code) => {
+    finishing = true;
+    await cleanup();
+    process.exit(code);
+  },
+  async (err) => {
+    finishing = true;
+    log(`FAILED: ${err.stack ?? err}`);
+    await cleanup();
+    process.exit(1);
+  },
+);

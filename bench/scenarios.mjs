@@ -1,0 +1,171 @@
+// The swarm scenarios: N viewers (one browser context each, own User-Agent) playing the demo page, run once with
+// service workers blocked (baseline: no swarmfetch) and once with swarmfetch.
+import { closeBrowser, launchBrowser, userAgentFor } from './browser.mjs';
+import { probeScript } from './probe.mjs';
+import { evaluate, log, sleep, withTimeout } from './util.mjs';
+
+/** The smallest rendition, so decoding stays cheap on 2 cores and stalls are not P2P's fault. */
+const STREAMS = {
+  vod: '/media/vod/180p/index.m3u8',
+  live: '/media/live/180p/index.m3u8',
+};
+
+/** Upload cap given to one viewer in `upload-cap` (bytes/s; the 180p stream needs ~32 KB/s per viewer). */
+export const UPLOAD_CAP_BYTES_PER_SEC = 32 * 1024;
+
+export const SCENARIOS = {
+  'vod-staggered': { stream: 'vod', together: false, about: 'VOD, viewers join stagger-ms apart' },
+  'vod-together': { stream: 'vod', together: true, about: 'VOD, all viewers join at once' },
+  live: { stream: 'live', together: false, about: 'live (simulated sliding window), viewers join stagger-ms apart' },
+  churn: { stream: 'vod', together: false, churn: true, about: 'VOD staggered; the viewer that uploaded most leaves mid-run' },
+  'upload-cap': { stream: 'vod', together: false, uploadCap: UPLOAD_CAP_BYTES_PER_SEC, about: 'VOD staggered; the first viewer has a low upload cap' },
+};
+
+export const DEFAULT_SCENARIOS = ['vod-staggered', 'vod-together', 'live'];
+
+/**
+ * Whether this build of swarmfetch knows `uploadMaxBytesPerSec`: one throwaway swarmfetch page reads
+ * `window.swarmfetch.config` (an unknown data-* option would make the drop-in refuse to start, so it is only
+ * passed when the option exists).
+ */
+export async function probeUploadCapOption(demoUrl) {
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${demoUrl}/?src=/bench-no-stream.m3u8`, { waitUntil: 'load', timeout: 20_000 });
+    const keys = await evaluate(page, () => (window.swarmfetch && window.swarmfetch.config ? Object.keys(window.swarmfetch.config) : null));
+    await context.close();
+    return { swarmfetchLoaded: keys !== null, supported: keys !== null && keys.includes('uploadMaxBytesPerSec') };
+  } finally {
+    await closeBrowser(browser);
+  }
+}
+
+async function openViewer(browser, { url, mode, tag, scriptData }) {
+  const userAgent = userAgentFor(browser, tag);
+  const context = await browser.newContext({
+    userAgent,
+    serviceWorkers: mode === 'baseline' ? 'block' : 'allow',
+    viewport: { width: 480, height: 360 },
+  });
+  const pageErrors = [];
+  try {
+    await context.addInitScript(probeScript({ scriptData }));
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.length < 20 && pageErrors.push(`pageerror: ${String(err.message).slice(0, 300)}`));
+    page.on('crash', () => pageErrors.push('crash: the page crashed'));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && pageErrors.length < 20) pageErrors.push(`console.error: ${msg.text().slice(0, 300)}`);
+    });
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 20_000 });
+    return { context, page, userAgent, tag, pageErrors };
+  } catch (err) {
+    await context.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function snapshot(viewer) {
+  try {
+    return await evaluate(viewer.page, () => window.__bench.snapshot(), undefined, 15_000, `snapshot of ${viewer.tag}`);
+  } catch (err) {
+    return { failed: String(err.message ?? err) };
+  }
+}
+
+async function uploadedBytes(viewer) {
+  try {
+    return await evaluate(viewer.page, () => (window.swarmfetch ? window.swarmfetch.stats().uploadedBytes : 0), undefined, 5_000);
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Runs one scenario in one mode. Never retries: a viewer that fails to open or to report is recorded as such.
+ * @param {{ name: string, mode: 'baseline'|'swarmfetch', demo: Awaited<ReturnType<import('./servers.mjs').startDemo>>,
+ *   viewers: number, staggerMs: number, seconds: number, uploadCapSupported: boolean }} o
+ */
+export async function runScenarioMode(o) {
+  const sc = SCENARIOS[o.name];
+  const url = `${o.demo.url}/?src=${encodeURIComponent(STREAMS[sc.stream])}`;
+  const stagger = sc.together ? 0 : o.staggerMs;
+  const lastJoinMs = (o.viewers - 1) * stagger;
+  const runMs = lastJoinMs + o.seconds * 1000;
+  const runTag = `${o.name}/${o.mode}/${Date.now().toString(36)}`;
+  const browser = await launchBrowser();
+  const viewers = new Array(o.viewers).fill(null);
+  const records = new Array(o.viewers).fill(null);
+  const events = [];
+  try {
+    const before = await o.demo.originStats();
+    const t0 = Date.now();
+    const open = async (i) => {
+      await sleep(t0 + i * stagger - Date.now());
+      const capped = sc.uploadCap !== undefined && i === 0;
+      const scriptData = capped && o.mode === 'swarmfetch' && o.uploadCapSupported ? { uploadMaxBytesPerSec: String(sc.uploadCap) } : {};
+      const joinedAtMs = Date.now() - t0;
+      try {
+        viewers[i] = await openViewer(browser, { url, mode: o.mode, tag: `${runTag}/v${i}`, scriptData });
+        records[i] = { index: i, joinedAtMs, capped, left: false, userAgent: viewers[i].userAgent };
+      } catch (err) {
+        records[i] = { index: i, joinedAtMs, capped, left: false, openFailed: String(err.message ?? err) };
+        log(`  ${o.name}/${o.mode}: viewer ${i} failed to open: ${err.message ?? err}`);
+      }
+    };
+    const joins = Promise.all(Array.from({ length: o.viewers }, (_, i) => open(i)));
+
+    let churn = Promise.resolve();
+    if (sc.churn) {
+      churn = (async () => {
+        await sleep(t0 + runMs / 2 - Date.now());
+        await joins; // (joins end before mid-run with the defaults; never close a viewer still opening)
+        const open = viewers.map((v, i) => ({ v, i })).filter((x) => x.v);
+        if (open.length === 0) return;
+        let leaver = open[0];
+        let up = -1;
+        if (o.mode === 'swarmfetch') {
+          const ups = await Promise.all(open.map((x) => uploadedBytes(x.v)));
+          for (let k = 0; k < open.length; k++) if (ups[k] > up) [up, leaver] = [ups[k], open[k]];
+        }
+        const atMs = Date.now() - t0;
+        records[leaver.i].snapshot = await snapshot(leaver.v);
+        records[leaver.i].left = true;
+        records[leaver.i].leftAtMs = atMs;
+        records[leaver.i].pageErrors = leaver.v.pageErrors;
+        await leaver.v.context.close().catch(() => undefined);
+        viewers[leaver.i] = null;
+        events.push({ atMs, what: `viewer ${leaver.i} left (uploaded ${up >= 0 ? up : 'n/a'} bytes so far)` });
+        log(`  ${o.name}/${o.mode}: viewer ${leaver.i} left at ${(atMs / 1000).toFixed(1)} s (uploaded ${up >= 0 ? up : 'n/a'} B)`);
+      })();
+    }
+
+    await joins;
+    await churn;
+    await sleep(t0 + runMs - Date.now());
+    const endedAtMs = Date.now() - t0;
+    const snaps = await Promise.all(viewers.map((v) => (v ? snapshot(v) : null)));
+    for (let i = 0; i < o.viewers; i++) {
+      if (!viewers[i]) continue;
+      records[i].snapshot = snaps[i];
+      records[i].pageErrors = viewers[i].pageErrors;
+    }
+    // close before reading the origin, so bytes of requests still in flight are counted against swarmfetch
+    await Promise.all(viewers.map((v) => (v ? withTimeout(v.context.close(), 10_000, 'context.close').catch(() => undefined) : null)));
+    viewers.fill(null);
+    await sleep(300);
+    const after = await o.demo.originStats();
+    for (const r of records) {
+      const ua = userAgentFor(browser, `${runTag}/v${r.index}`);
+      r.originBytes = (after.byAgent[ua] ?? 0) - (before.byAgent[ua] ?? 0);
+    }
+    return {
+      scenario: o.name, mode: o.mode, url, viewers: o.viewers, staggerMs: stagger, seconds: o.seconds,
+      runMs: endedAtMs, originBytes: after.total - before.total, records, events,
+    };
+  } finally {
+    await Promise.all(viewers.map((v) => (v ? v.context.close().catch(() => undefined) : null)));
+    await closeBrowser(browser);
+  }
+}

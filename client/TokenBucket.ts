@@ -1,0 +1,25 @@
+/**
+ * A byte-rate limiter: `take(bytes)` books the bytes and says how many ms to wait before sending them so the
+ * long-run rate stays at `bytesPerSec` (bursts up to one second's worth). A rate of 0 means no limit.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly bytesPerSec: number,
+    private readonly now: () => number,
+  ) {
+    this.tokens = bytesPerSec;
+    this.last = now();
+  }
+
+  take(bytes: number): number {
+    if (this.bytesPerSec <= 0) return 0;
+    const t = this.now();
+    this.tokens = Math.min(this.bytesPerSec, this.tokens + ((t - this.last) * this.bytesPerSec) / 1000);
+    this.last = t;
+    this.tokens -= bytes;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.bytesPerSec);
+  }
+}

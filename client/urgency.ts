@@ -1,0 +1,46 @@
+/** The part of HTMLMediaElement urgency needs. */
+export interface MediaLike {
+  currentTime: number;
+  paused: boolean;
+  readyState: number;
+  buffered: { length: number; start(i: number): number; end(i: number): number };
+}
+
+/**
+ * Seconds of media buffered ahead of the playhead, the most over the page's media elements; null when the page
+ * has no media element with a source (then urgency is unknown).
+ */
+export function bufferAheadSec(media: Iterable<MediaLike>): number | null {
+  let best: number | null = null;
+  for (const m of media) {
+    let ahead = 0;
+    for (let i = 0; i < m.buffered.length; i++) {
+      if (m.buffered.start(i) <= m.currentTime + 0.25 && m.buffered.end(i) > m.currentTime) {
+        ahead = m.buffered.end(i) - m.currentTime;
+      }
+    }
+    best = best === null ? ahead : Math.max(best, ahead);
+  }
+  return best;
+}
+
+export interface Budget {
+  /** Milliseconds P2P may take for this segment. */
+  budgetMs: number;
+  /** The player is (about to be) starving: no waiting for peers that are still downloading. */
+  starving: boolean;
+}
+
+/** Per-attempt cap when starving: a peer that holds the segment still gets a short, stall-bounded try. */
+export const STARVING_BUDGET_MS = 800;
+
+/**
+ * How long P2P may take for a segment the player asks for now, from how much it has buffered: a starving player
+ * (less than `urgentBufferSec`, or not started) gets a short budget; otherwise P2P may use the buffer beyond
+ * `urgentBufferSec`, capped by the worker's budget.
+ */
+export function budgetFor(ahead: number | null, urgentBufferSec: number, workerBudgetMs: number): Budget {
+  if (ahead === null) return { budgetMs: Math.min(workerBudgetMs, 1500), starving: false };
+  if (ahead < urgentBufferSec) return { budgetMs: Math.min(workerBudgetMs, STARVING_BUDGET_MS), starving: true };
+  return { budgetMs: Math.min(workerBudgetMs, Math.max(STARVING_BUDGET_MS, (ahead - urgentBufferSec) * 1000)), starving: false };
+}

@@ -1,0 +1,67 @@
+import { SwarmError } from './SwarmError';
+import {
+  DEFAULT_CONFIG,
+  NUMBER_BOUNDS,
+  STRING_KEYS,
+  SW_CONFIG_KEYS,
+  clampNumber,
+  type NumberKey,
+  type StringKey,
+  type SwarmfetchConfig,
+} from './config';
+
+function invalid(key: string, why: string, value: unknown): never {
+  throw new SwarmError('config-invalid', `${key} ${why}`, { key, value: String(value).slice(0, 100) });
+}
+
+/**
+ * Merges user options over a base config. Unknown keys and wrong types throw `config-invalid`;
+ * numbers out of range are clamped; the result is frozen.
+ */
+export function mergeConfig(
+  user: Partial<Record<keyof SwarmfetchConfig, unknown>> | undefined,
+  base: Readonly<SwarmfetchConfig> = DEFAULT_CONFIG,
+): Readonly<SwarmfetchConfig> {
+  const out: SwarmfetchConfig = { ...base, iceServers: Object.freeze([...base.iceServers]) as RTCIceServer[] };
+  if (user === undefined || user === null) return Object.freeze(out);
+  if (typeof user !== 'object' || Array.isArray(user)) invalid('config', 'must be an object', user);
+  for (const [key, value] of Object.entries(user)) {
+    if (value === undefined) continue;
+    if (Object.hasOwn(NUMBER_BOUNDS, key)) {
+      const k = key as NumberKey;
+      const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      if (typeof n !== 'number' || Number.isNaN(n)) invalid(key, 'must be a number', value);
+      out[k] = clampNumber(k, n);
+    } else if ((STRING_KEYS as readonly string[]).includes(key)) {
+      if (typeof value !== 'string') invalid(key, 'must be a string', value);
+      out[key as StringKey] = value;
+    } else if (key === 'debug' || key === 'uploadEnabled') {
+      if (typeof value === 'boolean') out[key] = value;
+      else if (typeof value === 'string') out[key] = value === 'true' || value === '1' || value === '';
+      else invalid(key, 'must be a boolean', value);
+    } else if (key === 'iceServers') {
+      if (!Array.isArray(value) || value.some((s) => typeof s !== 'object' || s === null || !('urls' in s))) {
+        invalid(key, 'must be an array of RTCIceServer', value);
+      }
+      out.iceServers = Object.freeze(value.slice(0, 10)) as RTCIceServer[];
+    } else {
+      invalid(key, 'is not a known option', value);
+    }
+  }
+  try {
+    new RegExp(out.segmentPattern, 'i');
+  } catch {
+    invalid('segmentPattern', 'is not a valid regular expression', out.segmentPattern);
+  }
+  return Object.freeze(out);
+}
+
+/** Serialises the service worker's part of a config into URL search params (non-default values only). */
+export function swConfigToParams(config: Readonly<SwarmfetchConfig>): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const key of SW_CONFIG_KEYS) {
+    if (config[key] !== DEFAULT_CONFIG[key]) params.set(key, String(config[key]));
+  }
+  return params;
+}
+
