@@ -162,13 +162,20 @@ export function probeScript({ scriptData = {} } = {}) {
 
   // ---- player milestones (hls.js events; demo.js makes the player before DOMContentLoaded) ----
   const milestones = { manifestParsedMs: null, firstFragLoadedMs: null, firstFragBufferedMs: null, canplayMs: null };
-  document.addEventListener('DOMContentLoaded', () => {
-    const hls = window.demo && window.demo.hls;
+  function hookPlayer(demo) {
+    const hls = demo && demo.hls;
     if (!hls || typeof hls.on !== 'function') return;
     const once = (event, key) => hls.on(event, () => { if (milestones[key] === null) milestones[key] = now(); });
     once('hlsManifestParsed', 'manifestParsedMs');
     once('hlsFragLoaded', 'firstFragLoadedMs');
     once('hlsFragBuffered', 'firstFragBufferedMs');
+  }
+  // caught as demo.js sets it (loading is asynchronous, so no event has fired yet)
+  let demoValue;
+  Object.defineProperty(window, 'demo', {
+    configurable: true, enumerable: true,
+    get() { return demoValue; },
+    set(v) { demoValue = v; try { hookPlayer(v); } catch { /* keep the page going */ } },
   });
   window.addEventListener('canplay', (e) => {
     if (e.target instanceof HTMLMediaElement && milestones.canplayMs === null) milestones.canplayMs = now();

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleSizes, runMicro } from './micro.mjs';
 import { microText, scenarioText } from './report.mjs';
-import { DEFAULT_SCENARIOS, SCENARIOS, probeUploadCapOption, runScenarioMode } from './scenarios.mjs';
+import { DEFAULT_SCENARIOS, SCENARIOS, distFingerprint, probeUploadCapOption, runScenarioMode } from './scenarios.mjs';
 import { REPO_ROOT, startDemo } from './servers.mjs';
 import { compareModes, summarizeMode } from './summary.mjs';
 import { log } from './util.mjs';
@@ -108,6 +108,7 @@ async function main() {
     startedAt: new Date(started).toISOString(),
     options: { viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, scenarios: opts.scenarios, micro: opts.micro },
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version, netns: process.env.SWARMFETCH_NETNS === '1' },
+    dist: distFingerprint(),
     scenarios: [],
     micro: null,
     errors: [],
@@ -132,7 +133,10 @@ async function main() {
       try {
         const raw = await runScenarioMode({ name, mode, demo, viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, uploadCapSupported: !!uploadCap?.supported });
         modes[mode] = summarizeMode(raw);
-        modes[mode].raw = raw.records.map((r) => ({ index: r.index, segments: r.snapshot?.swarmfetch?.segments, peers: r.snapshot?.swarmfetch?.peers, stalls: r.snapshot?.stalls }));
+        modes[mode].raw = raw.records.map((r) => ({
+          index: r.index, consumed: r.snapshot?.consumedByPath, segments: r.snapshot?.swarmfetch?.segments,
+          peers: r.snapshot?.swarmfetch?.peers, errors: r.snapshot?.swarmfetch?.errors, stalls: r.snapshot?.stalls,
+        }));
         const m = modes[mode];
         log(`${name}/${mode}: offload ${m.offload} · ttff mean ${m.ttffMs.mean} ms · rebuffers ${m.rebuffers} (${m.stalledMs} ms)`);
       } catch (err) {
@@ -154,7 +158,7 @@ async function main() {
     doc.scenarios.push(entry);
   }
 
-  doc.micro = { bundles: bundleSizes() };
+  doc.micro = { bundles: bundleSizes(), dist: distFingerprint() };
   if (opts.micro) Object.assign(doc.micro, await runMicro({ demoUrl: demo.url }));
   if (!opts.json) process.stdout.write(`\n${microText(doc.micro)}\n`);
   await cleanup();

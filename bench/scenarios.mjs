@@ -1,6 +1,11 @@
 // The swarm scenarios: N viewers (one browser context each, own User-Agent) playing the demo page, run once with
 // service workers blocked (baseline: no swarmfetch) and once with swarmfetch.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { closeBrowser, launchBrowser, userAgentFor } from './browser.mjs';
+import { REPO_ROOT } from './servers.mjs';
 import { probeScript } from './probe.mjs';
 import { evaluate, log, sleep, withTimeout } from './util.mjs';
 
@@ -40,6 +45,30 @@ export async function probeUploadCapOption(demoUrl) {
   } finally {
     await closeBrowser(browser);
   }
+}
+
+/** Short hash of the drop-in bundles the demo serves (to notice a rebuild in the middle of a run). */
+export function distFingerprint() {
+  const h = createHash('sha256');
+  for (const name of ['swarmfetch.js', 'swarmfetch-sw.js']) {
+    try {
+      h.update(readFileSync(join(REPO_ROOT, 'dist', name)));
+    } catch {
+      h.update(`missing ${name}`);
+    }
+  }
+  return h.digest('hex').slice(0, 12);
+}
+
+/** Samples the machine's 1-minute load average while a run goes on (2 cores: above ~2 the figures suffer). */
+function loadSampler() {
+  const samples = [loadavg()[0]];
+  const timer = setInterval(() => samples.push(loadavg()[0]), 5_000);
+  return () => {
+    clearInterval(timer);
+    samples.push(loadavg()[0]);
+    return { mean: Math.round((samples.reduce((a, b) => a + b, 0) / samples.length) * 10) / 10, max: Math.round(Math.max(...samples) * 10) / 10 };
+  };
 }
 
 async function openViewer(browser, { url, mode, tag, scriptData }) {
@@ -98,6 +127,8 @@ export async function runScenarioMode(o) {
   const viewers = new Array(o.viewers).fill(null);
   const records = new Array(o.viewers).fill(null);
   const events = [];
+  const distBefore = distFingerprint();
+  const load = loadSampler();
   try {
     const before = await o.demo.originStats();
     const t0 = Date.now();
@@ -160,11 +191,14 @@ export async function runScenarioMode(o) {
       const ua = userAgentFor(browser, `${runTag}/v${r.index}`);
       r.originBytes = (after.byAgent[ua] ?? 0) - (before.byAgent[ua] ?? 0);
     }
+    const distAfter = distFingerprint();
     return {
       scenario: o.name, mode: o.mode, url, viewers: o.viewers, staggerMs: stagger, seconds: o.seconds,
       runMs: endedAtMs, originBytes: after.total - before.total, records, events,
+      conditions: { loadAvg1m: load(), dist: distBefore, distChanged: distAfter !== distBefore },
     };
   } finally {
+    load();
     await Promise.all(viewers.map((v) => (v ? v.context.close().catch(() => undefined) : null)));
     await closeBrowser(browser);
   }

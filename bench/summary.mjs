@@ -147,6 +147,7 @@ export function summarizeMode(result) {
       p2pMsP95: round(percentile(result.records.flatMap((r) => r.snapshot?.swarmfetch?.segments?.filter((e) => e.source === 'p2p').map((e) => e.ms) ?? []), 95), 1),
     },
     events: result.events,
+    conditions: result.conditions,
     perViewer: viewers,
   };
 }

@@ -1,4 +1,12 @@
-import type { AgentApi, ManifestNotice, SegmentAnswer, SegmentPut, SegmentQuery, SegmentReport } from '../core/contract';
+import type {
+  AgentApi,
+  ManifestNotice,
+  SegmentAnswer,
+  SegmentPut,
+  SegmentQuery,
+  SegmentReport,
+  SegmentSource,
+} from '../core/contract';
 import { CONTRACT_VERSION } from '../core/contract';
 import type { SwarmfetchConfig } from '../core/config';
 import { resolveRange } from '../core/parseRangeHeader';
@@ -26,6 +34,8 @@ const MAX_SEEDS = 1;
 /** Seeding only covers the next few segments after the player's position. */
 const SEED_AHEAD_SEGMENTS = 2;
 const PREFETCH_TICK_MS = 400;
+/** Longest a seeding download may take before its segment is free for others to fetch. */
+const SEED_TIMEOUT_MS = 10_000;
 
 export type PoolView = Pick<PeerPool, 'join' | 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId'>;
 
@@ -37,8 +47,8 @@ export interface AgentDeps {
   onStored(segment: StoredSegment, source: 'http' | 'p2p'): void;
   /** Seconds the page's player has buffered ahead, or null when unknown. */
   bufferAhead(): number | null;
-  /** Starts a seeding download of `url` through the worker (resolves when it ended). */
-  seed(url: string): Promise<void>;
+  /** Asks the worker to download `url` over HTTP into the store (it arrives through putSegment). */
+  seed(url: string): void;
   /** Whether seeding through the worker is possible now (the page is controlled). */
   canSeed(): boolean;
   now(): number;
@@ -98,7 +108,7 @@ export class Agent implements AgentApi {
     const coming = this.prefetching.get(key) ?? (this.inflight.has(key) ? this.inflight.wait(key, budgetMs) : undefined);
     if (coming) {
       const s = await withTimeout(coming, budgetMs);
-      if (s) return answerFrom(s, query, 'store', null);
+      if (s) return answerFrom(s, query);
       reason = 'peer-timeout';
     }
 
@@ -111,7 +121,7 @@ export class Agent implements AgentApi {
       if (!link || !k) break;
       tried.add(link.remoteId);
       const got = await this.fromPeer(link, k, query.swarm, left, 0).catch((e: unknown) => e as SwarmError);
-      if (!(got instanceof Error)) return answerFrom(got, query, 'p2p', link.remoteId, k);
+      if (!(got instanceof Error)) return answerFrom(got, query, k);
       reason = SwarmError.is(got) ? got.code : 'peer-closed';
     }
 
@@ -123,7 +133,7 @@ export class Agent implements AgentApi {
         const got = await this.fromPeer(fetcher, key, query.swarm, left, Math.max(0, left - 100)).catch(
           (e: unknown) => e as SwarmError,
         );
-        if (!(got instanceof Error)) return answerFrom(got, query, 'p2p', fetcher.remoteId, key);
+        if (!(got instanceof Error)) return answerFrom(got, query, key);
         reason = SwarmError.is(got) ? got.code : 'peer-closed';
       }
     }
@@ -137,6 +147,7 @@ export class Agent implements AgentApi {
     if (!validPut(put, this.deps.config.segmentMaxBytes)) return;
     const segment: StoredSegment = {
       key: put.key, swarm: put.swarm, body: put.body, totalBytes: put.totalBytes, contentType: put.contentType,
+      from: put.seed ? 'seed' : 'http', delivered: !put.seed,
     };
     if (this.deps.store.put(segment)) this.deps.onStored(segment, 'http');
     this.inflight.settle(put.key, segment);
@@ -196,15 +207,18 @@ export class Agent implements AgentApi {
 
   private fromStore(query: SegmentQuery): SegmentAnswer | null {
     const exact = this.deps.store.get(query.key);
-    if (exact) return answerFrom(exact, query, 'store', null, query.key);
+    if (exact) return answerFrom(exact, query, query.key);
     const whole = query.wholeKey ? this.deps.store.get(query.wholeKey) : undefined;
-    return whole ? answerFrom(whole, query, 'store', null, query.wholeKey!) : null;
+    return whole ? answerFrom(whole, query, query.wholeKey!) : null;
   }
 
   private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number): Promise<StoredSegment> {
     const got = await link.request(key, timeoutMs, waitMs);
     if (got.body.size > this.deps.config.segmentMaxBytes) throw new SwarmError('size-exceeded', 'segment too large');
-    const segment: StoredSegment = { key, swarm, body: got.body, totalBytes: got.totalBytes, contentType: got.contentType };
+    const segment: StoredSegment = {
+      key, swarm, body: got.body, totalBytes: got.totalBytes, contentType: got.contentType,
+      from: 'p2p', peerId: link.remoteId, delivered: false,
+    };
     if (this.deps.store.put(segment)) this.deps.onStored(segment, 'p2p');
     return segment;
   }
@@ -240,9 +254,9 @@ export class Agent implements AgentApi {
     if (!this.inflight.start(e.key, swarm)) return;
     pool.announce('fetching', [{ key: e.key, swarm }]);
     this.seeds++;
-    this.deps
-      .seed(e.url)
-      .catch(() => undefined)
+    this.deps.seed(e.url);
+    this.inflight
+      .wait(e.key, SEED_TIMEOUT_MS)
       .finally(() => {
         this.seeds--;
         // a seed that brought nothing frees the key (putSegment settles it on success)
@@ -275,7 +289,15 @@ function withTimeout<T>(p: Promise<T | undefined>, ms: number): Promise<T | unde
  * The bytes a query asks for out of a stored segment: all of it, or a zero-copy Blob slice for a range of a
  * whole file. A stored range (`key` ≠ wholeKey) answers at its own offset.
  */
-function answerFrom(s: StoredSegment, q: SegmentQuery, source: 'store' | 'p2p', peerId: string | null, key = s.key): SegmentAnswer {
+function answerFrom(s: StoredSegment, q: SegmentQuery, key = s.key): SegmentAnswer {
+  // The first delivery of a prefetched or seeded segment is credited to how it arrived; later ones to the store.
+  let source: SegmentSource = 'store';
+  let peerId: string | null = null;
+  if (!s.delivered) {
+    s.delivered = true;
+    source = s.from === 'p2p' ? 'p2p' : s.from === 'seed' ? 'http' : 'store';
+    peerId = s.peerId ?? null;
+  }
   const whole = !q.wholeKey || key === q.wholeKey;
   if (!q.range || !whole) {
     const offset = q.range && 'start' in q.range ? q.range.start : 0;

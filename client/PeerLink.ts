@@ -3,6 +3,7 @@ import { keyInSwarm } from '../core/swarmId';
 import {
   PROTOCOL_VERSION,
   FRAME_HEADER_BYTES,
+  MAX_REQ_WAIT_MS,
   chunkKeys,
   Reassembly,
   dataFrames,
@@ -151,6 +152,7 @@ export class PeerLink {
   request(key: string, timeoutMs: number, waitMs = 0): Promise<Received> {
     if (!this.isOpen) return Promise.reject(new SwarmError('peer-closed', 'link not open', { peer: this.remoteId }));
     const id = this.nextId++;
+    waitMs = Math.min(MAX_REQ_WAIT_MS, Math.max(0, Math.floor(waitMs)));
     return new Promise<Received>((resolve, reject) => {
       const deadline = setTimeout(() => this.failDownload(id, 'peer-timeout', true), timeoutMs);
       const download: Download = {

@@ -6,6 +6,12 @@ export interface StoredSegment {
   /** Size of the whole file when `body` is a byte range of it. */
   totalBytes: number | null;
   contentType: string | null;
+  /** How the bytes reached this page: the player's own HTTP request, a seeding download, or a peer. */
+  from?: 'http' | 'seed' | 'p2p';
+  /** The peer it came from, when `from` is 'p2p'. */
+  peerId?: string | null;
+  /** Whether the player has had these bytes (false for prefetched and seeded segments until first asked). */
+  delivered?: boolean;
 }
 
 /**

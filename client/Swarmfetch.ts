@@ -10,7 +10,6 @@ import { SegmentStore } from './SegmentStore';
 import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
 import { bufferAheadSec, type MediaLike } from './urgency';
-import { SEED_HEADER } from '../core/contract';
 
 /** Totals since the page loaded; bytes are media segment bytes only. */
 export interface SwarmfetchStats {
@@ -153,7 +152,7 @@ export class Swarmfetch {
       onReport: (r) => this.onReport(r),
       onStored: (s) => this.pool.announce('have', [s]),
       bufferAhead: () => bufferAheadSec(d.media()),
-      seed: (url) => this.seed(url),
+      seed: (url) => this.bridge?.seed(url),
       canSeed: () => this.bridge?.controlled ?? false,
       now: d.now,
     });
@@ -219,11 +218,6 @@ export class Swarmfetch {
     this.emitter.removeAll();
   }
 
-  /** A seeding download: the worker fetches `url` over HTTP into the store (no bytes reach this page). */
-  private async seed(url: string): Promise<void> {
-    const res = await this.deps.fetch(url, { headers: { [SEED_HEADER]: '1' }, credentials: 'same-origin' });
-    await res.body?.cancel();
-  }
 
   private onReport(r: SegmentReport): void {
     const bytes = Number.isFinite(r.bytes) && r.bytes > 0 ? r.bytes : 0;

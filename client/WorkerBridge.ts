@@ -5,6 +5,7 @@ import {
   type AgentApi,
   type ClaimMessage,
   type PortMessage,
+  type SeedMessage,
 } from '../core/contract';
 import type { SwarmfetchConfig } from '../core/config';
 import { swConfigToParams } from '../core/mergeConfig';
@@ -52,6 +53,12 @@ export class WorkerBridge {
         worker.postMessage(claim);
       }
     }
+  }
+
+  /** Asks the controlling worker to download a segment into this page's store. */
+  seed(url: string): void {
+    const message: SeedMessage = { type: 'swarmfetch:seed', version: CONTRACT_VERSION, url };
+    this.container.controller?.postMessage(message);
   }
 
   destroy(): void {

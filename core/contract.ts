@@ -29,7 +29,13 @@ export interface ClaimMessage {
   type: 'swarmfetch:claim';
   version: number;
 }
-export type PageToWorkerMessage = PortMessage | ClaimMessage;
+/** page → service worker: download this segment over HTTP into my store (I was elected to seed it). */
+export interface SeedMessage {
+  type: 'swarmfetch:seed';
+  version: number;
+  url: string;
+}
+export type PageToWorkerMessage = PortMessage | ClaimMessage | SeedMessage;
 
 /** service worker → page: I have no port for you (I was restarted); send one. */
 export interface NeedPortMessage {
@@ -43,6 +49,7 @@ export function isPageToWorkerMessage(data: unknown): data is PageToWorkerMessag
   const d = data as { type?: unknown; version?: unknown; port?: unknown };
   if (d.version !== CONTRACT_VERSION) return false;
   if (d.type === 'swarmfetch:claim') return true;
+  if (d.type === 'swarmfetch:seed') return typeof (d as { url?: unknown }).url === 'string' && (d as { url: string }).url.length <= 4096;
   return d.type === 'swarmfetch:port' && typeof MessagePort !== 'undefined' && d.port instanceof MessagePort;
 }
 
@@ -70,7 +77,8 @@ export interface SegmentQuery {
 export type SegmentAnswer =
   | {
       kind: 'hit';
-      source: 'store' | 'p2p';
+      /** How the player's bytes reached this page ('http' for a seeded segment's first delivery). */
+      source: SegmentSource;
       peerId: string | null;
       /** Exactly the requested bytes. */
       body: Blob;
@@ -90,8 +98,6 @@ export interface ManifestNotice {
   entries: Array<{ key: string; url: string; durationSec: number; seq: number }>;
 }
 
-/** Header on the agent's own seeding fetches: the worker downloads the segment for the store, not the player. */
-export const SEED_HEADER = 'X-Swarmfetch-Seed';
 
 export interface SegmentPut {
   key: string;
@@ -100,6 +106,8 @@ export interface SegmentPut {
   body: Blob;
   totalBytes: number | null;
   contentType: string | null;
+  /** A seeding download (the player has not had these bytes yet). */
+  seed?: boolean;
 }
 
 /** What happened to one segment request, reported by the worker once its body has been delivered (or failed). */

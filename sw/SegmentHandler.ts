@@ -12,7 +12,6 @@ import { readBodyCapped } from './readBodyCapped';
 import { manifestNotices } from './manifestNotices';
 import { parseManifest } from '../core/manifest/parseManifest';
 import { MANIFEST_LIMITS } from '../core/manifest/types';
-import { SEED_HEADER } from '../core/contract';
 
 /** Margin the worker gives the agent beyond its budget (port hop and Blob hand-over). */
 const AGENT_GRACE_MS = 100;
@@ -74,7 +73,6 @@ export class SegmentHandler {
   }
 
   async handle(request: Request, clientId: string): Promise<Response> {
-    if (request.headers.has(SEED_HEADER)) return this.seed(request, clientId);
     const t0 = this.deps.now();
     const rangeHeader = request.headers.get('range');
     const range = parseRangeHeader(rangeHeader);
@@ -134,33 +132,33 @@ export class SegmentHandler {
   }
 
   /**
-   * A seeding download the agent asked for: fetched over HTTP straight into the store (never to a player).
-   * Answers 204 once stored, 502 when it failed.
+   * A seeding download the page's agent asked for (it was elected to fetch this segment for its swarm): fetched
+   * over HTTP straight into that page's store, never to a player. Only segment URLs are fetched.
    */
-  private async seed(request: Request, clientId: string): Promise<Response> {
+  async seed(url: string, clientId: string): Promise<void> {
     const t0 = this.deps.now();
+    const key = segmentKey(url);
+    const swarm = swarmId(this.deps.siteOrigin, url);
+    if (!key || !swarm || !isSegmentRequest({ method: 'GET', url }, this.pattern)) return;
     const agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs).catch(() => null);
-    const key = segmentKey(request.url);
-    const swarm = swarmId(this.deps.siteOrigin, request.url);
-    if (!agent || !key || !swarm) return new Response(null, { status: 502 });
+    if (!agent) return;
     const report = (bytes: number, error: SwarmErrorCode | null) =>
       this.report(agent, {
-        url: request.url, key, source: 'http', peerId: null, bytes, ms: this.deps.now() - t0, fallback: null, error, seed: true,
+        url, key, source: 'http', peerId: null, bytes, ms: this.deps.now() - t0, fallback: null, error, seed: true,
       });
     try {
-      const clean = new Request(request.url, { mode: 'cors', credentials: request.credentials });
-      const response = await this.deps.fetch(clean);
+      const response = await this.deps.fetch(new Request(url, { mode: 'cors', credentials: 'same-origin' }));
       if (response.status !== 200 || !response.body) throw new SwarmError('network-error', `status ${response.status}`);
       const { blob, bytes, complete } = await readBodyCapped(response, this.deps.config.segmentMaxBytes);
       if (!blob || !complete) throw new SwarmError('network-error', 'body incomplete or too large', { bytes });
       await Promise.resolve(
-        agent.putSegment({ key, swarm, url: request.url, body: blob, totalBytes: blob.size, contentType: response.headers.get('content-type') }),
+        agent.putSegment({
+          key, swarm, url, body: blob, totalBytes: blob.size, contentType: response.headers.get('content-type'), seed: true,
+        }),
       );
       report(bytes, null);
-      return new Response(null, { status: 204 });
     } catch {
       report(0, 'network-error');
-      return new Response(null, { status: 502 });
     }
   }
 

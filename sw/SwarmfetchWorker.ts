@@ -69,7 +69,11 @@ export class SwarmfetchWorker {
     const source = event.source as Client | null;
     if (data.type === 'swarmfetch:claim') {
       event.waitUntil(this.scope.clients.claim());
-    } else if (source && 'id' in source) {
+    } else if (!source || !('id' in source)) {
+      return true;
+    } else if (data.type === 'swarmfetch:seed') {
+      event.waitUntil(this.handler.seed(data.url, source.id));
+    } else {
       this.ports.set(source.id, data.port);
     }
     return true;

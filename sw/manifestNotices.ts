@@ -14,7 +14,8 @@ export function manifestNotices(parsed: ParsedManifest, siteOrigin: string): Man
     const swarm = first ? swarmId(siteOrigin, first.url) : null;
     if (!swarm) continue;
     const entries: ManifestNotice['entries'] = [];
-    for (const s of r.segments.slice(0, MAX_ENTRIES)) {
+    // VOD: from the start; live: the newest (the live edge)
+    for (const s of parsed.live ? r.segments.slice(-MAX_ENTRIES) : r.segments.slice(0, MAX_ENTRIES)) {
       const key = segmentKey(s.url, s.range);
       if (key && swarmId(siteOrigin, s.url) === swarm) entries.push({ key, url: s.url, durationSec: s.durationSec, seq: s.seq });
     }

@@ -42,7 +42,7 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
   const segments: ManifestSegment[] = [];
   const variants: string[] = [];
   const variantSet = new Set<string>();
-  const nextOffsetByUri = new Map<string, number>();
+  const nextOffsetByUri = new Map<string, number>(); // by URI line as written
   let isMaster = false;
   let targetDurationSec: number | null = null;
   let mediaSequence = 0;
@@ -53,7 +53,9 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
   let pendingRange: string | null = null;
   let pendingRangeLine = 0;
   let pendingStreamInf = false;
-  let segmentCount = 0;
+  let pendingGap = false;
+  let segmentCount = 0; // segments so far, skipped (EXT-X-SKIP) and gaps included: seq = mediaSequence + segmentCount
+  let seenSegment = false;
   let startSec = 0;
 
   const addVariant = (ref: string): void => {
@@ -73,19 +75,21 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
         pendingStreamInf = false;
         addVariant(line);
       } else if (pendingDuration !== null) {
-        const abs = resolver.resolve(line, url);
         let range: Range | null = null;
         if (pendingRange !== null) {
-          range = parseByteRange(pendingRange, nextOffsetByUri.get(abs) ?? null, pendingRangeLine);
-          nextOffsetByUri.set(abs, range.end + 1);
+          range = parseByteRange(pendingRange, nextOffsetByUri.get(line) ?? null, pendingRangeLine);
+          nextOffsetByUri.set(line, range.end + 1);
         }
-        if (segments.length < maxSegments) {
+        if (segments.length < maxSegments && !pendingGap) {
+          const abs = resolver.resolve(line, url); // past the cap nothing is resolved (nor counted in the URL budget)
           segments.push({ url: abs, range, durationSec: pendingDuration, seq: mediaSequence + segmentCount, startSec });
         }
         segmentCount++;
+        seenSegment = true;
         startSec += pendingDuration;
         pendingDuration = null;
         pendingRange = null;
+        pendingGap = false;
       } else if (!isMaster) {
         throw violation('URI line without #EXTINF', lineNo);
       }
@@ -114,7 +118,17 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
       case '#EXT-X-MEDIA-SEQUENCE': {
         const seq = parseSafeInteger(value);
         if (seq === null) throw violation('bad #EXT-X-MEDIA-SEQUENCE', lineNo);
-        if (segmentCount === 0) mediaSequence = seq;
+        if (!seenSegment) mediaSequence = seq;
+        break;
+      }
+      case '#EXT-X-GAP':
+        pendingGap = true; // the segment has no media: counted (seq, startSec), not listed
+        break;
+      case '#EXT-X-SKIP': {
+        // delta playlist: the first SKIPPED-SEGMENTS segments after EXT-X-MEDIA-SEQUENCE are not repeated
+        const skipped = parseSafeInteger(parseAttributeList(value).get('SKIPPED-SEGMENTS'));
+        if (skipped === null) throw violation('bad #EXT-X-SKIP', lineNo);
+        if (!seenSegment) segmentCount = skipped;
         break;
       }
       case '#EXT-X-ENDLIST':

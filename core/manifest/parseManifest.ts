@@ -14,7 +14,10 @@ const SNIFF_CHARS = 4096;
 
 /** 'hls' / 'dash' from the first characters of the body, or null. */
 function sniff(text: string): 'hls' | 'dash' | null {
-  const head = text.slice(0, SNIFF_CHARS).replace(/^\uFEFF/, '').trimStart();
+  const head = text
+    .slice(0, SNIFF_CHARS)
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (head.startsWith('#EXTM3U')) return 'hls';
   if (head.startsWith('<') && /<(?:[A-Za-z_][\w.-]{0,40}:)?MPD[\s>/]/.test(head)) return 'dash';
   return null;

@@ -17,7 +17,11 @@ export function readIntAttr(attrs: ReadonlyMap<string, string>, name: string, fa
 }
 
 /** A non-negative integer attribute of any size (media times); `fallback` when absent. */
-export function readBigIntAttr(attrs: ReadonlyMap<string, string>, name: string, fallback: bigint | null): bigint | null {
+export function readBigIntAttr(
+  attrs: ReadonlyMap<string, string>,
+  name: string,
+  fallback: bigint | null,
+): bigint | null {
   const raw = attrs.get(name);
   if (raw === undefined) return fallback;
   const value = parseBigInteger(raw);

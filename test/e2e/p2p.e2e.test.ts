@@ -37,6 +37,17 @@ interface Stats {
   active: boolean;
 }
 
+/** Records swarmfetch's peer and error events in the page, for diagnosis when an assertion fails. */
+const eventLog = `(() => {
+  window.__swarmLog = [];
+  const t = setInterval(() => {
+    if (!window.swarmfetch) return;
+    clearInterval(t);
+    window.swarmfetch.on('peer', (e) => window.__swarmLog.push(['peer', e.peerId.slice(0, 8), e.state, e.reason || '']));
+    window.swarmfetch.on('error', (e) => window.__swarmLog.push(['error', e.code, e.message]));
+  }, 5);
+})();`;
+const swarmLog = (page: Page) => page.evaluate('JSON.stringify(window.__swarmLog || [])') as Promise<string>;
 const stats = (page: Page) => page.evaluate('window.swarmfetch ? window.swarmfetch.stats() : null') as Promise<Stats | null>;
 const playerErrors = (page: Page) =>
   page.evaluate('window.demo ? window.demo.errors.filter((e) => e.fatal) : []') as Promise<unknown[]>;
@@ -80,10 +91,10 @@ describe('two viewers of the demo stream', () => {
   });
 
   it('the second viewer gets most segment bytes from the first, every byte is the origin\'s, both play', async () => {
-    const a = await open(browser, `${demo.url}/`, { initScript: segmentHashesInitScript, contextOptions: { userAgent: 'viewer-a' } });
+    const a = await open(browser, `${demo.url}/`, { initScript: [eventLog, segmentHashesInitScript], contextOptions: { userAgent: 'viewer-a' } });
     // A plays and fills its store before B arrives (hls.js buffers ahead)
     await waitFor('viewer A to hold segments', () => stats(a.page), (s) => !!s && s.storeSegments >= 8);
-    const b = await open(browser, `${demo.url}/`, { initScript: segmentHashesInitScript, contextOptions: { userAgent: 'viewer-b' } });
+    const b = await open(browser, `${demo.url}/`, { initScript: [eventLog, segmentHashesInitScript], contextOptions: { userAgent: 'viewer-b' } });
 
     await waitForPlayback(b.page, 12, 60_000);
     await waitForPlayback(a.page, 12, 30_000);
@@ -92,6 +103,7 @@ describe('two viewers of the demo stream', () => {
     const [ha, hb] = [await readSegmentHashes(a.page), await readSegmentHashes(b.page)];
     // What the pages say…
     const share = sb!.p2pBytes / (sb!.p2pBytes + sb!.httpBytes);
+    console.log(`events A: ${await swarmLog(a.page)}\nevents B: ${await swarmLog(b.page)}`);
     console.log(`viewer B: p2p ${sb!.p2pBytes} B, http ${sb!.httpBytes} B, share ${(100 * share).toFixed(1)} %; A uploaded ${sa!.uploadedBytes} B`);
     expect(share).toBeGreaterThanOrEqual(0.5);
     expect(sa!.uploadedBytes).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PeerLink, type PeerLinkDeps, type PeerLinkLimits } from '../../client/PeerLink';
-import { encodeControl, encodeDataFrame, FRAME_MAX_BYTES } from '../../client/protocol';
+import { decodeControl, encodeControl, encodeDataFrame, FRAME_MAX_BYTES } from '../../client/protocol';
 import type { StoredSegment } from '../../client/SegmentStore';
 import { SwarmError } from '../../core/SwarmError';
 import { FakeConnection } from './fakes/FakeConnection';
@@ -194,5 +194,16 @@ describe('PeerLink', () => {
     toServer.open = true;
     toServer.deliver(encodeControl({ t: 'hello', v: 999 }));
     expect(client.closes).toEqual(['protocol-violation']);
+  });
+});
+
+describe('PeerLink requests on the wire', () => {
+  it('sends a whole-millisecond wait the other side accepts, even when asked for a fractional one', async () => {
+    const { client, toServer } = await openPair(new Map());
+    client.link.request(KEY, 1000, 123.456).catch(() => {});
+    const req = JSON.parse(toServer.sent.at(-1) as string);
+    expect(req).toMatchObject({ t: 'req', waitMs: 123 });
+    expect(() => decodeControl(toServer.sent.at(-1) as string)).not.toThrow();
+    client.link.close();
   });
 });

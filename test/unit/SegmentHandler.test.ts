@@ -168,3 +168,25 @@ describe('SegmentHandler', () => {
     expect(reports).toMatchObject([{ source: 'http', error: 'network-error' }]);
   });
 });
+
+describe('SegmentHandler seeding', () => {
+  it('downloads an elected segment into the agent\'s store, marked as a seed, and reports it as such', async () => {
+    const { agent, puts, reports } = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+    const bytes = body(4000);
+    await handler(agent, okFetch(bytes)).seed(URL1, 'c');
+    expect(puts).toMatchObject([{ key: KEY1, seed: true, totalBytes: 4000 }]);
+    expect(same(new Uint8Array(await puts[0]!.body.arrayBuffer()), bytes)).toBe(true);
+    expect(reports).toMatchObject([{ source: 'http', seed: true, bytes: 4000, error: null }]);
+  });
+
+  it('never fetches what is not a segment, and stores nothing from a failed download', async () => {
+    const a = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+    const f = okFetch(body(10));
+    await handler(a.agent, f).seed('http://cdn.test/secret/admin.json', 'c');
+    expect(f).not.toHaveBeenCalled();
+    const b = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+    await handler(b.agent, okFetch(body(10), { status: 500 })).seed(URL1, 'c');
+    expect(b.puts).toHaveLength(0);
+    expect(b.reports).toMatchObject([{ seed: true, error: 'network-error' }]);
+  });
+});

@@ -39,7 +39,13 @@ describe('parseDashMpd — packager shapes', () => {
       ['1', 69000],
     ]);
     for (const r of parsed.renditions) {
-      expect(r.init).toEqual({ url: `${DIR}init-stream${r.id}.m4s`, range: null, durationSec: 0, seq: -1, startSec: 0 });
+      expect(r.init).toEqual({
+        url: `${DIR}init-stream${r.id}.m4s`,
+        range: null,
+        durationSec: 0,
+        seq: -1,
+        startSec: 0,
+      });
       expect(r.segments).toEqual(
         [1, 2, 3, 4, 5].map((n, i) => ({
           url: `${DIR}chunk-stream${r.id}-0000${n}.m4s`,
@@ -112,7 +118,11 @@ describe('parseDashMpd — packager shapes', () => {
   });
 
   it('a dynamic MPD before availabilityStartTime, or without it, lists no segments', () => {
-    const early = parseDashMpd(readFixture('dash-live-number.mpd').replace('1970-01-01T00:00:00Z', '2099-01-01T00:00:00Z'), URL_, 0);
+    const early = parseDashMpd(
+      readFixture('dash-live-number.mpd').replace('1970-01-01T00:00:00Z', '2099-01-01T00:00:00Z'),
+      URL_,
+      0,
+    );
     expect(early.renditions.every((r) => r.segments.length === 0)).toBe(true);
     const none = parseDashMpd(readFixture('dash-live-number.mpd').replace('availabilityStartTime=', 'x='), URL_, 1e12);
     expect(none.renditions.every((r) => r.segments.length === 0)).toBe(true);
@@ -129,7 +139,13 @@ describe('parseDashMpd — packager shapes', () => {
   it('ffmpeg single-file SegmentList: BaseURL per Representation, mediaRange, Initialization@range', () => {
     const parsed = parseDashMpd(readFixture('dash-segment-list-ranges.mpd'), URL_);
     const video = byId(parsed.renditions, '0');
-    expect(video.init).toEqual({ url: `${DIR}out-stream0.mp4`, range: { start: 0, end: 815 }, durationSec: 0, seq: -1, startSec: 0 });
+    expect(video.init).toEqual({
+      url: `${DIR}out-stream0.mp4`,
+      range: { start: 0, end: 815 },
+      durationSec: 0,
+      seq: -1,
+      startSec: 0,
+    });
     expect(video.segments.map((s) => s.range)).toEqual([
       { start: 816, end: 58456 },
       { start: 58457, end: 121330 },
@@ -153,13 +169,23 @@ describe('parseDashMpd — packager shapes', () => {
     const parsed = parseDashMpd(readFixture('dash-segment-base.mpd'), URL_);
     expect(parsed.renditions.map((r) => r.id)).toEqual(['0', '1', '2', '3']);
     const hd = byId(parsed.renditions, '0');
-    expect(hd.init).toEqual({ url: `${DIR}h264_1080p.mp4`, range: { start: 0, end: 822 }, durationSec: 0, seq: -1, startSec: 0 });
-    expect(hd.segments).toEqual([{ url: `${DIR}h264_1080p.mp4`, range: null, durationSec: 634.566, seq: 1, startSec: 0 }]);
+    expect(hd.init).toEqual({
+      url: `${DIR}h264_1080p.mp4`,
+      range: { start: 0, end: 822 },
+      durationSec: 0,
+      seq: -1,
+      startSec: 0,
+    });
+    expect(hd.segments).toEqual([
+      { url: `${DIR}h264_1080p.mp4`, range: null, durationSec: 634.566, seq: 1, startSec: 0 },
+    ]);
     expect(byId(parsed.renditions, '2').segments[0]!.url).toBe(`${DIR}audio/aac_en.mp4`);
     // a Representation with only a BaseURL: the file, no init
     const subs = byId(parsed.renditions, '3');
     expect(subs.init).toBeNull();
-    expect(subs.segments).toEqual([{ url: `${DIR}subs/en.vtt`, range: null, durationSec: 634.566, seq: 1, startSec: 0 }]);
+    expect(subs.segments).toEqual([
+      { url: `${DIR}subs/en.vtt`, range: null, durationSec: 634.566, seq: 1, startSec: 0 },
+    ]);
   });
 
   it('multi-period: first Period, BaseURL chain, prefixes, CDATA, entities, inherited and overriding templates', () => {
@@ -171,8 +197,20 @@ describe('parseDashMpd — packager shapes', () => {
     expect(v1.init?.url).toBe(`${base}init.mp4?auth=x&v=1`);
     // Period@duration PT30S, 4 s segments: 8 segments, the last one 2 s
     expect(v1.segments).toHaveLength(8);
-    expect(v1.segments[0]).toEqual({ url: `${base}seg-00001.m4s?auth=x&v=1`, range: null, durationSec: 4, seq: 1, startSec: 0 });
-    expect(v1.segments[7]).toEqual({ url: `${base}seg-00008.m4s?auth=x&v=1`, range: null, durationSec: 2, seq: 8, startSec: 28 });
+    expect(v1.segments[0]).toEqual({
+      url: `${base}seg-00001.m4s?auth=x&v=1`,
+      range: null,
+      durationSec: 4,
+      seq: 1,
+      startSec: 0,
+    });
+    expect(v1.segments[7]).toEqual({
+      url: `${base}seg-00008.m4s?auth=x&v=1`,
+      range: null,
+      durationSec: 2,
+      seq: 8,
+      startSec: 28,
+    });
     const v2 = byId(parsed.renditions, 'v2');
     expect(v2.init?.url).toBe('https://cdn.example.com/other-root/hd/init-2400000.mp4');
     // S t=900000 (= presentationTimeOffset) d=6 s r=-1 until the period end (30 s): 5 segments, $Time$ and $$
@@ -195,7 +233,9 @@ describe('parseDashMpd — packager shapes', () => {
     const c1 = only(parsed.renditions);
     expect(c1.id).toBe('c1');
     // 20 s into the period at 4 s per segment: segments 1–5 have ended
-    expect(c1.segments.map((s) => s.url)).toEqual([1, 2, 3, 4, 5].map((n) => `https://cdn.example.com/vod/credits/${n}.m4s`));
+    expect(c1.segments.map((s) => s.url)).toEqual(
+      [1, 2, 3, 4, 5].map((n) => `https://cdn.example.com/vod/credits/${n}.m4s`),
+    );
     expect(c1.segments.map((s) => s.startSec)).toEqual([0, 4, 8, 12, 16]);
   });
 });
@@ -213,7 +253,9 @@ describe('parseDashMpd — rules', () => {
       <Representation id="b"><SegmentTemplate media="rep-$RepresentationID$-$Number$.m4s"/></Representation>
     </AdaptationSet></Period></MPD>`;
     const parsed = parseDashMpd(text, URL_);
-    expect(byId(parsed.renditions, 'a').segments.map((s) => s.url)).toEqual([10, 11, 12].map((n) => `${DIR}as-${n}.m4s`));
+    expect(byId(parsed.renditions, 'a').segments.map((s) => s.url)).toEqual(
+      [10, 11, 12].map((n) => `${DIR}as-${n}.m4s`),
+    );
     const b = byId(parsed.renditions, 'b');
     expect(b.segments.map((s) => s.url)).toEqual([10, 11, 12].map((n) => `${DIR}rep-b-${n}.m4s`));
     expect(b.init?.url).toBe(`${DIR}as-init.mp4`);
@@ -221,7 +263,10 @@ describe('parseDashMpd — rules', () => {
 
   it('static number-based count is ceil(period / segment), last segment cut at the period end', () => {
     const parsed = parseDashMpd(
-      mpd('<SegmentTemplate timescale="10" duration="40" media="$Number$.m4s"/>', 'type="static" mediaPresentationDuration="PT1M0.5S"'),
+      mpd(
+        '<SegmentTemplate timescale="10" duration="40" media="$Number$.m4s"/>',
+        'type="static" mediaPresentationDuration="PT1M0.5S"',
+      ),
       URL_,
     );
     const segs = only(parsed.renditions).segments;
@@ -232,7 +277,8 @@ describe('parseDashMpd — rules', () => {
 
   it('endNumber bounds a number-based template', () => {
     const segs = only(
-      parseDashMpd(mpd('<SegmentTemplate duration="1" startNumber="5" endNumber="7" media="$Number$.m4s"/>'), URL_).renditions,
+      parseDashMpd(mpd('<SegmentTemplate duration="1" startNumber="5" endNumber="7" media="$Number$.m4s"/>'), URL_)
+        .renditions,
     ).segments;
     expect(segs.map((s) => s.seq)).toEqual([5, 6, 7]);
   });
@@ -241,7 +287,9 @@ describe('parseDashMpd — rules', () => {
     const t = '17000000000000000000'; // 1.7e19, a wall-clock time at timescale 10^7
     const segs = only(
       parseDashMpd(
-        mpd(`<SegmentTemplate timescale="10000000" media="$Time$.m4s"><SegmentTimeline><S t="${t}" d="20000000" r="1"/></SegmentTimeline></SegmentTemplate>`),
+        mpd(
+          `<SegmentTemplate timescale="10000000" media="$Time$.m4s"><SegmentTimeline><S t="${t}" d="20000000" r="1"/></SegmentTimeline></SegmentTemplate>`,
+        ),
         URL_,
       ).renditions,
     ).segments;
@@ -265,7 +313,10 @@ describe('parseDashMpd — rules', () => {
   });
 
   it('caps renditions at maxRenditions', () => {
-    const reps = Array.from({ length: 100 }, (_, i) => `<Representation id="r${i}"><BaseURL>${i}.mp4</BaseURL></Representation>`).join('');
+    const reps = Array.from(
+      { length: 100 },
+      (_, i) => `<Representation id="r${i}"><BaseURL>${i}.mp4</BaseURL></Representation>`,
+    ).join('');
     const parsed = parseDashMpd(`<MPD><Period><AdaptationSet>${reps}</AdaptationSet></Period></MPD>`, URL_);
     expect(parsed.renditions).toHaveLength(MANIFEST_LIMITS.maxRenditions);
     expect(parsed.renditions[0]!.id).toBe('r0');
@@ -274,15 +325,22 @@ describe('parseDashMpd — rules', () => {
   it('huge S@r and huge period/segment ratios return capped lists (VOD: the first, live: the latest)', () => {
     const cap = MANIFEST_LIMITS.maxSegmentsPerRendition;
     const hugeR = only(
-      parseDashMpd(mpd('<SegmentTemplate media="$Number$.m4s"><SegmentTimeline><S t="0" d="1" r="1000000000"/></SegmentTimeline></SegmentTemplate>'), URL_)
-        .renditions,
+      parseDashMpd(
+        mpd(
+          '<SegmentTemplate media="$Number$.m4s"><SegmentTimeline><S t="0" d="1" r="1000000000"/></SegmentTimeline></SegmentTemplate>',
+        ),
+        URL_,
+      ).renditions,
     ).segments;
     expect(hugeR).toHaveLength(cap);
     expect(hugeR[0]!.seq).toBe(1);
 
     const hugeRatio = only(
       parseDashMpd(
-        mpd('<SegmentTemplate timescale="1000000000" duration="1" media="$Number$.m4s"/>', 'type="static" mediaPresentationDuration="P100Y"'),
+        mpd(
+          '<SegmentTemplate timescale="1000000000" duration="1" media="$Number$.m4s"/>',
+          'type="static" mediaPresentationDuration="P100Y"',
+        ),
         URL_,
       ).renditions,
     ).segments;
@@ -305,31 +363,41 @@ describe('parseDashMpd — rules', () => {
 
     const liveNumber = only(
       parseDashMpd(
-        mpd('<SegmentTemplate timescale="1000000" duration="1" media="$Number$.m4s"/>', 'type="dynamic" availabilityStartTime="1970-01-01T00:00:00Z"'),
+        mpd(
+          '<SegmentTemplate timescale="1000000" duration="1" media="$Number$.m4s"/>',
+          'type="dynamic" availabilityStartTime="1970-01-01T00:00:00Z"',
+        ),
         URL_,
         Date.UTC(2024, 0, 1),
       ).renditions,
     ).segments;
     expect(liveNumber).toHaveLength(cap);
-  });
+  }, 60_000);
 
   it('many huge S runs and huge SegmentList counts stay bounded', () => {
     const runs = '<S d="1" r="9007199254740991"/>'.repeat(50);
-    const segs = only(parseDashMpd(mpd(`<SegmentTemplate media="$Time$.m4s"><SegmentTimeline>${runs}</SegmentTimeline></SegmentTemplate>`), URL_).renditions)
-      .segments;
+    const segs = only(
+      parseDashMpd(
+        mpd(`<SegmentTemplate media="$Time$.m4s"><SegmentTimeline>${runs}</SegmentTimeline></SegmentTemplate>`),
+        URL_,
+      ).renditions,
+    ).segments;
     expect(segs).toHaveLength(MANIFEST_LIMITS.maxSegmentsPerRendition);
     const list = '<SegmentURL media="s.m4s"/>'.repeat(MANIFEST_LIMITS.maxSegmentsPerRendition + 10);
     const live = parseDashMpd(mpd(`<SegmentList duration="1">${list}</SegmentList>`, 'type="dynamic"'), URL_, 0);
     const liveSegs = only(live.renditions).segments;
     expect(liveSegs).toHaveLength(MANIFEST_LIMITS.maxSegmentsPerRendition);
     expect(liveSegs[0]!.seq).toBe(11); // the latest ones are kept
-  });
+  }, 60_000);
 
   it('a template expanding into too many URL characters fails with size-exceeded', () => {
     const media = `${'x'.repeat(100_000)}$Number$.m4s`;
-    const text = mpd(`<SegmentTemplate duration="1" media="${media}"/>`, 'type="static" mediaPresentationDuration="PT10H"');
+    const text = mpd(
+      `<SegmentTemplate duration="1" media="${media}"/>`,
+      'type="static" mediaPresentationDuration="PT10H"',
+    );
     expect(code(() => parseDashMpd(text, URL_))).toBe('size-exceeded');
-  });
+  }, 60_000);
 
   it('refuses malformed MPDs with protocol-violation', () => {
     for (const text of [
@@ -353,7 +421,10 @@ describe('parseDashMpd — rules', () => {
       mpd('<SegmentBase><Initialization range="bytes"/></SegmentBase>'),
       mpd('<BaseURL>http://[bad/</BaseURL>'),
     ]) {
-      expect(code(() => parseDashMpd(text, URL_)), text.slice(0, 200)).toBe('protocol-violation');
+      expect(
+        code(() => parseDashMpd(text, URL_)),
+        text.slice(0, 200),
+      ).toBe('protocol-violation');
     }
   });
 

@@ -89,7 +89,13 @@ describe('parseHlsPlaylist — packager shapes', () => {
 
   it('fMP4 single file: EXT-X-MAP BYTERANGE and per-segment byte ranges (inclusive ends)', () => {
     const r = only(parseHlsPlaylist(readFixture('hls-fmp4-single-file.m3u8'), `${BASE}x.m3u8`));
-    expect(r.init).toEqual({ url: `${BASE}out.m4s`, range: { start: 0, end: 827 }, durationSec: 0, seq: -1, startSec: 0 });
+    expect(r.init).toEqual({
+      url: `${BASE}out.m4s`,
+      range: { start: 0, end: 827 },
+      durationSec: 0,
+      seq: -1,
+      startSec: 0,
+    });
     expect(r.segments.map((s) => s.range)).toEqual([
       { start: 828, end: 58468 },
       { start: 58469, end: 121342 },
@@ -159,7 +165,9 @@ describe('parseHlsPlaylist — rules', () => {
   it('resolves protocol-relative, root-relative, dot-segment and absolute URIs; keeps queries and fragments', () => {
     const segs = only(
       parseHlsPlaylist(
-        media('#EXTINF:1,\n//cdn.example.org/x.ts\n#EXTINF:1,\n/root.ts?a=1\n#EXTINF:1,\n../up.ts#t\n#EXTINF:1,\nhttp://h/p.ts\n'),
+        media(
+          '#EXTINF:1,\n//cdn.example.org/x.ts\n#EXTINF:1,\n/root.ts?a=1\n#EXTINF:1,\n../up.ts#t\n#EXTINF:1,\nhttp://h/p.ts\n',
+        ),
         'https://media.example.com/a/b/index.m3u8?tok=1',
       ),
     ).segments;
@@ -172,14 +180,32 @@ describe('parseHlsPlaylist — rules', () => {
   });
 
   it('EXT-X-MEDIA-SEQUENCE after the first segment does not renumber', () => {
-    const segs = only(parseHlsPlaylist(media('#EXTINF:1,\na.ts\n#EXT-X-MEDIA-SEQUENCE:50\n#EXTINF:1,\nb.ts\n'), BASE)).segments;
+    const segs = only(
+      parseHlsPlaylist(media('#EXTINF:1,\na.ts\n#EXT-X-MEDIA-SEQUENCE:50\n#EXTINF:1,\nb.ts\n'), BASE),
+    ).segments;
     expect(segs.map((s) => s.seq)).toEqual([0, 1]);
+  });
+
+  it('EXT-X-GAP segments are counted but not listed; EXT-X-SKIP advances the sequence of a delta playlist', () => {
+    const gap = only(
+      parseHlsPlaylist(media('#EXTINF:2,\na.ts\n#EXT-X-GAP\n#EXTINF:2,\nb.ts\n#EXTINF:2,\nc.ts\n'), BASE),
+    ).segments;
+    expect(gap.map((s) => [s.url, s.seq, s.startSec])).toEqual([
+      [`${BASE}a.ts`, 0, 0],
+      [`${BASE}c.ts`, 2, 4],
+    ]);
+    const delta = only(
+      parseHlsPlaylist(media('#EXT-X-MEDIA-SEQUENCE:100\n#EXT-X-SKIP:SKIPPED-SEGMENTS=30\n#EXTINF:2,\nx.ts\n'), BASE),
+    ).segments;
+    expect(delta.map((s) => s.seq)).toEqual([130]);
   });
 
   it('keeps the first EXT-X-MAP as init', () => {
     const r = only(
       parseHlsPlaylist(
-        media('#EXT-X-MAP:URI="i1.mp4"\n#EXTINF:1,\na.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="i2.mp4"\n#EXTINF:1,\nb.m4s\n'),
+        media(
+          '#EXT-X-MAP:URI="i1.mp4"\n#EXTINF:1,\na.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="i2.mp4"\n#EXTINF:1,\nb.m4s\n',
+        ),
         BASE,
       ),
     );
@@ -246,8 +272,12 @@ describe('parseHlsPlaylist — rules', () => {
       '#EXTM3U\n#EXTINF:1,\n#EXT-X-BYTERANGE:9007199254740991@9007199254740991\na.ts\n',
       '#EXTM3U\n#EXT-X-MAP:BYTERANGE="1@0"\n',
       '#EXTM3U\n#EXTINF:1,\nhttp://[bad\n',
+      '#EXTM3U\n#EXT-X-SKIP:SKIPPED-SEGMENTS=x\n',
     ]) {
-      expect(code(() => parseHlsPlaylist(text, BASE)), JSON.stringify(text)).toBe('protocol-violation');
+      expect(
+        code(() => parseHlsPlaylist(text, BASE)),
+        JSON.stringify(text),
+      ).toBe('protocol-violation');
     }
     expect(code(() => parseHlsPlaylist('#EXTM3U\n#EXTINF:1,\na.ts\n', 'not a url'))).toBe('protocol-violation');
   });
@@ -264,7 +294,9 @@ describe('parseHlsPlaylist — rules', () => {
 
 describe('parseAttributeList', () => {
   it('splits on commas outside quotes and unquotes values', () => {
-    expect([...parseAttributeList('BANDWIDTH=1280000,CODECS="avc1.4d401e,mp4a.40.2",URI="a,b.m3u8",DEFAULT=YES')]).toEqual([
+    expect([
+      ...parseAttributeList('BANDWIDTH=1280000,CODECS="avc1.4d401e,mp4a.40.2",URI="a,b.m3u8",DEFAULT=YES'),
+    ]).toEqual([
       ['BANDWIDTH', '1280000'],
       ['CODECS', 'avc1.4d401e,mp4a.40.2'],
       ['URI', 'a,b.m3u8'],

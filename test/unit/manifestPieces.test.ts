@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatDashTemplate } from '../../core/manifest/formatDashTemplate';
 import { parseIsoDateTime } from '../../core/manifest/parseIsoDateTime';
 import { parseIsoDuration } from '../../core/manifest/parseIsoDuration';
 import { parseXml } from '../../core/manifest/parseXml';
 import { MANIFEST_LIMITS } from '../../core/manifest/types';
+import { UrlResolver } from '../../core/manifest/UrlResolver';
 import { SwarmError } from '../../core/SwarmError';
 
 function code(fn: () => unknown): string | undefined {
@@ -17,7 +19,9 @@ function code(fn: () => unknown): string | undefined {
 
 describe('parseXml', () => {
   it('reads elements, attributes in both quote styles, self-closing tags and local names', () => {
-    const root = parseXml(`<?xml version="1.0"?>\n<a:Root xmlns:a="urn:x" one="1" two='2'><Child x = "y"/><Child/><b:Other>t</b:Other></a:Root>`);
+    const root = parseXml(
+      `<?xml version="1.0"?>\n<a:Root xmlns:a="urn:x" one="1" two='2'><Child x = "y"/><Child/><b:Other>t</b:Other></a:Root>`,
+    );
     expect(root.name).toBe('Root');
     expect([...root.attrs]).toEqual([
       ['xmlns:a', 'urn:x'],
@@ -48,8 +52,25 @@ describe('parseXml', () => {
   });
 
   it('refuses malformed markup with protocol-violation', () => {
-    for (const text of ['', 'text only', '<r>', '<r></s>', '<r a></r>', '<r a=1/>', '<r a="1/>', '<!-- x', '<![CDATA[x', '<r', '</r>', '<>', '<r><?pi</r>']) {
-      expect(code(() => parseXml(text)), text).toBe('protocol-violation');
+    for (const text of [
+      '',
+      'text only',
+      '<r>',
+      '<r></s>',
+      '<r a></r>',
+      '<r a=1/>',
+      '<r a="1/>',
+      '<!-- x',
+      '<![CDATA[x',
+      '<r',
+      '</r>',
+      '<>',
+      '<r><?pi</r>',
+    ]) {
+      expect(
+        code(() => parseXml(text)),
+        text,
+      ).toBe('protocol-violation');
     }
     expect(code(() => parseXml(`${'<a>'.repeat(100)}${'</a>'.repeat(100)}`))).toBe('protocol-violation');
   });
@@ -57,7 +78,7 @@ describe('parseXml', () => {
   it('refuses more than maxXmlElements elements with size-exceeded', () => {
     const text = `<r>${'<e/>'.repeat(MANIFEST_LIMITS.maxXmlElements)}</r>`;
     expect(code(() => parseXml(text))).toBe('size-exceeded');
-  });
+  }, 60_000);
 });
 
 describe('parseIsoDuration', () => {
@@ -76,7 +97,20 @@ describe('parseIsoDuration', () => {
   });
 
   it('returns null for absent, negative or malformed durations', () => {
-    for (const s of [undefined, '', 'P', 'PT', '2S', 'PT2', '-PT2S', 'PT2S3M', 'PTS', 'P1H', 'PT1.2.3S', `PT${'9'.repeat(300)}S`]) {
+    for (const s of [
+      undefined,
+      '',
+      'P',
+      'PT',
+      '2S',
+      'PT2',
+      '-PT2S',
+      'PT2S3M',
+      'PTS',
+      'P1H',
+      'PT1.2.3S',
+      `PT${'9'.repeat(300)}S`,
+    ]) {
       expect(parseIsoDuration(s), String(s)).toBeNull();
     }
   });
@@ -91,7 +125,14 @@ describe('parseIsoDateTime', () => {
   });
 
   it('returns null for anything else', () => {
-    for (const s of [undefined, '', 'yesterday', '2024-05-01', '2024-13-45T99:99:99Z', `2024-05-01T10:00:00.${'1'.repeat(50)}Z`]) {
+    for (const s of [
+      undefined,
+      '',
+      'yesterday',
+      '2024-05-01',
+      '2024-13-45T99:99:99Z',
+      `2024-05-01T10:00:00.${'1'.repeat(50)}Z`,
+    ]) {
       expect(parseIsoDateTime(s), String(s)).toBeNull();
     }
   });
@@ -118,5 +159,60 @@ describe('formatDashTemplate', () => {
     expect(formatDashTemplate('$Number%0999d$', values)).toBe('$Number%0999d$');
     expect(formatDashTemplate('$RepresentationID%05d$', values)).toBe('$RepresentationID%05d$');
     expect(formatDashTemplate('tail$Number', values)).toBe('tail$Number');
+  });
+});
+
+describe('UrlResolver', () => {
+  it('resolves like the URL parser, fast path or not', () => {
+    const part = fc.stringMatching(/^[A-Za-z0-9._~%-]{0,8}$/);
+    const ref = fc.oneof(
+      fc.array(fc.oneof(part, fc.constantFrom('.', '..', '')), { maxLength: 4 }).map((a) => a.join('/')),
+      fc.tuple(part, part).map(([a, b]) => `${a}?${b}=1&x=/${a}`),
+      fc.constantFrom(
+        'seg-00001.m4s',
+        '/root.ts',
+        '//cdn.example.org/a.ts',
+        'https://o.example/x',
+        '?q',
+        '#h',
+        'a b.ts',
+        'ü.ts',
+        '-a',
+        '~b/c',
+      ),
+    );
+    const base = fc.constantFrom(
+      'https://media.example.com/a/b/manifest.mpd',
+      'https://media.example.com/a/b/?tok=1/2#x',
+      'https://media.example.com',
+      'http://h:8080/x/y/z/index.m3u8?a=b',
+      'https://media.example.com/a/%7Eb/',
+      'file:///tmp/x.m3u8',
+    );
+    fc.assert(
+      fc.property(ref, base, (r, b) => {
+        let expected: string;
+        try {
+          expected = new URL(r, b).href;
+        } catch {
+          expect(code(() => new UrlResolver().resolve(r, b))).toBe('protocol-violation');
+          return;
+        }
+        expect(new UrlResolver().resolve(r, b)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('fails with size-exceeded past its character budget and protocol-violation on invalid URLs', () => {
+    const resolver = new UrlResolver(100);
+    expect(resolver.resolve('a.ts', 'https://x.example/')).toBe('https://x.example/a.ts');
+    expect(
+      code(() => {
+        for (let i = 0; i < 10; i++) resolver.resolve('a.ts', 'https://x.example/');
+      }),
+    ).toBe('size-exceeded');
+    expect(code(() => new UrlResolver().resolve('a.ts', 'relative/base'))).toBe('protocol-violation');
+    expect(code(() => new UrlResolver().resolve('http://[::1', 'https://x.example/'))).toBe('protocol-violation');
   });
 });
