@@ -2,7 +2,8 @@
 // --disable-features (Playwright's own list + WebRtcHideLocalIpsWithMdns; Chromium keeps only the last copy of a
 // switch). The same idea as test/e2e/harness/browser.ts, re-done in plain JavaScript so `node bench/run.mjs` needs
 // no TypeScript runner.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -52,13 +53,44 @@ async function playwrightFeatureSwitches() {
 export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
   const pw = await playwrightFeatureSwitches();
   const features = [...new Set([...pw.flatMap((s) => s.slice(FEATURES.length).split(',')).filter(Boolean), ...OUR_FEATURES])];
-  return chromium.launch({
+  // an unknown switch Chromium ignores: finds this browser's process (for its CPU time, and to kill it if stuck)
+  const marker = `--swarmfetch-bench=${randomUUID()}`;
+  const browser = await chromium.launch({
     headless: true,
     executablePath: CHROMIUM_PATH,
     ignoreDefaultArgs: pw,
-    args: [...ARGS, `${FEATURES}${features.join(',')}`],
+    args: [...ARGS, `${FEATURES}${features.join(',')}`, marker],
     timeout: timeoutMs,
   });
+  const found = findBrowser(marker);
+  pids.set(browser, found?.pid ?? null);
+  // as the e2e harness does: a wrapper (/etc/chromium.d) adding its own --disable-features would undo ours
+  const switches = found ? found.argv.filter((a) => a.startsWith(FEATURES)) : [];
+  const effective = new Set(switches.flatMap((x) => x.slice(FEATURES.length).split(',')));
+  if (found && (switches.length !== 1 || OUR_FEATURES.some((f) => !effective.has(f)))) {
+    await closeBrowser(browser);
+    throw new Error(`launchBrowser: Chromium did not get one merged ${FEATURES} switch: ${switches.join(' ')}`);
+  }
+  return browser;
+}
+
+const pids = new WeakMap();
+
+/** The browser process's pid (null when not found). */
+export function browserPid(browser) {
+  return pids.get(browser) ?? null;
+}
+
+function findBrowser(marker) {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.includes(marker) && !argv.some((a) => a.startsWith('--type='))) return { pid: Number(pid), argv };
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return null;
 }
 
 /** A User-Agent like the browser's own, with a tag the origin byte counter can tell apart. */
@@ -74,11 +106,50 @@ export async function closeBrowser(browser, ms = 10_000) {
   const late = new Promise((r) => (timer = setTimeout(() => r('late'), ms)));
   const result = await Promise.race([closed, late]);
   clearTimeout(timer);
-  if (result === 'late') {
+  const pid = browserPid(browser);
+  if (result === 'late' && pid) {
     try {
-      browser.process?.()?.kill('SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // gone
     }
   }
+}
+
+/**
+ * CPU seconds (user + system, including reaped children) used so far by a process and all its live descendants
+ * (Linux /proc; null elsewhere). For a browser: every renderer, GPU and utility process it started.
+ */
+export function processTreeCpuSeconds(rootPid) {
+  if (!rootPid) return null;
+  let pids;
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return null;
+  }
+  const children = new Map();
+  const ticks = new Map();
+  for (const pid of pids) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone
+    }
+    // fields after the command name "(…)": state ppid … utime(14) stime(15) cutime(16) cstime(17), 1-based
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = f[1];
+    ticks.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(pid);
+  }
+  let total = 0;
+  const stack = [String(rootPid)];
+  while (stack.length) {
+    const pid = stack.pop();
+    total += ticks.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total / 100; // USER_HZ is 100 on Linux
 }

@@ -260,10 +260,10 @@ async function p2pThroughput(browser, demoUrl, origin, runs) {
 }
 
 /** (c) gzip -9 sizes of the drop-in bundles, against issue 3's budgets. */
-export function bundleSizes() {
+export function bundleSizes(root = REPO_ROOT) {
   const out = {};
   for (const [name, budget] of [['swarmfetch.js', 40_000], ['swarmfetch-sw.js', 12_000]]) {
-    const raw = readFileSync(join(REPO_ROOT, 'dist', name));
+    const raw = readFileSync(join(root, 'dist', name));
     const gz = gzipSync(raw, { level: 9 }).length;
     out[name] = { bytes: raw.length, gzipBytes: gz, budgetGzipBytes: budget, ok: gz <= budget };
   }

@@ -44,13 +44,11 @@ export function scenarioText(s) {
   }
   const cond = (c) => (c ? `${num(c.loadAvg1m.mean, 1)} / ${num(c.loadAvg1m.max, 1)}` : '—');
   rows.push(['machine load avg (1 min) mean / max', cond(b.conditions), cond(w.conditions)]);
+  rows.push(['CPU s used by this run\'s browser', num(b.conditions?.browserCpuS, 1), num(w.conditions?.browserCpuS, 1)]);
   if (b.noFirstFrame || w.noFirstFrame || b.viewersFailed || w.viewersFailed) {
     rows.push(['viewers without first frame / failed', `${b.noFirstFrame} / ${b.viewersFailed}`, `${w.noFirstFrame} / ${w.viewersFailed}`]);
   }
   lines.push(table(rows, ['l', 'r', 'r']));
-  if (b.conditions?.distChanged || w.conditions?.distChanged || (b.conditions && w.conditions && b.conditions.dist !== w.conditions.dist)) {
-    lines.push(`WARNING: dist/ was rebuilt during this scenario (bundles ${b.conditions?.dist} → ${w.conditions?.dist}${w.conditions?.distChanged ? ', and during the swarmfetch run' : ''}): viewers may have run different builds`);
-  }
   const sf = w.swarmfetch;
   if (sf) {
     lines.push(

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The swarm benchmark: `npm run bench` (builds, then runs this inside test/e2e/netns.sh's network namespace).
 // See bench/README.md for what is measured and how.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleSizes, runMicro } from './micro.mjs';
 import { microText, scenarioText } from './report.mjs';
-import { DEFAULT_SCENARIOS, SCENARIOS, distFingerprint, probeUploadCapOption, runScenarioMode } from './scenarios.mjs';
-import { REPO_ROOT, startDemo } from './servers.mjs';
+import { DEFAULT_SCENARIOS, SCENARIOS, probeUploadCapOption, runScenarioMode } from './scenarios.mjs';
+import { REPO_ROOT, snapshotBuild, startDemo } from './servers.mjs';
 import { compareModes, summarizeMode } from './summary.mjs';
 import { log } from './util.mjs';
 
@@ -19,10 +19,11 @@ const USAGE = `usage: node bench/run.mjs [options]   (through npm run bench, or 
   --no-micro         skip the micro-benchmarks (gzip sizes are always reported)
   --micro-only       only the micro-benchmarks
   --json             print one JSON document on stdout instead of the tables
+  --from FILE        print the tables of a saved run (e.g. .bench/last.json) and exit; runs nothing
   --help`;
 
 function parseArgs(argv) {
-  const o = { viewers: 6, staggerMs: 4000, seconds: 40, scenarios: [], all: false, micro: true, microOnly: false, json: false };
+  const o = { viewers: 6, staggerMs: 4000, seconds: 40, scenarios: [], all: false, micro: true, microOnly: false, json: false, from: null };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
@@ -52,6 +53,7 @@ function parseArgs(argv) {
       case '--no-micro': o.micro = false; break;
       case '--micro-only': o.microOnly = true; break;
       case '--json': o.json = true; break;
+      case '--from': o.from = value(); break;
       case '--help': case '-h': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
       default: usage(`unknown argument ${a}`);
     }
@@ -69,6 +71,17 @@ function usage(why) {
 
 const opts = parseArgs(process.argv.slice(2));
 
+if (opts.from) {
+  const saved = JSON.parse(readFileSync(opts.from, 'utf8'));
+  for (const s of saved.scenarios ?? []) {
+    if (s.baseline && s.swarmfetch) process.stdout.write(`\n${scenarioText(s)}\n`);
+    else process.stdout.write(`\n== ${s.name}: incomplete (see errors)\n`);
+  }
+  if (saved.micro) process.stdout.write(`\n${microText(saved.micro)}\n`);
+  for (const e of saved.errors ?? []) process.stdout.write(`error: ${e}\n`);
+  process.exit(0);
+}
+
 if (process.env.SWARMFETCH_NETNS !== '1') {
   log('warning: not inside test/e2e/netns.sh\'s namespace: WebRTC between headless pages will likely not connect (use npm run bench)');
 }
@@ -77,11 +90,14 @@ if (process.env.SWARMFETCH_NETNS !== '1') {
 const perRunS = (name) => (SCENARIOS[name].together ? 0 : ((opts.viewers - 1) * opts.staggerMs) / 1000) + opts.seconds + 60;
 const budgetS = opts.scenarios.reduce((a, n) => a + 2 * perRunS(n), 0) + (opts.micro ? 240 : 0) + 60;
 let demo = null;
+let snapshot = null;
 let finishing = false;
 
 async function cleanup() {
   if (demo) await demo.stop().catch(() => undefined);
   demo = null;
+  snapshot?.remove();
+  snapshot = null;
 }
 
 const watchdog = setTimeout(async () => {
@@ -108,14 +124,17 @@ async function main() {
     startedAt: new Date(started).toISOString(),
     options: { viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, scenarios: opts.scenarios, micro: opts.micro },
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version, netns: process.env.SWARMFETCH_NETNS === '1' },
-    dist: distFingerprint(),
+    dist: null,
     scenarios: [],
     micro: null,
     errors: [],
   };
   log(`time budget ${Math.round(budgetS)} s; scenarios: ${opts.scenarios.join(', ') || 'none'}; micro: ${opts.micro}`);
-  demo = await startDemo();
-  log(`demo server on ${demo.url}`);
+  // the demo runs from a frozen copy of dist/ and demo/: a rebuild meanwhile cannot mix builds within the run
+  snapshot = snapshotBuild();
+  doc.dist = snapshot.dist;
+  demo = await startDemo({ root: snapshot.root });
+  log(`demo server on ${demo.url}, serving a copy of dist/ (bundles ${snapshot.dist})`);
 
   let uploadCap = null;
   for (const name of opts.scenarios) {
@@ -158,7 +177,7 @@ async function main() {
     doc.scenarios.push(entry);
   }
 
-  doc.micro = { bundles: bundleSizes(), dist: distFingerprint() };
+  doc.micro = { bundles: bundleSizes(snapshot.root) };
   if (opts.micro) Object.assign(doc.micro, await runMicro({ demoUrl: demo.url }));
   if (!opts.json) process.stdout.write(`\n${microText(doc.micro)}\n`);
   await cleanup();

@@ -1,11 +1,7 @@
 // The swarm scenarios: N viewers (one browser context each, own User-Agent) playing the demo page, run once with
 // service workers blocked (baseline: no swarmfetch) and once with swarmfetch.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import { closeBrowser, launchBrowser, userAgentFor } from './browser.mjs';
-import { REPO_ROOT } from './servers.mjs';
+import { browserPid, closeBrowser, launchBrowser, processTreeCpuSeconds, userAgentFor } from './browser.mjs';
 import { probeScript } from './probe.mjs';
 import { evaluate, log, sleep, withTimeout } from './util.mjs';
 
@@ -45,19 +41,6 @@ export async function probeUploadCapOption(demoUrl) {
   } finally {
     await closeBrowser(browser);
   }
-}
-
-/** Short hash of the drop-in bundles the demo serves (to notice a rebuild in the middle of a run). */
-export function distFingerprint() {
-  const h = createHash('sha256');
-  for (const name of ['swarmfetch.js', 'swarmfetch-sw.js']) {
-    try {
-      h.update(readFileSync(join(REPO_ROOT, 'dist', name)));
-    } catch {
-      h.update(`missing ${name}`);
-    }
-  }
-  return h.digest('hex').slice(0, 12);
 }
 
 /** Samples the machine's 1-minute load average while a run goes on (2 cores: above ~2 the figures suffer). */
@@ -127,7 +110,6 @@ export async function runScenarioMode(o) {
   const viewers = new Array(o.viewers).fill(null);
   const records = new Array(o.viewers).fill(null);
   const events = [];
-  const distBefore = distFingerprint();
   const load = loadSampler();
   try {
     const before = await o.demo.originStats();
@@ -182,6 +164,7 @@ export async function runScenarioMode(o) {
       records[i].snapshot = snaps[i];
       records[i].pageErrors = viewers[i].pageErrors;
     }
+    const browserCpuS = processTreeCpuSeconds(browserPid(browser));
     // close before reading the origin, so bytes of requests still in flight are counted against swarmfetch
     await Promise.all(viewers.map((v) => (v ? withTimeout(v.context.close(), 10_000, 'context.close').catch(() => undefined) : null)));
     viewers.fill(null);
@@ -191,11 +174,10 @@ export async function runScenarioMode(o) {
       const ua = userAgentFor(browser, `${runTag}/v${r.index}`);
       r.originBytes = (after.byAgent[ua] ?? 0) - (before.byAgent[ua] ?? 0);
     }
-    const distAfter = distFingerprint();
     return {
       scenario: o.name, mode: o.mode, url, viewers: o.viewers, staggerMs: stagger, seconds: o.seconds,
       runMs: endedAtMs, originBytes: after.total - before.total, records, events,
-      conditions: { loadAvg1m: load(), dist: distBefore, distChanged: distAfter !== distBefore },
+      conditions: { loadAvg1m: load(), browserCpuS: browserCpuS === null ? null : Math.round(browserCpuS * 10) / 10 },
     };
   } finally {
     load();

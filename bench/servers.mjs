@@ -1,12 +1,57 @@
 // The servers of a benchmark run: the demo (demo/serve.mjs as a child process, its own port) and a tiny
 // in-memory origin for the micro-benchmarks (large synthetic segments, CORS open, never cached).
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Short hash of the drop-in bundles under `root`/dist. */
+export function distFingerprint(root = REPO_ROOT) {
+  const h = createHash('sha256');
+  for (const name of ['swarmfetch.js', 'swarmfetch-sw.js']) {
+    try {
+      h.update(readFileSync(join(root, 'dist', name)));
+    } catch {
+      h.update(`missing ${name}`);
+    }
+  }
+  return h.digest('hex').slice(0, 12);
+}
+
+/**
+ * A frozen copy of what the demo serves — dist/ and demo/ (media linked), node_modules linked — in a temp
+ * directory, so a rebuild of dist/ while the benchmark runs cannot give viewers of one run different builds.
+ * Throws when dist/ changed while it was being copied. `remove()` deletes the copy.
+ */
+export function snapshotBuild() {
+  const before = distFingerprint();
+  const dir = mkdtempSync(join(tmpdir(), 'swarmfetch-bench-'));
+  try {
+    cpSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+    mkdirSync(join(dir, 'demo'));
+    for (const entry of readdirSync(join(REPO_ROOT, 'demo'))) {
+      if (entry === 'media') symlinkSync(join(REPO_ROOT, 'demo', 'media'), join(dir, 'demo', 'media'));
+      else cpSync(join(REPO_ROOT, 'demo', entry), join(dir, 'demo', entry), { recursive: true });
+    }
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+    copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json')); // "type": "module" for dist/esm
+    const missing = ['dist/swarmfetch.js', 'dist/swarmfetch-sw.js', 'dist/esm/server.js'].filter((f) => !existsSync(join(dir, f)));
+    if (missing.length) throw new Error(`dist/ is incomplete (${missing.join(', ')} missing): run npm run build`);
+    if (distFingerprint() !== before || distFingerprint(dir) !== before) {
+      throw new Error('dist/ changed while the benchmark copied it (a build running at the same time?); run again');
+    }
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return { root: dir, dist: before, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,14 +67,15 @@ export async function freePort() {
 }
 
 /**
- * Starts `node demo/serve.mjs` on a free port and waits for the health route.
+ * Starts `node demo/serve.mjs` (of `root`: the repository or a snapshotBuild) on a free port and waits for the
+ * health route.
  * @returns {Promise<{ url: string, port: number, originStats(): Promise<{ total: number, byAgent: Record<string, number> }>, output(): string, stop(): Promise<void> }>}
  */
-export async function startDemo({ timeoutMs = 30_000 } = {}) {
+export async function startDemo({ root = REPO_ROOT, timeoutMs = 30_000 } = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'demo/serve.mjs')], {
-    cwd: REPO_ROOT,
+  const child = spawn(process.execPath, [join(root, 'demo/serve.mjs')], {
+    cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

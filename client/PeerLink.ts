@@ -122,6 +122,11 @@ export class PeerLink {
     return this.helloSeen && !this.closed;
   }
 
+  /** Whether the link ever completed its handshake (a closed one included). */
+  get everOpened(): boolean {
+    return this.helloSeen;
+  }
+
   get activeDownloads(): number {
     return this.downloads.size;
   }

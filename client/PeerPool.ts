@@ -255,6 +255,8 @@ export class PeerPool {
         if (this.links.get(remote) === l) this.links.delete(remote);
         // a peer that broke the protocol or its bounds is not heard again this session
         if (reason === 'protocol-violation' || reason === 'size-exceeded') this.banned.add(remote);
+        // a connection that never opened (a duplicate dial, an unreachable peer) was never announced
+        if (!l.everOpened) return;
         this.deps.events.peer({
           peerId: l.remoteId, state: 'disconnected', reason: detail ? `${reason}: ${detail}` : reason,
         });

@@ -207,3 +207,40 @@ describe('PeerLink requests on the wire', () => {
     client.link.close();
   });
 });
+
+describe('PeerLink and downloads in progress', () => {
+  it('remembers a peer\'s fetching news until it says it has the segment', async () => {
+    const { client, server } = await openPair(new Map());
+    server.link.announce('fetching', SWARM, [KEY]);
+    await vi.waitFor(() => expect(client.link.isFetching(KEY)).toBe(true));
+    server.link.announce('have', SWARM, [KEY]);
+    await vi.waitFor(() => expect(client.link.has(KEY)).toBe(true));
+    expect(client.link.isFetching(KEY)).toBe(false);
+  });
+
+  it('a peer still downloading answers once it has the segment, within the wait the asker allowed', async () => {
+    const data = bytes(50_000);
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    const late = new Promise<StoredSegment>((r) => setTimeout(() => r(stored(KEY, data)), 400));
+    const server = makeLink(toClient, new Map(), { provide: (_k, waitMs) => (waitMs >= 400 ? late : undefined) });
+    const client = makeLink(toServer);
+    toServer.openBoth();
+    await vi.waitFor(() => expect(client.link.isOpen && server.link.isOpen).toBe(true));
+    // stallMs is 200: without the wait this would stall before the first byte
+    const got = await client.link.request(KEY, 3000, 1000);
+    expect(got.body.size).toBe(data.byteLength);
+    await expect(client.link.request(KEY, 3000, 0)).rejects.toMatchObject({ code: 'peer-absent' });
+  });
+
+  it('paces uploads by the throttle it is given', async () => {
+    const store = new Map([[KEY, stored(KEY, bytes(40_000))]]);
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    const asked: number[] = [];
+    const server = makeLink(toClient, store, { throttle: (n) => (asked.push(n), 5) });
+    const client = makeLink(toServer);
+    toServer.openBoth();
+    await vi.waitFor(() => expect(client.link.isOpen && server.link.isOpen).toBe(true));
+    await client.link.request(KEY, 3000);
+    expect(asked.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(40_000);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { budgetFor, bufferAheadSec, STARVING_BUDGET_MS, type MediaLike } from '../../client/urgency';
+import { electFetcher } from '../../client/electFetcher';
+import { Playlists } from '../../client/Playlists';
+import { TokenBucket } from '../../client/TokenBucket';
+
+const media = (currentTime: number, ranges: Array<[number, number]>): MediaLike => ({
+  currentTime,
+  paused: false,
+  readyState: 4,
+  buffered: { length: ranges.length, start: (i) => ranges[i]![0], end: (i) => ranges[i]![1] },
+});
+
+describe('urgency', () => {
+  it('measures the buffer ahead of the playhead in the range that holds it', () => {
+    expect(bufferAheadSec([media(10, [[0, 4], [8, 25]])])).toBe(15);
+    expect(bufferAheadSec([media(5, [[0, 4], [8, 25]])])).toBe(0); // in a hole
+    expect(bufferAheadSec([media(0, [])])).toBe(0); // not started
+    expect(bufferAheadSec([])).toBeNull();
+    expect(bufferAheadSec([media(0, []), media(3, [[0, 9]])])).toBe(6); // the best-fed element
+  });
+
+  it('a starving player gets a short budget and no waiting; a fed one may spend its spare buffer', () => {
+    expect(budgetFor(1, 4, 3000)).toEqual({ budgetMs: STARVING_BUDGET_MS, starving: true });
+    expect(budgetFor(0, 4, 500)).toEqual({ budgetMs: 500, starving: true });
+    expect(budgetFor(6, 4, 3000)).toEqual({ budgetMs: 2000, starving: false });
+    expect(budgetFor(30, 4, 3000)).toEqual({ budgetMs: 3000, starving: false });
+    expect(budgetFor(null, 4, 3000).starving).toBe(false);
+  });
+});
+
+describe('electFetcher', () => {
+  it('elects the same member whatever the order, and spreads keys over members', () => {
+    const members = ['a1', 'b2', 'c3', 'd4'];
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 400; i++) {
+      const key = `http://cdn/v/seg_${i}.ts`;
+      const one = electFetcher(key, members);
+      expect(electFetcher(key, [...members].reverse())).toBe(one);
+      counts.set(one!, (counts.get(one!) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(4);
+    for (const n of counts.values()) expect(n).toBeGreaterThan(50);
+    expect(electFetcher('k', [])).toBeNull();
+  });
+});
+
+describe('Playlists', () => {
+  const e = (i: number) => ({ key: `k${i}`, url: `u${i}`, durationSec: 2, seq: i });
+
+  it('lists what comes after the player position, for the seconds asked', () => {
+    const p = new Playlists();
+    p.update('s', [0, 1, 2, 3, 4, 5].map(e), false);
+    expect(p.upcoming('s', 10)).toEqual([]); // no position yet
+    p.played('s', 'k1');
+    expect(p.upcoming('s', 5).map((x) => x.key)).toEqual(['k2', 'k3', 'k4']);
+    expect(p.isBehind('s', 'k0')).toBe(true);
+    expect(p.isBehind('s', 'k3')).toBe(false);
+    p.played('s', 'unknown');
+    expect(p.position('s')).toBe('k1');
+  });
+
+  it('keeps a live window sliding: older entries stay known, new ones are appended', () => {
+    const p = new Playlists();
+    p.update('s', [3, 4, 5].map(e), true);
+    p.played('s', 'k4');
+    p.update('s', [4, 5, 6].map(e), true);
+    expect(p.upcoming('s', 100).map((x) => x.key)).toEqual(['k5', 'k6']);
+    expect(p.isLive('s')).toBe(true);
+  });
+});
+
+describe('TokenBucket', () => {
+  it('lets a second of bytes through at once, then spaces the rest at the rate; 0 means no cap', () => {
+    let t = 0;
+    const b = new TokenBucket(1000, () => t);
+    expect(b.take(1000)).toBe(0);
+    expect(b.take(500)).toBe(500);
+    t += 500;
+    expect(b.take(0)).toBe(0);
+    expect(new TokenBucket(0, () => t).take(1e9)).toBe(0);
+  });
+});
