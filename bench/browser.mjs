@@ -119,8 +119,13 @@ export async function closeBrowser(browser, ms = 10_000) {
 /**
  * CPU seconds (user + system, including reaped children) used so far by a process and all its live descendants
  * (Linux /proc; null elsewhere). For a browser: every renderer, GPU and utility process it started.
+ * `byType` splits it by Chromium's `--type=` (browser, renderer, gpu-process, utility, zygote).
  */
 export function processTreeCpuSeconds(rootPid) {
+  return processTreeCpu(rootPid)?.total ?? null;
+}
+
+export function processTreeCpu(rootPid) {
   if (!rootPid) return null;
   let pids;
   try {
@@ -145,11 +150,23 @@ export function processTreeCpuSeconds(rootPid) {
     children.get(ppid).push(pid);
   }
   let total = 0;
+  const byType = {};
   const stack = [String(rootPid)];
   while (stack.length) {
     const pid = stack.pop();
-    total += ticks.get(pid) ?? 0;
+    const t = ticks.get(pid) ?? 0;
+    total += t;
+    let type = 'browser';
+    try {
+      // zygote-forked processes rewrite their command line into one string: search it as text
+      const m = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      if (m) type = m[1];
+      else if (pid !== String(rootPid)) type = 'other';
+    } catch {
+      type = 'gone';
+    }
+    byType[type] = Math.round(((byType[type] ?? 0) + t / 100) * 10) / 10;
     stack.push(...(children.get(pid) ?? []));
   }
-  return total / 100; // USER_HZ is 100 on Linux
+  return { total: total / 100, byType }; // USER_HZ is 100 on Linux
 }

@@ -45,6 +45,9 @@ export function scenarioText(s) {
   const cond = (c) => (c ? `${num(c.loadAvg1m.mean, 1)} / ${num(c.loadAvg1m.max, 1)}` : '—');
   rows.push(['machine load avg (1 min) mean / max', cond(b.conditions), cond(w.conditions)]);
   rows.push(['CPU s used by this run\'s browser', num(b.conditions?.browserCpuS, 1), num(w.conditions?.browserCpuS, 1)]);
+  const cpuType = (c, t) => num(c?.browserCpuByType?.[t], 1);
+  rows.push(['  renderers / gpu / utility+browser', `${cpuType(b.conditions, 'renderer')} / ${cpuType(b.conditions, 'gpu-process')} / ${num((b.conditions?.browserCpuByType?.utility ?? 0) + (b.conditions?.browserCpuByType?.browser ?? 0), 1)}`,
+    `${cpuType(w.conditions, 'renderer')} / ${cpuType(w.conditions, 'gpu-process')} / ${num((w.conditions?.browserCpuByType?.utility ?? 0) + (w.conditions?.browserCpuByType?.browser ?? 0), 1)}`]);
   if (b.noFirstFrame || w.noFirstFrame || b.viewersFailed || w.viewersFailed) {
     rows.push(['viewers without first frame / failed', `${b.noFirstFrame} / ${b.viewersFailed}`, `${w.noFirstFrame} / ${w.viewersFailed}`]);
   }
@@ -89,6 +92,7 @@ export function scenarioText(s) {
     const fatal = [vb, vw].flatMap((v) => Object.keys(v.playerErrors ?? {}).filter((k) => k.includes('fatal')));
     if (fatal.length) notes.push(`player: ${[...new Set(fatal)].join(', ')}`);
     if (x && x.active === false) notes.push('SW not controlling');
+    if (vb.pageErrors?.length || vw.pageErrors?.length) notes.push(`page errors b/s: ${vb.pageErrors?.length ?? 0}/${vw.pageErrors?.length ?? 0}`);
     per.push([
       String(i), num(vw.joinedAtS ?? vb.joinedAtS, 1),
       `${num(vb.ttffMs)}/${num(vw.ttffMs)}`,

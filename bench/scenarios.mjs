@@ -1,7 +1,7 @@
 // The swarm scenarios: N viewers (one browser context each, own User-Agent) playing the demo page, run once with
 // service workers blocked (baseline: no swarmfetch) and once with swarmfetch.
 import { loadavg } from 'node:os';
-import { browserPid, closeBrowser, launchBrowser, processTreeCpuSeconds, userAgentFor } from './browser.mjs';
+import { browserPid, closeBrowser, launchBrowser, processTreeCpu, userAgentFor } from './browser.mjs';
 import { probeScript } from './probe.mjs';
 import { evaluate, log, sleep, withTimeout } from './util.mjs';
 
@@ -164,7 +164,7 @@ export async function runScenarioMode(o) {
       records[i].snapshot = snaps[i];
       records[i].pageErrors = viewers[i].pageErrors;
     }
-    const browserCpuS = processTreeCpuSeconds(browserPid(browser));
+    const browserCpu = processTreeCpu(browserPid(browser));
     // close before reading the origin, so bytes of requests still in flight are counted against swarmfetch
     await Promise.all(viewers.map((v) => (v ? withTimeout(v.context.close(), 10_000, 'context.close').catch(() => undefined) : null)));
     viewers.fill(null);
@@ -177,7 +177,11 @@ export async function runScenarioMode(o) {
     return {
       scenario: o.name, mode: o.mode, url, viewers: o.viewers, staggerMs: stagger, seconds: o.seconds,
       runMs: endedAtMs, originBytes: after.total - before.total, records, events,
-      conditions: { loadAvg1m: load(), browserCpuS: browserCpuS === null ? null : Math.round(browserCpuS * 10) / 10 },
+      conditions: {
+        loadAvg1m: load(),
+        browserCpuS: browserCpu ? Math.round(browserCpu.total * 10) / 10 : null,
+        browserCpuByType: browserCpu?.byType ?? null,
+      },
     };
   } finally {
     load();

@@ -176,9 +176,14 @@ export class Agent implements AgentApi {
     this.prefetch();
   }
 
-  /** One round of prefetching: upcoming segments from peers, and the ones this page is elected to seed. */
+  /**
+   * One round of prefetching: upcoming segments from peers, and the ones this page is elected to seed. Only while
+   * the player is comfortably fed: a starting or starving player gets the page's whole attention (and CPU).
+   */
   prefetch(): void {
     const { store, pool, config } = this.deps;
+    const ahead = this.deps.bufferAhead();
+    if (ahead !== null && ahead < config.urgentBufferSec) return;
     for (const swarm of this.playlists.activeSwarms()) {
       const upcoming = this.playlists.upcoming(swarm, config.prefetchAheadSec);
       upcoming.forEach((e, i) => {

@@ -196,6 +196,18 @@ describe('Agent scheduling', () => {
     expect(seeded).toEqual([]);
   });
 
+  it('does not prefetch while the player is starting or starving', async () => {
+    const list = entries(6);
+    const holder = fakeLink('h', list.map((e) => e.key), async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));
+    const { agent, store } = setup([holder], { bufferAhead: 1 });
+    agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+    agent.playlists.played(SWARM, list[0]!.key);
+    agent.prefetch();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(holder.calls).toHaveLength(0);
+    expect(store.size).toBe(0);
+  });
+
   it('seeds over HTTP only the next segments nobody holds, and only those this page is elected for', async () => {
     const list = entries(40);
     const other = fakeLink('other', [], async () => {
