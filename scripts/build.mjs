@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 const prod = { 'process.env.NODE_ENV': '"production"' };
-const browser = { bundle: true, minify: true, sourcemap: true, target: 'es2020', define: prod, legalComments: 'none' };
+const browser = { bundle: true, minify: true, sourcemap: true, target: 'es2022', define: prod, legalComments: 'none' };
 
 rmSync('dist', { recursive: true, force: true });
 await Promise.all([
@@ -14,7 +14,7 @@ await Promise.all([
   build({ ...browser, entryPoints: ['sw/dropin.ts'], outfile: 'dist/swarmfetch-sw.js', format: 'iife' }),
   // ESM entries for npm users (dependencies stay external)
   build({
-    bundle: true, sourcemap: true, target: 'es2020', format: 'esm', packages: 'external',
+    bundle: true, sourcemap: true, target: 'es2022', format: 'esm', packages: 'external',
     entryPoints: { index: 'client/index.ts', sw: 'sw/index.ts' }, outdir: 'dist/esm',
   }),
   build({

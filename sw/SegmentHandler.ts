@@ -1,6 +1,6 @@
 import type { Remote } from 'comlink';
 import type { AgentApi, SegmentAnswer, SegmentQuery, SegmentReport, SegmentSource } from '../core/contract';
-import type { SwConfig } from '../core/config';
+import type { SwConfig } from '../core/swConfig';
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
 import { compileSegmentPattern, isManifestRequest, isSegmentRequest } from '../core/isSegmentRequest';
 import { parseRangeHeader, type ByteRange, type SuffixRange } from '../core/parseRangeHeader';

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { clientsClaim } from 'workbox-core';
 import { isPageToWorkerMessage } from '../core/contract';
-import { DEFAULT_CONFIG, type SwConfig } from '../core/config';
+import { SW_DEFAULTS, type SwConfig } from '../core/swConfig';
 import { AgentPorts } from './AgentPorts';
 import { SegmentHandler } from './SegmentHandler';
 
@@ -17,7 +17,7 @@ export class SwarmfetchWorker {
   private listening = false;
 
   constructor(config: Partial<SwConfig> = {}, scope: ServiceWorkerGlobalScope = self) {
-    const full: SwConfig = { ...pickSw(DEFAULT_CONFIG), ...config };
+    const full: SwConfig = { ...SW_DEFAULTS, ...config };
     this.ports = new AgentPorts(scope.clients);
     this.handler = new SegmentHandler({
       config: full,
@@ -89,15 +89,5 @@ export class SwarmfetchWorker {
 
   private readonly onMessage = (event: ExtendableMessageEvent): void => {
     this.acceptMessage(event);
-  };
-}
-
-function pickSw(c: Readonly<SwConfig>): SwConfig {
-  return {
-    segmentPattern: c.segmentPattern,
-    segmentMaxBytes: c.segmentMaxBytes,
-    p2pTimeoutMs: c.p2pTimeoutMs,
-    portWaitMs: c.portWaitMs,
-    debug: c.debug,
   };
 }

@@ -5,7 +5,7 @@
  * A site with its own worker sets `self.swarmfetchManual = true` before `importScripts()` and calls
  * `self.swarmfetch.enableSwarmfetch(config)` itself.
  */
-import { swConfigFromParams } from '../core/config';
+import { swConfigFromParams } from '../core/swConfig';
 import { enableSwarmfetch, SwarmfetchWorker } from './index';
 
 /** What the classic script offers a worker that imports it. */

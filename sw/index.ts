@@ -6,12 +6,12 @@
  *   enableSwarmfetch();             // own fetch + message listeners
  */
 import { SwarmfetchWorker } from './SwarmfetchWorker';
-import type { SwConfig } from '../core/config';
+import type { SwConfig } from '../core/swConfig';
 
 export { SwarmfetchWorker } from './SwarmfetchWorker';
 export { SegmentHandler } from './SegmentHandler';
 export { AgentPorts } from './AgentPorts';
-export { swConfigFromParams, DEFAULT_CONFIG, DEFAULT_SEGMENT_PATTERN, type SwConfig } from '../core/config';
+export { swConfigFromParams, SW_DEFAULTS, DEFAULT_SEGMENT_PATTERN, type SwConfig } from '../core/swConfig';
 export { isSegmentRequest } from '../core/isSegmentRequest';
 export { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
 export { CONTRACT_VERSION } from '../core/contract';
