@@ -55,6 +55,8 @@ export interface PeerLinkDeps {
   provide(key: string, waitMs: number): StoredSegment | undefined | Promise<StoredSegment | undefined>;
   /** Milliseconds to wait before sending `bytes` more (upload rate cap); 0 = now. */
   throttle(bytes: number): number;
+  /** Milliseconds the upload cap would hold a `bytes` transfer back now (nothing booked). */
+  uploadWaitMs(bytes: number): number;
   /** Keys to announce once the link is open. */
   initialHaves(): Map<string, string[]>;
   onOpen(link: PeerLink): void;
@@ -84,6 +86,8 @@ const MAX_TOMBSTONES = 64;
 /** How long a peer's "fetching" news is believed. */
 const FETCHING_FRESH_MS = 8_000;
 const MAX_REMOTE_FETCHING = 512;
+/** An upload the cap would delay longer than this is refused (absent). */
+const UPLOAD_BUSY_MS = 1000;
 
 /**
  * One peer connection speaking the wire protocol: announcements both ways, requests out with stall detection,
@@ -357,7 +361,8 @@ export class PeerLink {
     try {
       const segment = await this.deps.provide(key, waitMs);
       if (this.closed) return;
-      if (!segment || this.cancelledUploads.has(id)) {
+      // Absent rather than slow: a peer held back by its upload cap lets the asker go elsewhere at once.
+      if (!segment || this.cancelledUploads.has(id) || this.deps.uploadWaitMs(segment.body.size) > UPLOAD_BUSY_MS) {
         this.sendControl({ t: 'absent', id });
         return;
       }

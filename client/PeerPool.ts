@@ -43,6 +43,8 @@ const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 /** Most swarms one page joins (renditions of what it plays). */
 const MAX_SWARMS = 16;
+/** New connections dialled per tracker answer. */
+const DIALS_PER_ROUND = 2;
 
 /**
  * Holds this page's PeerJS peer and its links: joins swarms through the tracker, connects to their peers,
@@ -211,10 +213,14 @@ export class PeerPool {
       this.deps.events.error({ code: 'server-unreachable', message: String(err) });
       return;
     }
+    // A few connections per round: every handshake costs both sides CPU, and a page that is starting playback
+    // needs it more than its fifth peer. The refresh timer adds the rest.
+    let dialled = 0;
     for (const remote of peers) {
-      if (this.links.size >= this.deps.config.maxPeers) break;
+      if (this.links.size >= this.deps.config.maxPeers || dialled >= DIALS_PER_ROUND) break;
       if (this.links.has(remote) || this.banned.has(remote)) continue;
       this.connect(remote);
+      dialled++;
     }
   }
 
@@ -247,6 +253,7 @@ export class PeerPool {
       limits: this.limits,
       provide: (key, waitMs) => (this.deps.config.uploadEnabled ? this.deps.provide(key, waitMs) : undefined),
       throttle: (bytes) => this.upload.take(bytes),
+      uploadWaitMs: (bytes) => this.upload.waitFor(bytes),
       initialHaves: () => this.deps.store.keysBySwarm(),
       onOpen: (l) => {
         this.deps.events.peer({ peerId: l.remoteId, state: 'connected' });

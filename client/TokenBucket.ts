@@ -14,6 +14,13 @@ export class TokenBucket {
     this.last = now();
   }
 
+  /** How long sending `bytes` now would have to wait, without booking them. */
+  waitFor(bytes: number): number {
+    if (this.bytesPerSec <= 0) return 0;
+    const tokens = Math.min(this.bytesPerSec, this.tokens + ((this.now() - this.last) * this.bytesPerSec) / 1000);
+    return tokens >= bytes ? 0 : Math.ceil(((bytes - tokens) * 1000) / this.bytesPerSec);
+  }
+
   take(bytes: number): number {
     if (this.bytesPerSec <= 0) return 0;
     const t = this.now();

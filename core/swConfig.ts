@@ -15,7 +15,7 @@ export interface SwConfig {
   segmentMaxBytes: number;
   /** Longest the service worker waits for the agent's answer before going to the network. @default 2000 (clamped 50–30000) */
   p2pTimeoutMs: number;
-  /** Longest the service worker waits for a page to hand it a port after a restart. @default 500 (clamped 0–5000) */
+  /** Longest the service worker waits for a page to hand it a port after a restart. @default 150 (clamped 0–5000) */
   portWaitMs: number;
   /** Log to the console. @default false */
   debug: boolean;
@@ -25,7 +25,7 @@ export const SW_DEFAULTS: Readonly<SwConfig> = Object.freeze({
   segmentPattern: DEFAULT_SEGMENT_PATTERN,
   segmentMaxBytes: 32 * MiB,
   p2pTimeoutMs: 2000,
-  portWaitMs: 500,
+  portWaitMs: 150,
   debug: false,
 });
 

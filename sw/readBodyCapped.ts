@@ -6,8 +6,18 @@ export async function readBodyCapped(
   response: Response,
   maxBytes: number,
 ): Promise<{ blob: Blob | null; bytes: number; complete: boolean }> {
-  const declared = Number(response.headers.get('content-length'));
+  const header = response.headers.get('content-length');
+  const declared = header === null ? NaN : Number(header);
   if (maxBytes > 0 && Number.isFinite(declared) && declared > maxBytes) maxBytes = 0;
+  if (maxBytes > 0 && Number.isFinite(declared) && !response.headers.has('content-encoding')) {
+    // the browser assembles the Blob itself: no chunk copies in JS (a short body is not complete)
+    try {
+      const blob = await response.blob();
+      return blob.size === declared ? { blob, bytes: blob.size, complete: true } : { blob: null, bytes: blob.size, complete: false };
+    } catch {
+      return { blob: null, bytes: 0, complete: false };
+    }
+  }
   const reader = response.body!.getReader();
   let chunks: Uint8Array[] | null = maxBytes > 0 ? [] : null;
   let bytes = 0;

@@ -30,6 +30,7 @@ function makeLink(conn: FakeConnection, store = new Map<string, StoredSegment>()
     limits,
     provide: (k) => store.get(k),
     throttle: () => 0,
+    uploadWaitMs: () => 0,
     initialHaves: () => {
       const m = new Map<string, string[]>();
       for (const s of store.values()) m.set(s.swarm, [...(m.get(s.swarm) ?? []), s.key]);
@@ -242,5 +243,17 @@ describe('PeerLink and downloads in progress', () => {
     await vi.waitFor(() => expect(client.link.isOpen && server.link.isOpen).toBe(true));
     await client.link.request(KEY, 3000);
     expect(asked.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(40_000);
+  });
+});
+
+describe('PeerLink under an upload cap', () => {
+  it('answers absent at once when its cap would hold the upload back too long', async () => {
+    const store = new Map([[KEY, stored(KEY, bytes(100_000))]]);
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    makeLink(toClient, store, { uploadWaitMs: (n) => n / 10 });
+    const client = makeLink(toServer);
+    toServer.openBoth();
+    await vi.waitFor(() => expect(client.link.isOpen).toBe(true));
+    await expect(client.link.request(KEY, 3000)).rejects.toMatchObject({ code: 'peer-absent' });
   });
 });

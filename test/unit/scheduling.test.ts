@@ -81,3 +81,15 @@ describe('TokenBucket', () => {
     expect(new TokenBucket(0, () => t).take(1e9)).toBe(0);
   });
 });
+
+describe('TokenBucket.waitFor', () => {
+  it('tells the wait without booking anything', () => {
+    let t = 0;
+    const b = new TokenBucket(1000, () => t);
+    expect(b.waitFor(500)).toBe(0);
+    expect(b.waitFor(3000)).toBe(2000);
+    expect(b.take(1000)).toBe(0); // nothing was booked by waitFor
+    t += 250;
+    expect(b.waitFor(250)).toBe(0);
+  });
+});
