@@ -1,58 +1,32 @@
-// Launching the Debian Chromium for the benchmark: the switches of shared/TESTING.md with ONE merged
-// --disable-features (Playwright's own list + WebRtcHideLocalIpsWithMdns; Chromium keeps only the last copy of a
-// switch). The same idea as test/e2e/harness/browser.ts, re-done in plain JavaScript so `node bench/run.mjs` needs
-// no TypeScript runner.
+// Launching the Debian Chromium for the benchmark, with the launch facts the e2e harness uses
+// (test/e2e/harness/chromium.mjs: shared/TESTING.md's switches and ONE merged --disable-features).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  DISABLED_FEATURES,
+  FEATURES_SWITCH as FEATURES,
+  featuresOf,
+  findBrowserProcess,
+  playwrightDisableFeatureSwitches,
+} from '../test/e2e/harness/chromium.mjs';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM_PATH };
 
 const ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
+  ...CHROMIUM_ARGS,
   // background contexts must not be throttled: every viewer is "visible" to itself
   '--disable-background-timer-throttling',
   '--disable-renderer-backgrounding',
   '--disable-backgrounding-occluded-windows',
 ];
-const FEATURES = '--disable-features=';
-const OUR_FEATURES = ['WebRtcHideLocalIpsWithMdns'];
-
-let defaultFeatureSwitches = null;
-
-/** Playwright's own `--disable-features=…` switch(es), learned by "launching" a stub that records its argv. */
-async function playwrightFeatureSwitches() {
-  if (defaultFeatureSwitches) return defaultFeatureSwitches;
-  const dir = mkdtempSync(join(tmpdir(), 'swarmfetch-bench-pwargs-'));
-  const stub = join(dir, 'chromium');
-  const out = join(dir, 'args');
-  writeFileSync(stub, `#!/bin/sh\nprintf '%s\\n' "$@" > '${out}'\nexit 1\n`, { mode: 0o755 });
-  try {
-    await chromium.launch({ executablePath: stub, timeout: 10_000 }).then(
-      (b) => b.close(),
-      () => undefined, // expected: the stub exits at once
-    );
-    defaultFeatureSwitches = readFileSync(out, 'utf8').split('\n').filter((a) => a.startsWith(FEATURES));
-    return defaultFeatureSwitches;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Launches Chromium headless with the merged switches; `timeoutMs` bounds the launch. */
 export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
-  const pw = await playwrightFeatureSwitches();
-  const features = [...new Set([...pw.flatMap((s) => s.slice(FEATURES.length).split(',')).filter(Boolean), ...OUR_FEATURES])];
+  const pw = await playwrightDisableFeatureSwitches();
+  const features = [...new Set([...featuresOf(pw), ...DISABLED_FEATURES])];
   // an unknown switch Chromium ignores: finds this browser's process (for its CPU time, and to kill it if stuck)
   const marker = `--swarmfetch-bench=${randomUUID()}`;
   const browser = await chromium.launch({
@@ -62,12 +36,12 @@ export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
     args: [...ARGS, `${FEATURES}${features.join(',')}`, marker],
     timeout: timeoutMs,
   });
-  const found = findBrowser(marker);
+  const found = findBrowserProcess(marker);
   pids.set(browser, found?.pid ?? null);
   // as the e2e harness does: a wrapper (/etc/chromium.d) adding its own --disable-features would undo ours
   const switches = found ? found.argv.filter((a) => a.startsWith(FEATURES)) : [];
   const effective = new Set(switches.flatMap((x) => x.slice(FEATURES.length).split(',')));
-  if (found && (switches.length !== 1 || OUR_FEATURES.some((f) => !effective.has(f)))) {
+  if (found && (switches.length !== 1 || DISABLED_FEATURES.some((f) => !effective.has(f)))) {
     await closeBrowser(browser);
     throw new Error(`launchBrowser: Chromium did not get one merged ${FEATURES} switch: ${switches.join(' ')}`);
   }
@@ -79,18 +53,6 @@ const pids = new WeakMap();
 /** The browser process's pid (null when not found). */
 export function browserPid(browser) {
   return pids.get(browser) ?? null;
-}
-
-function findBrowser(marker) {
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv.includes(marker) && !argv.some((a) => a.startsWith('--type='))) return { pid: Number(pid), argv };
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return null;
 }
 
 /** A User-Agent like the browser's own, with a tag the origin byte counter can tell apart. */

@@ -8,9 +8,6 @@
  * do not resolve in a network namespace). After each launch the browser's real command line is checked.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   chromium,
   type Browser,
@@ -19,26 +16,17 @@ import {
   type LaunchOptions,
   type Page,
 } from 'playwright-core';
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  DISABLED_FEATURES,
+  FEATURES_SWITCH,
+  featuresOf,
+  findBrowserProcess,
+  playwrightDisableFeatureSwitches,
+} from './chromium.mjs';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Switches that work headless on these machines (shared/TESTING.md), except --disable-features (merged below). */
-export const CHROMIUM_ARGS: readonly string[] = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
-
-/** Features we need off, on top of whatever Playwright turns off. */
-export const DISABLED_FEATURES: readonly string[] = ['WebRtcHideLocalIpsWithMdns'];
-
-const FEATURES_SWITCH = '--disable-features=';
+export { CHROMIUM_ARGS, CHROMIUM_PATH, DISABLED_FEATURES, playwrightDisableFeatureSwitches };
 
 export interface LaunchBrowserOptions {
   /** More switches (not --disable-features: use `disableFeatures`). */
@@ -47,58 +35,6 @@ export interface LaunchBrowserOptions {
   disableFeatures?: string[];
   /** Passed through to playwright's launch (timeout, env, …). */
   launch?: Omit<LaunchOptions, 'executablePath' | 'args' | 'ignoreDefaultArgs'>;
-}
-
-let playwrightFeatureSwitches: Promise<string[]> | null = null;
-
-/**
- * The exact `--disable-features=…` switch(es) Playwright adds by default, learned once per process by launching a
- * stub executable that writes its arguments to a file and exits (~50 ms, no browser started).
- */
-export function playwrightDisableFeatureSwitches(): Promise<string[]> {
-  playwrightFeatureSwitches ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'swarmfetch-pwargs-'));
-    const stub = join(dir, 'chromium');
-    const out = join(dir, 'args');
-    writeFileSync(stub, `#!/bin/sh\nprintf '%s\\n' "$@" > '${out}'\nexit 1\n`, { mode: 0o755 });
-    try {
-      await chromium.launch({ executablePath: stub, timeout: 10_000 }).then(
-        (b) => b.close(),
-        () => undefined, // expected: the stub exits at once
-      );
-      const args = readFileSync(out, 'utf8').split('\n');
-      return args.filter((a) => a.startsWith(FEATURES_SWITCH));
-    } catch (err) {
-      throw new Error(`launchBrowser: could not learn Playwright's default switches: ${String(err)}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  })();
-  return playwrightFeatureSwitches;
-}
-
-function featuresOf(switches: string[]): string[] {
-  return switches.flatMap((s) => s.slice(FEATURES_SWITCH.length).split(',')).filter(Boolean);
-}
-
-/** The argv of the browser process started with `marker` among its switches (Linux /proc), or null. */
-function findBrowserCommandLine(marker: string): string[] | null {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
-  } catch {
-    return null;
-  }
-  for (const pid of pids) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue; // gone, or not ours to read
-    }
-    if (argv.includes(marker) && !argv.some((a) => a.startsWith('--type='))) return argv;
-  }
-  return null;
 }
 
 async function commandLineFromVersionPage(browser: Browser): Promise<string[]> {
@@ -133,7 +69,7 @@ export async function launchBrowser(options: LaunchBrowserOptions = {}): Promise
     args: [...CHROMIUM_ARGS, ...extra, `${FEATURES_SWITCH}${wanted.join(',')}`, marker],
   });
   try {
-    const argv = findBrowserCommandLine(marker) ?? (await commandLineFromVersionPage(browser));
+    const argv = findBrowserProcess(marker)?.argv ?? (await commandLineFromVersionPage(browser));
     const switches = argv.filter((a) => a.startsWith(FEATURES_SWITCH));
     const effective = new Set(featuresOf(switches));
     const missing = wanted.filter((f) => !effective.has(f));
