@@ -155,7 +155,9 @@ export class Agent implements AgentApi {
 
   report(report: SegmentReport): void {
     if (typeof report !== 'object' || report === null || typeof report.bytes !== 'number') return;
-    if (report.source === 'http' && report.error && typeof report.key === 'string') {
+    // The worker's HTTP download ended. When it brought nothing to share (an error, a 404, too large), the
+    // segment's putSegment never came: free the key and tell peers not to wait for us.
+    if (report.source === 'http' && !report.seed && typeof report.key === 'string') {
       const swarm = this.inflight.settle(report.key, undefined);
       if (swarm) this.deps.pool.announce('lost', [{ key: report.key, swarm }]);
     }

@@ -166,6 +166,15 @@ describe('Agent scheduling', () => {
     expect((await served)?.body.size).toBe(9);
   });
 
+  it('an HTTP download that brought nothing to share frees the key at once and tells peers', async () => {
+    const { agent, announced } = setup([]);
+    await agent.getSegment(query());
+    const waiting = agent.provide(KEY, 5000);
+    agent.report({ url: KEY, key: KEY, source: 'http', peerId: null, bytes: 10, ms: 5, fallback: 'no-peer', error: null });
+    expect(await waiting).toBeUndefined();
+    expect(announced).toContainEqual({ type: 'lost', keys: [KEY] });
+  });
+
   it('waits for a peer that is downloading the segment now when the buffer allows, not when starving', async () => {
     const answer = async () => ({ body: blobOf(7), totalBytes: 7, contentType: null });
     const relaxed = fakeLink('f', [], answer, [KEY]);
