@@ -190,3 +190,40 @@ describe('SegmentHandler seeding', () => {
     expect(b.reports).toMatchObject([{ seed: true, error: 'network-error' }]);
   });
 });
+
+describe('SegmentHandler and manifests', () => {
+  const PLAYLIST = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:7\n#EXTINF:2.0,\nseg_007.ts?tok=1\n#EXTINF:2.0,\nseg_008.ts?tok=1\n';
+  const MANIFEST_URL = 'http://cdn.test/vod/360p/index.m3u8?tok=1';
+
+  it('passes a playlist through unchanged and tells the agent its rendition, swarm and segment keys', async () => {
+    const notices: unknown[] = [];
+    const agent = { ...fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' })).agent, manifest: (n: unknown) => void notices.push(n) };
+    const f = vi.fn(async () => new Response(PLAYLIST, { status: 200, headers: { 'content-type': 'application/vnd.apple.mpegurl' } }));
+    const h = handler(agent, f);
+    expect(h.matchesManifest(get(MANIFEST_URL), 'c')).toBe(true);
+    expect(h.matches(get(MANIFEST_URL), 'c')).toBe(false);
+    const res = await h.observeManifest(get(MANIFEST_URL), 'c');
+    expect(await res.text()).toBe(PLAYLIST);
+    await vi.waitFor(() => expect(notices).toHaveLength(1));
+    expect(notices[0]).toEqual([
+      {
+        swarm: 'http://site.test|http://cdn.test/vod/360p/',
+        live: true,
+        entries: [
+          { key: 'http://cdn.test/vod/360p/seg_007.ts', url: 'http://cdn.test/vod/360p/seg_007.ts?tok=1', durationSec: 2, seq: 7 },
+          { key: 'http://cdn.test/vod/360p/seg_008.ts', url: 'http://cdn.test/vod/360p/seg_008.ts?tok=1', durationSec: 2, seq: 8 },
+        ],
+      },
+    ]);
+  });
+
+  it('a manifest that does not parse still reaches the player untouched, and the agent hears nothing', async () => {
+    const notices: unknown[] = [];
+    const agent = { ...fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' })).agent, manifest: (n: unknown) => void notices.push(n) };
+    const html = '<html>error page</html>';
+    const res = await handler(agent, vi.fn(async () => new Response(html, { status: 200 }))).observeManifest(get(MANIFEST_URL), 'c');
+    expect(await res.text()).toBe(html);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(notices).toEqual([]);
+  });
+});
