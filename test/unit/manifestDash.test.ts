@@ -2,19 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { parseDashMpd } from '../../core/manifest/parseDashMpd';
 import { MANIFEST_LIMITS, type Rendition } from '../../core/manifest/types';
 import { SwarmError } from '../../core/SwarmError';
+import { thrownCode } from './helpers/thrownCode';
 import { readFixture } from '../fixtures/manifests/readFixture';
 
 const URL_ = 'https://media.example.com/a/b/manifest.mpd';
 const DIR = 'https://media.example.com/a/b/';
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return SwarmError.is(e) ? e.code : `not a SwarmError: ${String(e)}`;
-  }
-  return undefined;
-}
+const code = thrownCode;
 
 function byId(renditions: Rendition[], id: string): Rendition {
   const r = renditions.find((x) => x.id === id);

@@ -3,6 +3,7 @@ import { parseHlsPlaylist } from '../../core/manifest/parseHlsPlaylist';
 import { parseAttributeList } from '../../core/manifest/parseAttributeList';
 import { MANIFEST_LIMITS, type ParsedManifest } from '../../core/manifest/types';
 import { SwarmError } from '../../core/SwarmError';
+import { thrownCode } from './helpers/thrownCode';
 import { readDemoPlaylist, readFixture } from '../fixtures/manifests/readFixture';
 
 const BASE = 'https://media.example.com/a/b/';
@@ -12,14 +13,7 @@ function only(parsed: ParsedManifest) {
   return parsed.renditions[0]!;
 }
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return SwarmError.is(e) ? e.code : `not a SwarmError: ${String(e)}`;
-  }
-  return undefined;
-}
+const code = thrownCode;
 
 describe('parseHlsPlaylist — the demo playlists', () => {
   it('reads the demo master: two variants resolved against the master URL', () => {

@@ -7,15 +7,9 @@ import { parseXml } from '../../core/manifest/parseXml';
 import { MANIFEST_LIMITS } from '../../core/manifest/types';
 import { UrlResolver } from '../../core/manifest/UrlResolver';
 import { SwarmError } from '../../core/SwarmError';
+import { thrownCode } from './helpers/thrownCode';
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return SwarmError.is(e) ? e.code : `not a SwarmError: ${String(e)}`;
-  }
-  return undefined;
-}
+const code = thrownCode;
 
 describe('parseXml', () => {
   it('reads elements, attributes in both quote styles, self-closing tags and local names', () => {
