@@ -88,7 +88,7 @@ export class Agent implements AgentApi {
 
   async getSegment(query: SegmentQuery): Promise<SegmentAnswer> {
     if (!validQuery(query)) return { kind: 'miss', reason: 'protocol-violation' };
-    const { store, pool } = this.deps;
+    const { pool } = this.deps;
     pool.join(query.swarm);
     this.playlists.played(query.swarm, query.wholeKey ?? query.key);
 
