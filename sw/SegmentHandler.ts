@@ -66,7 +66,7 @@ export class SegmentHandler {
         if (!parsed || parsed.renditions.length === 0) return;
         const notices = manifestNotices(parsed, this.deps.siteOrigin);
         const agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs);
-        if (agent && notices.length) await Promise.resolve(agent.manifest(notices));
+        if (agent && notices.length) Promise.resolve(agent.manifest(notices)).catch(() => {});
       })().catch(() => {});
     }
     return response;
@@ -151,10 +151,15 @@ export class SegmentHandler {
       if (response.status !== 200 || !response.body) throw new SwarmError('network-error', `status ${response.status}`);
       const { blob, bytes, complete } = await readBodyCapped(response, this.deps.config.segmentMaxBytes);
       if (!blob || !complete) throw new SwarmError('network-error', 'body incomplete or too large', { bytes });
-      await Promise.resolve(
-        agent.putSegment({
-          key, swarm, url, body: blob, totalBytes: blob.size, contentType: response.headers.get('content-type'), seed: true,
-        }),
+      // bounded: a page that closed meanwhile must not keep the worker waiting
+      await withDeadline(
+        Promise.resolve(
+          agent.putSegment({
+            key, swarm, url, body: blob, totalBytes: blob.size, contentType: response.headers.get('content-type'), seed: true,
+          }),
+        ),
+        this.deps.config.p2pTimeoutMs,
+        'agent-timeout',
       );
       report(bytes, null);
     } catch {
