@@ -1,6 +1,5 @@
 // The servers of a benchmark run: the demo (demo/serve.mjs as a child process, its own port) and a tiny
 // in-memory origin for the micro-benchmarks (large synthetic segments, CORS open, never cached).
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -8,6 +7,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnServer } from '../test/e2e/harness/spawnServer.mjs';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -53,7 +53,6 @@ export function snapshotBuild() {
   return { root: dir, dist: before, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A port free on 127.0.0.1 right now. */
 export async function freePort() {
@@ -74,49 +73,20 @@ export async function freePort() {
 export async function startDemo({ root = REPO_ROOT, timeoutMs = 30_000 } = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [join(root, 'demo/serve.mjs')], {
+  const { stop, output } = await spawnServer({
+    args: [join(root, 'demo/serve.mjs')],
+    url,
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PORT: String(port), HOST: '127.0.0.1' },
+    timeoutMs,
+    label: 'demo server',
   });
-  let output = '';
-  const append = (chunk) => (output = (output + chunk.toString('utf8')).slice(-64 * 1024));
-  child.stdout.on('data', append);
-  child.stderr.on('data', append);
-  const exited = new Promise((r) => child.once('exit', r));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer yet';
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`demo server exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${output}`);
-    }
-    try {
-      const res = await fetch(`${url}/swarmfetch/v1/health`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.ok) break;
-      last = `health answered ${res.status}`;
-    } catch (err) {
-      last = String(err);
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`demo server not healthy within ${timeoutMs} ms (${last}):\n${output}`);
-    }
-    await sleep(100);
-  }
   const originStats = async () => {
     const res = await fetch(`${url}/demo-stats/origin`, { signal: AbortSignal.timeout(5_000) });
     if (!res.ok) throw new Error(`/demo-stats/origin answered ${res.status}`);
     return res.json();
   };
-  return { url, port, originStats, output: () => output, stop };
+  return { url, port, originStats, output, stop };
 }
 
 /**

@@ -2,7 +2,6 @@
  * Servers for end-to-end tests: the demo (demo/serve.mjs, a child process) and a tiny in-process static server
  * for fixture pages. Everything listens on 127.0.0.1 (a secure context: service workers and crypto.subtle work).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -10,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnServer } from './spawnServer.mjs';
 
 /** Root of the repository (this file is test/e2e/harness/servers.ts). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -48,8 +48,6 @@ export interface StartDemoOptions {
   script?: string;
 }
 
-const OUTPUT_MAX = 256 * 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts `node demo/serve.mjs` with PORT set and waits until `GET /swarmfetch/v1/health` answers 2xx (the demo
@@ -60,56 +58,15 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<DemoSer
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const script = resolve(REPO_ROOT, options.script ?? 'demo/serve.mjs');
-  const child = spawn(process.execPath, [script], {
+  const { stop, output } = await spawnServer({
+    args: [script],
+    url,
     cwd: REPO_ROOT,
-    env: { ...process.env, ...options.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...options.env, PORT: String(port) },
+    timeoutMs: options.timeoutMs,
+    label: `startDemo: ${script}`,
   });
-  let output = '';
-  const append = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-OUTPUT_MAX);
-  };
-  child.stdout!.on('data', append);
-  child.stderr!.on('data', append);
-  const exited = exitOf(child);
-
-  const stop = () => stopChild(child, exited);
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  let lastError = 'no answer yet';
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`startDemo: ${script} exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${output}`);
-    }
-    try {
-      const res = await fetch(`${url}/swarmfetch/v1/health`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.ok) break;
-      lastError = `health answered ${res.status}`;
-    } catch (err) {
-      lastError = String(err);
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`startDemo: ${url}/swarmfetch/v1/health not healthy in time (${lastError}); output:\n${output}`);
-    }
-    await sleep(100);
-  }
-  return { url, port, stop, output: () => output };
-}
-
-function exitOf(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
+  return { url, port, stop, output };
 }
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -1,0 +1,8 @@
+export declare function spawnServer(o: {
+  args: string[];
+  url: string;
+  cwd: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  label: string;
+}): Promise<{ output(): string; stop(): Promise<void> }>;
