@@ -1,3 +1,5 @@
+import { parseHttpUrl } from './parseHttpUrl';
+
 const MANIFEST = /\.(m3u8|mpd)$/i;
 
 export interface RequestLike {
@@ -16,24 +18,13 @@ export function compileSegmentPattern(source: string): RegExp {
  */
 export function isSegmentRequest(request: RequestLike, pattern: RegExp): boolean {
   if (request.method !== 'GET') return false;
-  let u: URL;
-  try {
-    u = new URL(request.url);
-  } catch {
-    return false;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
-  if (MANIFEST.test(u.pathname)) return false;
-  return pattern.test(u.pathname);
+  const u = parseHttpUrl(request.url);
+  return !!u && !MANIFEST.test(u.pathname) && pattern.test(u.pathname);
 }
 
 /** Whether a request is for an HLS playlist or DASH manifest (GET over http(s)). */
 export function isManifestRequest(request: RequestLike): boolean {
   if (request.method !== 'GET') return false;
-  try {
-    const u = new URL(request.url);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && MANIFEST.test(u.pathname);
-  } catch {
-    return false;
-  }
+  const u = parseHttpUrl(request.url);
+  return !!u && MANIFEST.test(u.pathname);
 }

@@ -1,4 +1,5 @@
 import type { ByteRange, SuffixRange } from './parseRangeHeader';
+import { parseHttpUrl } from './parseHttpUrl';
 
 /** Longest URL swarmfetch keys a segment by; longer URLs are not shared. */
 export const MAX_KEY_LENGTH = 2048;
@@ -10,13 +11,8 @@ export const MAX_KEY_LENGTH = 2048;
  * Returns null for URLs that cannot be shared.
  */
 export function segmentKey(url: string, range?: ByteRange | SuffixRange | null): string | null {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return null;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+  const u = parseHttpUrl(url);
+  if (!u) return null;
   let key = u.origin + u.pathname;
   if (range) key += 'suffix' in range ? `#-${range.suffix}` : `#${range.start}-${range.end ?? ''}`;
   return key.length <= MAX_KEY_LENGTH ? key : null;
