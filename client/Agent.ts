@@ -27,6 +27,8 @@ const ANSWER_MARGIN_MS = 50;
 const MAX_PEER_TRIES = 2;
 /** Longest a request waits for the elected peer of its swarm to start downloading a segment. */
 const ELECTION_WAIT_MS = 1200;
+/** Longest a request waits for peer connections that are being made (they take ~100–300 ms). */
+const CONNECT_WAIT_MS = 800;
 const POLL_MS = 40;
 /** Concurrent P2P prefetches, and concurrent seeding HTTP downloads. */
 const MAX_PREFETCH = 2;
@@ -37,7 +39,9 @@ const PREFETCH_TICK_MS = 400;
 /** Longest a seeding download may take before its segment is free for others to fetch. */
 const SEED_TIMEOUT_MS = 10_000;
 
-export type PoolView = Pick<PeerPool, 'join' | 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId'>;
+export type PoolView = Pick<
+  PeerPool, 'join' | 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'
+>;
 
 export interface AgentDeps {
   config: Readonly<SwarmfetchConfig>;
@@ -237,18 +241,29 @@ export class Agent implements AgentApi {
   }
 
   /**
-   * A peer that holds or downloads `key`, waiting (until `deadline`, at most ELECTION_WAIT_MS) while the peer
-   * elected to download it has not said so yet. Null when this page is the elected one, or nobody turns up.
+   * A peer that holds or downloads `key`, waiting (until `deadline`) up to CONNECT_WAIT_MS while peer connections
+   * are being made, then up to ELECTION_WAIT_MS while the peer elected to download it has not said so yet.
+   * Null when this page is the elected one, or nobody turns up.
    */
   private async awaitFetcher(key: string, deadline: number, tried: ReadonlySet<string>): Promise<PeerLink | null> {
     const { pool } = this.deps;
-    const members = this.members();
-    const elected = members.length > 1 ? electFetcher(key, members) : null;
-    const waitUntil = Math.min(deadline, this.deps.now() + (elected && elected !== pool.peerId ? ELECTION_WAIT_MS : 0));
+    const now = (): number => this.deps.now();
+    // Connections being made may bring a peer that holds it or will fetch it: give them a moment.
+    const connectUntil = Math.min(deadline, now() + CONNECT_WAIT_MS);
+    let waitUntil: number | null = null;
     for (;;) {
       const found = pool.linkFor(key, tried) ?? pool.fetchersOf(key).find((l) => !tried.has(l.remoteId));
       if (found) return found;
-      if (this.deps.now() + POLL_MS > waitUntil || this.deps.store.has(key)) return null;
+      if (this.deps.store.has(key)) return null;
+      if (!(pool.connecting && now() + POLL_MS <= connectUntil)) {
+        // the swarm as it is now: wait for its elected member to say it is fetching, unless that is us
+        if (waitUntil === null) {
+          const members = this.members();
+          const elected = members.length > 1 ? electFetcher(key, members) : null;
+          waitUntil = Math.min(deadline, now() + (elected && elected !== pool.peerId ? ELECTION_WAIT_MS : 0));
+        }
+        if (now() + POLL_MS > waitUntil) return null;
+      }
       await sleep(POLL_MS);
     }
   }

@@ -37,6 +37,8 @@ export interface PeerPoolDeps {
   events: PeerPoolEvents;
   now(): number;
   random(): number;
+  /** Start with swarm joins held back until release() (see whenPlayerStarts). @default false */
+  holdJoins?: boolean;
 }
 
 const RETRY_MIN_MS = 1000;
@@ -61,12 +63,16 @@ export class PeerPool {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private refreshTimer: ReturnType<typeof setInterval> | null = null;
   private destroyed = false;
+  /** Swarm joins wait for release(): nobody learns of this page, and it dials nobody, before that. */
+  private held: boolean;
+  private discovering = 0;
   private readonly limits: PeerLinkLimits;
   private readonly upload: TokenBucket;
 
   constructor(private readonly deps: PeerPoolDeps) {
     this.token = Math.floor(deps.random() * 2 ** 52).toString(36) + Math.floor(deps.random() * 2 ** 52).toString(36);
     const c = deps.config;
+    this.held = deps.holdJoins === true;
     this.upload = new TokenBucket(c.uploadMaxBytesPerSec, deps.now);
     this.limits = {
       segmentMaxBytes: c.segmentMaxBytes,
@@ -87,6 +93,20 @@ export class PeerPool {
     let n = 0;
     for (const l of this.links.values()) if (l.isOpen) n++;
     return n;
+  }
+
+  /** Whether peers may turn up soon: a tracker answer or a connection is on its way. */
+  get connecting(): boolean {
+    if (this.discovering > 0) return true;
+    for (const l of this.links.values()) if (!l.isOpen) return true;
+    return false;
+  }
+
+  /** Lets held swarm joins go to the tracker (once the player has started). */
+  release(): void {
+    if (!this.held || this.destroyed) return;
+    this.held = false;
+    for (const swarm of this.swarms) void this.discover(swarm);
   }
 
   start(): void {
@@ -203,15 +223,18 @@ export class PeerPool {
 
   private async discover(swarm: string): Promise<void> {
     const id = this.readyId;
-    if (!id || this.destroyed) return;
+    if (!id || this.destroyed || this.held) return;
     const room = this.deps.config.maxPeers - this.links.size;
     if (room <= 0) return;
     let peers: string[];
+    this.discovering++;
     try {
       peers = await this.deps.tracker.join(id, this.token, swarm, Math.min(50, room + 2));
     } catch (err) {
       this.deps.events.error({ code: 'server-unreachable', message: String(err) });
       return;
+    } finally {
+      this.discovering--;
     }
     // A few connections per round: every handshake costs both sides CPU, and a page that is starting playback
     // needs it more than its fifth peer. The refresh timer adds the rest.
@@ -279,7 +302,7 @@ export class PeerPool {
   }
 
   private refresh(): void {
-    if (this.destroyed || !this.readyId) return;
+    if (this.destroyed || !this.readyId || this.held) return;
     if (this.links.size >= this.deps.config.maxPeers) return;
     for (const swarm of this.swarms) void this.discover(swarm);
   }

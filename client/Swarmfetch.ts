@@ -10,6 +10,7 @@ import { SegmentStore } from './SegmentStore';
 import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
 import { bufferAheadSec, type MediaLike } from './urgency';
+import { whenPlayerStarts } from './whenPlayerStarts';
 
 /** Totals since the page loaded; bytes are media segment bytes only. */
 export interface SwarmfetchStats {
@@ -116,6 +117,7 @@ export class Swarmfetch {
   private totals = { httpBytes: 0, p2pBytes: 0, storeHitBytes: 0, uploadedBytes: 0, seedBytes: 0 };
   private started = false;
   private destroyed = false;
+  private cancelJoinWait: (() => void) | null = null;
 
   constructor(options: Partial<SwarmfetchConfig> = {}, deps: Partial<SwarmfetchDeps> = {}) {
     this.config = mergeConfig(options, DEFAULT_CONFIG);
@@ -144,6 +146,7 @@ export class Swarmfetch {
       },
       now: d.now,
       random: d.random,
+      holdJoins: this.config.peerJoinMaxDelayMs > 0,
     });
     this.agent = new Agent({
       config: this.config,
@@ -179,6 +182,13 @@ export class Swarmfetch {
     if (hasWebRTC) {
       this.pool.start();
       this.agent.start();
+      const d = this.deps;
+      this.cancelJoinWait = whenPlayerStarts(
+        { bufferAhead: () => bufferAheadSec(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
+        this.config.urgentBufferSec,
+        this.config.peerJoinMaxDelayMs,
+        () => this.pool.release(),
+      );
     }
     else this.fail('unsupported', 'WebRTC is not available; segments come over HTTP only');
     try {
@@ -211,6 +221,7 @@ export class Swarmfetch {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.cancelJoinWait?.();
     this.bridge?.destroy();
     this.agent.destroy();
     this.pool.destroy();

@@ -42,6 +42,11 @@ export interface SwarmfetchConfig extends SwConfig {
   prefetchAheadSec: number;
   /** Below this much buffered media the player is starving: no waiting for peers. @default 4 (clamped 0–60) */
   urgentBufferSec: number;
+  /**
+   * Peers are joined once the player has `urgentBufferSec` buffered, so WebRTC handshakes never compete with the
+   * start of playback for CPU; at most this long after start. 0 = join at once. @default 5000 (clamped 0–60000)
+   */
+  peerJoinMaxDelayMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -64,6 +69,7 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   uploadEnabled: true,
   prefetchAheadSec: 30,
   urgentBufferSec: 4,
+  peerJoinMaxDelayMs: 5000,
 });
 
 export type NumberKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends number ? K : never }[keyof SwarmfetchConfig];
@@ -80,6 +86,7 @@ export const NUMBER_BOUNDS: Record<NumberKey, readonly [number, number]> = {
   uploadMaxBytesPerSec: [0, 1024 * MiB],
   prefetchAheadSec: [0, 300],
   urgentBufferSec: [0, 60],
+  peerJoinMaxDelayMs: [0, 60_000],
 };
 /** Numbers where 0 means "off" and any other value is at least this. */
 export const NUMBER_MIN_WHEN_ON: Partial<Record<NumberKey, number>> = { uploadMaxBytesPerSec: 16 * 1024 };

@@ -34,6 +34,8 @@ interface SetupOptions {
   segmentMaxBytes?: number;
   bufferAhead?: number | null;
   peerId?: string;
+  /** Whether the fake pool says peer connections are being made. */
+  connecting?: () => boolean;
 }
 
 function setup(links: FakeLink[] = [], opts: SetupOptions = {}) {
@@ -45,6 +47,9 @@ function setup(links: FakeLink[] = [], opts: SetupOptions = {}) {
   const seeded: string[] = [];
   const pool = {
     peerId: opts.peerId ?? 'me',
+    get connecting() {
+      return opts.connecting?.() ?? false;
+    },
     join: (s: string) => void joined.push(s),
     linkFor: (key: string, exclude: ReadonlySet<string> = new Set()) =>
       links.find((l) => l.keys.has(key) && !exclude.has(l.remoteId)) as unknown as PeerLink | undefined,
@@ -184,6 +189,25 @@ describe('Agent scheduling', () => {
     const starving = fakeLink('f', [], answer, [KEY]);
     expect(await setup([starving], { bufferAhead: 0.5 }).agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
     expect(starving.calls).toHaveLength(0);
+  });
+
+  it('a fed player waits for peer connections being made; one that turns up holding the segment serves it', async () => {
+    const links: FakeLink[] = [];
+    let connecting = true;
+    const { agent } = setup(links, { bufferAhead: 20, connecting: () => connecting });
+    setTimeout(() => {
+      links.push(fakeLink('late', [KEY], async () => ({ body: blobOf(6), totalBytes: 6, contentType: null })));
+      connecting = false;
+    }, 100);
+    expect(await agent.getSegment(query())).toMatchObject({ kind: 'hit', source: 'p2p', peerId: 'late' });
+  });
+
+  it('a starving player never waits for connections being made; nor a fed one once nothing turns up', async () => {
+    const starving = setup([], { bufferAhead: 0, connecting: () => true });
+    expect(await starving.agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
+    // connections that bring nobody: the wait ends with the budget (1 s here), then HTTP
+    const fed = setup([], { bufferAhead: 20, connecting: () => true });
+    expect(await fed.agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
   });
 
   it('a starving player still takes a segment a peer already holds', async () => {

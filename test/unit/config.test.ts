@@ -23,6 +23,7 @@ const BOUNDS = {
   trackerRefreshMs: [500, 600_000],
   trackerTimeoutMs: [100, 60_000],
   sendHighWaterBytes: [64 * 1024, 8 * MiB],
+  peerJoinMaxDelayMs: [0, 60_000],
 } as const;
 type NumberKey = keyof typeof BOUNDS;
 const NUMBER_KEYS = Object.keys(BOUNDS) as NumberKey[];

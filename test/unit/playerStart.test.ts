@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { PeerPool, type PeerLike } from '../../client/PeerPool';
+import { SegmentStore } from '../../client/SegmentStore';
+import type { TrackerClient } from '../../client/TrackerClient';
+import { whenPlayerStarts } from '../../client/whenPlayerStarts';
+import { mergeConfig } from '../../core/mergeConfig';
+import { FakeConnection } from './fakes/FakeConnection';
+
+/** Timers run by hand: `advance(ms)` fires what is due. */
+function manualTimers() {
+  let now = 0;
+  let next = 1;
+  const due = new Map<number, { at: number; fn: () => void }>();
+  return {
+    setTimeout: (fn: () => void, ms: number) => (due.set(next, { at: now + ms, fn }), next++),
+    clearTimeout: (h: unknown) => void due.delete(h as number),
+    advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        const [id, t] = [...due.entries()].sort((a, b) => a[1].at - b[1].at)[0] ?? [];
+        if (id === undefined || !t || t.at > end) break;
+        due.delete(id);
+        now = t.at;
+        t.fn();
+      }
+      now = end;
+    },
+    get pending() {
+      return due.size;
+    },
+  };
+}
+
+describe('whenPlayerStarts', () => {
+  it('fires once the player has the buffer asked for, not before', () => {
+    const timers = manualTimers();
+    let ahead: number | null = null;
+    let fired = 0;
+    whenPlayerStarts({ bufferAhead: () => ahead, ...timers }, 4, 5000, () => fired++);
+    timers.advance(1000);
+    ahead = 2;
+    timers.advance(1000);
+    expect(fired).toBe(0);
+    ahead = 4.2;
+    timers.advance(200);
+    expect(fired).toBe(1);
+    timers.advance(10_000);
+    expect(fired).toBe(1);
+    expect(timers.pending).toBe(0);
+  });
+
+  it('fires after maxWaitMs when the player never gets there (or the page has no media element)', () => {
+    const timers = manualTimers();
+    let fired = 0;
+    whenPlayerStarts({ bufferAhead: () => null, ...timers }, 4, 3000, () => fired++);
+    timers.advance(2900);
+    expect(fired).toBe(0);
+    timers.advance(100);
+    expect(fired).toBe(1);
+  });
+
+  it('fires at once with maxWaitMs 0, and never once cancelled', () => {
+    const timers = manualTimers();
+    let fired = 0;
+    whenPlayerStarts({ bufferAhead: () => 0, ...timers }, 4, 0, () => fired++);
+    expect(fired).toBe(1);
+    const cancel = whenPlayerStarts({ bufferAhead: () => 0, ...timers }, 4, 1000, () => fired++);
+    cancel();
+    timers.advance(5000);
+    expect(fired).toBe(1);
+    expect(timers.pending).toBe(0);
+  });
+});
+
+/** A PeerJS Peer stand-in that opens at once and records dials. */
+function fakePeer(id: string) {
+  const listeners = new Map<string, Array<(arg?: unknown) => void>>();
+  const dialled: string[] = [];
+  const peer = {
+    id, destroyed: false, disconnected: false, dialled,
+    on(event: string, l: (arg?: unknown) => void) {
+      listeners.set(event, [...(listeners.get(event) ?? []), l]);
+      if (event === 'open') l(id);
+      return peer;
+    },
+    connect(remote: string) {
+      dialled.push(remote);
+      return new FakeConnection(remote);
+    },
+    reconnect() {},
+    destroy() {},
+  };
+  return peer;
+}
+
+function poolWith(holdJoins: boolean) {
+  const joins: string[] = [];
+  const peer = fakePeer('me');
+  let answer: (peers: string[]) => void = () => {};
+  const tracker = {
+    join: (_id: string, _token: string, swarm: string) => {
+      joins.push(swarm);
+      return new Promise<string[]>((r) => (answer = r));
+    },
+  } as unknown as TrackerClient;
+  const pool = new PeerPool({
+    config: mergeConfig({ trackerRefreshMs: 600_000 }),
+    createPeer: () => peer as unknown as PeerLike,
+    tracker,
+    store: new SegmentStore(1_000_000),
+    provide: () => undefined,
+    events: { peer() {}, ready() {}, upload() {}, error() {} },
+    now: () => 0,
+    random: Math.random,
+    holdJoins,
+  });
+  pool.start();
+  return { pool, joins, peer, answer: (peers: string[]) => answer(peers) };
+}
+
+describe('PeerPool joins held until the player starts', () => {
+  it('tells the tracker nothing and dials nobody before release(); then joins every swarm asked for', async () => {
+    const { pool, joins, peer, answer } = poolWith(true);
+    pool.join('site|http://cdn/a/');
+    pool.join('site|http://cdn/b/');
+    expect(joins).toEqual([]);
+    expect(pool.connecting).toBe(false);
+    pool.release();
+    expect(joins).toEqual(['site|http://cdn/a/', 'site|http://cdn/b/']);
+    expect(pool.connecting).toBe(true); // the tracker has not answered
+    answer(['p1']);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(peer.dialled).toEqual(['p1']);
+    expect(pool.connecting).toBe(true); // p1's connection is not open yet
+    pool.destroy();
+  });
+
+  it('without holding, a swarm is joined at once', () => {
+    const { pool, joins } = poolWith(false);
+    pool.join('site|http://cdn/a/');
+    expect(joins).toEqual(['site|http://cdn/a/']);
+    pool.destroy();
+  });
+});
