@@ -42,14 +42,14 @@ const segment = (key: string, swarm: string): StoredSegment => ({
 const pools: PeerPool[] = [];
 afterEach(() => pools.splice(0).forEach((p) => p.destroy()));
 
-function setup() {
+function setup(config: Record<string, unknown> = {}) {
   const store = new SegmentStore(64 * 1024 * 1024);
   store.put(segment(KEY_JOINED, JOINED));
   store.put(segment(KEY_OTHER, OTHER)); // held from an earlier stream, but that swarm was never joined here
   const peer = new FakePeer();
   const tracker = { join: async () => [], leave: async () => {} } as unknown as TrackerClient;
   const pool = new PeerPool({
-    config: mergeConfig({ trackerRefreshMs: 600_000 }),
+    config: mergeConfig({ trackerRefreshMs: 600_000, ...config }),
     createPeer: () => peer,
     tracker,
     store,
@@ -100,5 +100,14 @@ describe('PeerPool isolation', () => {
       .map((d) => decodeControl(d))
       .filter((m): m is Extract<ControlMessage, { t: 'have' }> => m.t === 'have');
     expect(haves).toEqual([{ t: 'have', swarm: JOINED, keys: [KEY_JOINED] }]);
+  });
+
+  it('with uploadEnabled false answers absent even for the joined swarm', async () => {
+    const { toRemote } = setup({ uploadEnabled: false });
+    await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true));
+    toRemote.deliver(encodeControl({ t: 'hello', v: 1 }));
+    toRemote.deliver(encodeControl({ t: 'req', id: 1, key: KEY_JOINED, waitMs: 0 }));
+    await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'absent' && m.id === 1)).toBe(true));
+    expect(toRemote.sent.some((d) => d instanceof ArrayBuffer)).toBe(false);
   });
 });
