@@ -36,7 +36,8 @@ export function guardSignalling(socket: WebSocket, req: IncomingMessage, maxMess
   socket.on('error', (err: Error & { code?: string }) => {
     if (closing) return;
     closing = true;
-    drop(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-large' : 'socket-error', {
+    // ws emits errors only for frames it refuses (socket errors just close): too large, or not valid WebSocket
+    drop(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-large' : 'bad-frame', {
       ip, via: 'signalling', code: err.code ?? 'none',
     });
   });
