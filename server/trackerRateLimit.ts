@@ -4,6 +4,8 @@ import { RateBudget } from './RateBudget';
 
 /** Idle entries are forgotten this often, so the map holds only clients active in the last few seconds. */
 const SWEEP_MS = 10_000;
+/** Most clients tracked at once; past it the longest-tracked one is forgotten (a client with many addresses). */
+const MAX_CLIENTS = 100_000;
 
 export interface TrackerRateLimit {
   middleware: RequestHandler;
@@ -26,7 +28,10 @@ export function trackerRateLimit(perSec: number, drop: DropLog, now: () => numbe
     middleware: (req, res, next) => {
       const ip = req.socket.remoteAddress ?? 'unknown';
       let budget = budgets.get(ip);
-      if (!budget) budgets.set(ip, (budget = new RateBudget(perSec, now)));
+      if (!budget) {
+        if (budgets.size >= MAX_CLIENTS) budgets.delete(budgets.keys().next().value as string);
+        budgets.set(ip, (budget = new RateBudget(perSec, now)));
+      }
       if (budget.take()) return next();
       drop('rate-exceeded', { ip, via: 'tracker', limitPerSec: perSec });
       res.setHeader('Retry-After', '1');
