@@ -59,6 +59,18 @@ function rssBytes(pid) {
   }
 }
 
+/** CPU time (user + system) the server process has used, in ms (Linux clock ticks are 10 ms). */
+function cpuMs(pid) {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 function timeLeft() {
   const left = HARD_LIMIT_MS - (Date.now() - started);
   if (left <= 0) throw new Error('serverLoad: hard time limit reached');
@@ -201,6 +213,7 @@ let heartbeatTimer = null;
   let count = 0;
   const until = Date.now() + opts.announceSeconds * 1000;
   const t0 = Date.now();
+  const cpu0 = cpuMs(opts.serverPid);
   await Promise.all(
     Array.from({ length: opts.concurrency }, async (_, lane) => {
       for (let k = lane; Date.now() < until && timeLeft() > 0; k += opts.concurrency) {
@@ -218,6 +231,8 @@ let heartbeatTimer = null;
     }),
   );
   const seconds = (Date.now() - t0) / 1000;
+  const cpu1 = cpuMs(opts.serverPid);
+  const serverCpuMs = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
   latencies.sort((a, b) => a - b);
   const h = JSON.parse((await http('/swarmfetch/v1/health', { agent: false })).body || '{}');
   const rss = rssBytes(opts.serverPid);
@@ -225,6 +240,9 @@ let heartbeatTimer = null;
     requests: count,
     seconds: Math.round(seconds * 10) / 10,
     perSec: Math.round(count / seconds),
+    // what one core of server CPU handles: independent of how busy the machine's other processes keep it
+    serverCpuMs,
+    perServerCpuSec: serverCpuMs ? Math.round((count * 1000) / serverCpuMs) : null,
     statuses,
     errors,
     p50Ms: percentile(latencies, 50),

@@ -29,7 +29,7 @@ interface GarbageCase {
 
 interface LoadReport {
   connect: { opened: number; failures: Record<string, number>; ms: number; peersHeldByServer: number; rssPerPeerBytes: number | null };
-  announce: { requests: number; perSec: number; statuses: Record<string, number>; p50Ms: number; p99Ms: number; rssPerPeerBytes: number | null };
+  announce: { requests: number; perSec: number; serverCpuMs: number | null; perServerCpuSec: number | null; statuses: Record<string, number>; p50Ms: number; p99Ms: number; rssPerPeerBytes: number | null };
   garbage: GarbageCase[];
   after: { stillOpen: number; unexpectedCloses: number; sampleJoinStatuses: number[]; peersHeldByServer: number };
   totalMs: number;
@@ -79,7 +79,7 @@ describe('P2P server under load (second process on loopback)', () => {
       [
         `server load: ${report.connect.opened}/${PEERS} peers opened in ${report.connect.ms} ms, held by server: ${report.connect.peersHeldByServer}`,
         `  RSS per peer: ${mib(report.connect.rssPerPeerBytes)} (signalling only), ${mib(report.announce.rssPerPeerBytes)} (after ${report.announce.requests} joins)`,
-        `  announces: ${report.announce.perSec}/s over ${ANNOUNCE_SECONDS} s, p50 ${report.announce.p50Ms} ms, p99 ${report.announce.p99Ms} ms, statuses ${JSON.stringify(report.announce.statuses)}`,
+        `  announces: ${report.announce.perSec}/s over ${ANNOUNCE_SECONDS} s (${report.announce.perServerCpuSec ?? 'n/a'} per second of server CPU), p50 ${report.announce.p50Ms} ms, p99 ${report.announce.p99Ms} ms, statuses ${JSON.stringify(report.announce.statuses)}`,
         ...report.garbage.map((g) => `  garbage: ${g.name} → ${JSON.stringify({ ...g, name: undefined, serverUp: undefined })}${g.serverUp ? '' : ' SERVER DOWN'}`),
         `  after: ${JSON.stringify(report.after)}; total ${report.totalMs} ms`,
       ].join('\n'),
