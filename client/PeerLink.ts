@@ -13,6 +13,7 @@ import {
   type ControlMessage,
 } from './protocol';
 import type { StoredSegment } from './SegmentStore';
+import { TokenBucket } from './TokenBucket';
 
 /** The part of an RTCDataChannel a link needs for backpressure. */
 export interface DataChannelLike {
@@ -41,8 +42,13 @@ export interface PeerLinkLimits {
   stallMs: number;
   /** Pause sending while the channel buffers more than this. */
   sendHighWaterBytes: number;
-  /** Concurrent uploads to this peer; more requests get `absent`. */
-  maxUploads: number;
+  /**
+   * Requests the peer may have open with us at once (being served, or waiting for our download). One more drops
+   * the peer (too-many-requests); our own requests to a peer never exceed it.
+   */
+  maxRequestsInFlight: number;
+  /** Requests per second the peer may send (bursts up to one second's worth); faster drops it (rate-exceeded). */
+  maxRequestsPerSec: number;
   /** Segment keys remembered from the peer's announcements. */
   maxRemoteKeys: number;
   /** Longest an upload waits for the channel to drain before the link is closed. */
@@ -105,6 +111,8 @@ export class PeerLink {
   private remoteKeys = new Set<string>();
   /** Keys the peer said it is downloading over HTTP now, with when that news goes stale. */
   private remoteFetching = new Map<string, number>();
+  /** The peer's request budget (maxRequestsPerSec). */
+  private readonly requestBudget: TokenBucket;
   /** Download throughput of completed transfers, bytes per ms (EWMA); null until one completes. */
   throughput: number | null = null;
   downloadedBytes = 0;
@@ -115,6 +123,7 @@ export class PeerLink {
     private readonly deps: PeerLinkDeps,
   ) {
     this.remoteId = conn.peer;
+    this.requestBudget = new TokenBucket(Math.max(1, deps.limits.maxRequestsPerSec), deps.now);
     conn.on('open', () => this.onOpen());
     conn.on('data', (data) => this.onData(data));
     conn.on('close', () => this.shutdown('closed'));
@@ -133,6 +142,11 @@ export class PeerLink {
 
   get activeDownloads(): number {
     return this.downloads.size;
+  }
+
+  /** Whether one more request to this peer stays within maxRequestsInFlight. */
+  get canRequest(): boolean {
+    return this.isOpen && this.downloads.size < this.deps.limits.maxRequestsInFlight;
   }
 
   has(key: string): boolean {
@@ -160,6 +174,12 @@ export class PeerLink {
    */
   request(key: string, timeoutMs: number, waitMs = 0): Promise<Received> {
     if (!this.isOpen) return Promise.reject(new SwarmError('peer-closed', 'link not open', { peer: this.remoteId }));
+    if (!this.canRequest) {
+      // the peer would drop us for it: never send more than it allows
+      return Promise.reject(new SwarmError('too-many-requests', 'requests in flight to this peer at the limit', {
+        peer: this.remoteId, limit: this.deps.limits.maxRequestsInFlight,
+      }));
+    }
     const id = this.nextId++;
     waitMs = Math.min(MAX_REQ_WAIT_MS, Math.max(0, Math.floor(waitMs)));
     return new Promise<Received>((resolve, reject) => {
@@ -248,9 +268,17 @@ export class PeerLink {
         }
         return;
       }
-      case 'req':
+      case 'req': {
+        const { maxRequestsPerSec, maxRequestsInFlight } = this.deps.limits;
+        if (this.requestBudget.take(1) > 0) {
+          throw new SwarmError('rate-exceeded', 'peer sends requests too fast', { limitPerSec: maxRequestsPerSec });
+        }
+        if (this.uploads.size - this.cancelledUploads.size >= maxRequestsInFlight) {
+          throw new SwarmError('too-many-requests', 'peer has too many requests in flight', { limit: maxRequestsInFlight });
+        }
         void this.serve(m.id, m.key, m.waitMs);
         return;
+      }
       case 'cancel':
         if (this.uploads.has(m.id)) this.cancelledUploads.add(m.id);
         return;
@@ -353,7 +381,7 @@ export class PeerLink {
   // ---- uploads ----
 
   private async serve(id: number, key: string, waitMs: number): Promise<void> {
-    if (this.uploads.size >= this.deps.limits.maxUploads || this.uploads.has(id)) {
+    if (this.uploads.has(id)) {
       this.sendControl({ t: 'absent', id });
       return;
     }

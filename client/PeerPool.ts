@@ -1,5 +1,6 @@
 import type { SwarmfetchConfig } from '../core/config';
 import type { SwarmErrorCode } from '../core/SwarmError';
+import { keyInSwarm } from '../core/swarmId';
 import { PeerLink, type ConnectionLike, type PeerLinkLimits } from './PeerLink';
 import type { SegmentStore, StoredSegment } from './SegmentStore';
 import type { TrackerClient } from './TrackerClient';
@@ -47,6 +48,8 @@ const RETRY_MAX_MS = 30_000;
 const MAX_SWARMS = 16;
 /** New connections dialled per tracker answer. */
 const DIALS_PER_ROUND = 2;
+/** Reasons a link closes for which its peer is not heard again this session. */
+const BANNED_FOR: ReadonlySet<string> = new Set(['protocol-violation', 'size-exceeded', 'rate-exceeded', 'too-many-requests']);
 
 /**
  * Holds this page's PeerJS peer and its links: joins swarms through the tracker, connects to their peers,
@@ -78,7 +81,8 @@ export class PeerPool {
       segmentMaxBytes: c.segmentMaxBytes,
       stallMs: c.p2pStallMs,
       sendHighWaterBytes: c.sendHighWaterBytes,
-      maxUploads: 4,
+      maxRequestsInFlight: c.peerMaxRequestsInFlight,
+      maxRequestsPerSec: c.peerMaxRequestsPerSec,
       maxRemoteKeys: 20_000,
       drainTimeoutMs: 10_000,
     };
@@ -162,7 +166,7 @@ export class PeerPool {
     let best: PeerLink | undefined;
     let bestScore = -Infinity;
     for (const link of this.links.values()) {
-      if (!link.isOpen || !link.has(key) || exclude.has(link.remoteId)) continue;
+      if (!link.canRequest || !link.has(key) || exclude.has(link.remoteId)) continue;
       // unknown throughput gets a floor so new peers are tried
       const rate = link.throughput ?? 1000;
       const score = rate / (1 + link.activeDownloads) + this.deps.random() * 1e-6;
@@ -188,6 +192,7 @@ export class PeerPool {
   announce(type: 'have' | 'lost' | 'fetching', segments: Array<Pick<StoredSegment, 'key' | 'swarm'>>): void {
     const bySwarm = new Map<string, string[]>();
     for (const s of segments) {
+      if (!this.swarms.has(s.swarm)) continue;
       const list = bySwarm.get(s.swarm);
       if (list) list.push(s.key);
       else bySwarm.set(s.swarm, [s.key]);
@@ -220,6 +225,11 @@ export class PeerPool {
   }
 
   // ---- internals ----
+
+  private inJoinedSwarm(key: string): boolean {
+    for (const swarm of this.swarms) if (keyInSwarm(key, swarm)) return true;
+    return false;
+  }
 
   private async discover(swarm: string): Promise<void> {
     const id = this.readyId;
@@ -274,17 +284,20 @@ export class PeerPool {
     }
     const link = new PeerLink(conn, {
       limits: this.limits,
-      provide: (key, waitMs) => (this.deps.config.uploadEnabled ? this.deps.provide(key, waitMs) : undefined),
+      // Isolation: only segments of swarms this page joined, whatever else the store holds; anything else is absent.
+      provide: (key, waitMs) =>
+        this.deps.config.uploadEnabled && this.inJoinedSwarm(key) ? this.deps.provide(key, waitMs) : undefined,
       throttle: (bytes) => this.upload.take(bytes),
       uploadWaitMs: (bytes) => this.upload.waitFor(bytes),
-      initialHaves: () => this.deps.store.keysBySwarm(),
+      // what the store holds of swarms this page left or never joined is nobody's business
+      initialHaves: () => new Map([...this.deps.store.keysBySwarm()].filter(([swarm]) => this.swarms.has(swarm))),
       onOpen: (l) => {
         this.deps.events.peer({ peerId: l.remoteId, state: 'connected' });
       },
       onClose: (l, reason, detail) => {
         if (this.links.get(remote) === l) this.links.delete(remote);
         // a peer that broke the protocol or its bounds is not heard again this session
-        if (reason === 'protocol-violation' || reason === 'size-exceeded') this.banned.add(remote);
+        if (BANNED_FOR.has(reason)) this.banned.add(remote);
         // a connection that never opened (a duplicate dial, an unreachable peer) was never announced
         if (!l.everOpened) return;
         this.deps.events.peer({

@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'peer-absent',
   'protocol-violation',
   'size-exceeded',
+  'rate-exceeded',
+  'too-many-requests',
   'range-not-satisfiable',
   'network-error',
   'destroyed',

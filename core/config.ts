@@ -36,6 +36,13 @@ export interface SwarmfetchConfig extends SwConfig {
   sendHighWaterBytes: number;
   /** Upload rate cap over all peers; 0 = no cap. @default 0 (clamped 0 or 16 KiB/s–1 GiB/s) */
   uploadMaxBytesPerSec: number;
+  /**
+   * Requests one peer may have open with this page at once; one more ends that peer's link (too-many-requests).
+   * This page never sends a peer more. @default 4 (clamped 1–32)
+   */
+  peerMaxRequestsInFlight: number;
+  /** Requests per second one peer may send (bursts of one second's worth); faster ends its link (rate-exceeded). @default 50 (clamped 1–1000) */
+  peerMaxRequestsPerSec: number;
   /** Serve segments to peers at all. @default true */
   uploadEnabled: boolean;
   /** How far ahead of the playhead segments are fetched from peers into the store. @default 30 (clamped 0–300) */
@@ -66,6 +73,8 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   trackerTimeoutMs: 3000,
   sendHighWaterBytes: MiB,
   uploadMaxBytesPerSec: 0,
+  peerMaxRequestsInFlight: 4,
+  peerMaxRequestsPerSec: 50,
   uploadEnabled: true,
   prefetchAheadSec: 30,
   urgentBufferSec: 4,
@@ -84,6 +93,8 @@ export const NUMBER_BOUNDS: Record<NumberKey, readonly [number, number]> = {
   trackerTimeoutMs: [100, 60_000],
   sendHighWaterBytes: [64 * 1024, 8 * MiB],
   uploadMaxBytesPerSec: [0, 1024 * MiB],
+  peerMaxRequestsInFlight: [1, 32],
+  peerMaxRequestsPerSec: [1, 1000],
   prefetchAheadSec: [0, 300],
   urgentBufferSec: [0, 60],
   peerJoinMaxDelayMs: [0, 60_000],

@@ -37,6 +37,9 @@ const server = await createSwarmServer({
     { urlPath: '/media', dir: join(here, 'media') },
     { urlPath: '/demo', dir: here },
   ],
+  // every viewer of the demo (the tests' and the benchmark's, up to 12) is on this one machine, each with its
+  // signalling socket and its browser's media connections: the per-IP limit is for the public internet
+  maxConnectionsPerIp: 1000,
 });
 const { app } = server;
 // media bytes the origin served, per User-Agent (what P2P saved shows up here)

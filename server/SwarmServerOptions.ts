@@ -26,6 +26,22 @@ export interface SwarmServerOptions {
   maxSwarmsPerPeer: number;
   /** Most peer ids in one join answer. @default 10 (clamped 1–50) */
   peersPerAnswer: number;
+  /** Most peers connected to signalling at once; one more is refused (PeerJS CONNECTION_LIMIT_EXCEED). @default 5000 (clamped 1–1000000) */
+  maxPeers: number;
+  /**
+   * Most TCP connections (signalling websockets and tracker HTTP) from one IP address at once; one more is answered
+   * 429 too-many-connections and closed. Behind a reverse proxy every client has the proxy's address: raise it.
+   * @default 64 (clamped 1–100000)
+   */
+  maxConnectionsPerIp: number;
+  /** Largest signalling websocket message; a larger one closes that socket (1009). @default 65536 (clamped 1024–1048576) */
+  maxMessageBytes: number;
+  /** Signalling messages per second one websocket may send (bursts of one second's worth); faster closes it (1008 rate-exceeded). @default 50 (clamped 1–10000) */
+  maxMessagesPerSec: number;
+  /** Tracker requests per second from one IP address (bursts of one second's worth); faster is answered 429 rate-exceeded. @default 50 (clamped 1–100000) */
+  maxTrackerRequestsPerSec: number;
+  /** Where a dropped connection's reason is written (one line each, at most 20 lines a second). @default console.warn */
+  log: (line: string) => void;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freeze({
@@ -35,9 +51,23 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freez
   static: Object.freeze([]),
   maxSwarmsPerPeer: 32,
   peersPerAnswer: 10,
+  maxPeers: 5000,
+  maxConnectionsPerIp: 64,
+  maxMessageBytes: 64 * 1024,
+  maxMessagesPerSec: 50,
+  maxTrackerRequestsPerSec: 50,
+  log: (line: string) => console.warn(line),
 });
 
-const BOUNDS = { maxSwarmsPerPeer: [1, 1024], peersPerAnswer: [1, 50] } as const;
+const BOUNDS = {
+  maxSwarmsPerPeer: [1, 1024],
+  peersPerAnswer: [1, 50],
+  maxPeers: [1, 1_000_000],
+  maxConnectionsPerIp: [1, 100_000],
+  maxMessageBytes: [1024, 1024 * 1024],
+  maxMessagesPerSec: [1, 10_000],
+  maxTrackerRequestsPerSec: [1, 100_000],
+} as const;
 
 function invalid(key: string, why: string, value: unknown): never {
   throw new SwarmError('config-invalid', `${key} ${why}`, { key, value: String(value).slice(0, 100) });
@@ -86,8 +116,17 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
         if (!Array.isArray(value)) invalid(key, 'must be an array of { urlPath, dir }', value);
         out.static = Object.freeze(value.map(checkStaticDir));
         break;
+      case 'log':
+        if (typeof value !== 'function') invalid(key, 'must be a function', value);
+        out.log = value as (line: string) => void;
+        break;
       case 'maxSwarmsPerPeer':
-      case 'peersPerAnswer': {
+      case 'peersPerAnswer':
+      case 'maxPeers':
+      case 'maxConnectionsPerIp':
+      case 'maxMessageBytes':
+      case 'maxMessagesPerSec':
+      case 'maxTrackerRequestsPerSec': {
         if (typeof value !== 'number' || Number.isNaN(value)) invalid(key, 'must be a number', value);
         const [min, max] = BOUNDS[key];
         out[key] = Math.min(max, Math.max(min, Math.round(value)));

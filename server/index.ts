@@ -6,10 +6,14 @@ import type { Socket } from 'node:net';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer, type ServerOptions } from 'ws';
+import { ConnectionGuard } from './ConnectionGuard';
+import { createDropLog } from './dropLog';
+import { guardSignalling } from './guardSignalling';
 import { isOriginAllowed } from './isOriginAllowed';
 import { PeerRegistry } from './PeerRegistry';
 import { mergeServerOptions, type SwarmServerOptions } from './SwarmServerOptions';
 import { Tracker } from './Tracker';
+import { trackerRateLimit } from './trackerRateLimit';
 import { trackerRoutes } from './trackerRoutes';
 
 export { DEFAULT_SERVER_OPTIONS, mergeServerOptions } from './SwarmServerOptions';
@@ -44,25 +48,45 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   const tracker = new Tracker({ maxSwarmsPerPeer: config.maxSwarmsPerPeer });
   const peers = new PeerRegistry();
   const allowed = (origin: string | undefined, host?: string) => isOriginAllowed(origin, config.allowedOrigins, host);
+  const drop = createDropLog(config.log);
+  const guard = new ConnectionGuard(config.maxConnectionsPerIp, drop);
+  const rateLimit = trackerRateLimit(config.maxTrackerRequestsPerSec, drop);
 
-  // Every socket, upgraded ones included, so close() can end them all at once.
+  // Every socket, upgraded ones included, so close() can end them all at once; each counted against its IP.
   const sockets = new Set<Socket>();
   httpServer.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    guard.admit(socket);
   });
+  app.use(guard.middleware);
+
+  // The websocket handshake is where signalling starts: refuse disallowed page origins (401) and connections over
+  // the per-IP limit (429) there. Each accepted socket is policed before PeerJS reads it (guardSignalling).
+  const verifyClient = (info: { origin?: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+    if (guard.isRefused(info.req.socket)) return done(false, 429, 'too-many-connections');
+    if (!allowed(info.origin, info.req.headers.host)) {
+      drop('origin-refused', { ip: info.req.socket.remoteAddress ?? 'unknown', origin: String(info.origin).slice(0, 100) });
+      return done(false, 401, 'origin-refused');
+    }
+    done(true);
+  };
+  const createWebSocketServer = (wsOptions: ServerOptions): WebSocketServer => {
+    const server = new WebSocketServer({ ...wsOptions, maxPayload: config.maxMessageBytes, verifyClient });
+    server.on('connection', (socket, req) => guardSignalling(socket, req, config.maxMessagesPerSec, drop));
+    return (wss = server);
+  };
 
   let wss: WebSocketServer | null = null;
   const peerServer = ExpressPeerServer(httpServer, {
     path: '/',
     key: 'peerjs',
     allow_discovery: false,
+    concurrent_limit: config.maxPeers,
     corsOptions: {
       origin: (origin: string | undefined, done: (err: Error | null, allow?: boolean) => void) => done(null, allowed(origin)),
     },
-    // The websocket handshake is where signalling starts: refuse disallowed page origins there (401).
-    createWebSocketServer: (wsOptions: ServerOptions) =>
-      (wss = new WebSocketServer({ ...wsOptions, verifyClient: (info: { origin?: string; req: IncomingMessage }) => allowed(info.origin, info.req.headers.host) })),
+    createWebSocketServer,
   });
   peerServer.on('connection', (client) => peers.add(client));
   peerServer.on('disconnect', (client) => {
@@ -71,13 +95,17 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   // Socket errors of single clients; the PeerJS server already drops such clients. Without a listener they would throw.
   peerServer.on('error', () => {});
 
-  app.use(TRACKER_PATH, trackerRoutes({ tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed }));
+  app.use(
+    TRACKER_PATH,
+    trackerRoutes({ tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed, limit: rateLimit.middleware }),
+  );
   app.use(PEERJS_PATH, peerServer);
   for (const { urlPath, dir } of config.static) app.use(urlPath, express.static(dir));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
+      rateLimit.destroy();
       const ws = wss as WebSocketServer | null;
       for (const client of ws?.clients ?? []) client.terminate();
       ws?.close();

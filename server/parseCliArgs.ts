@@ -13,7 +13,21 @@ Options of server:
   --allow-origin O1,O2          page origins that may use the server (default any); repeatable
   --static /url/path=DIR        also serve the files of DIR under /url/path; repeatable
   --max-swarms-per-peer N       (default 32)
-  --peers-per-answer N          peers in one tracker answer, at most 50 (default 10)`;
+  --peers-per-answer N          peers in one tracker answer, at most 50 (default 10)
+Limits (exceeding one drops that connection or request, with a logged reason):
+  --max-peers N                 peers connected to signalling at once (default 5000)
+  --max-connections-per-ip N    TCP connections from one IP, websockets and HTTP (default 64)
+  --max-message-bytes N         largest signalling message (default 65536)
+  --max-messages-per-sec N      signalling messages per second per websocket (default 50)
+  --max-tracker-requests-per-sec N  tracker requests per second per IP (default 50)`;
+
+const LIMIT_FLAGS = {
+  '--max-peers': 'maxPeers',
+  '--max-connections-per-ip': 'maxConnectionsPerIp',
+  '--max-message-bytes': 'maxMessageBytes',
+  '--max-messages-per-sec': 'maxMessagesPerSec',
+  '--max-tracker-requests-per-sec': 'maxTrackerRequestsPerSec',
+} as const;
 
 function usageError(message: string, value?: string): never {
   throw new SwarmError('config-invalid', `${message}\n\n${USAGE}`, { value: value ?? null });
@@ -66,7 +80,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         options.peersPerAnswer = toNumber(flag, value);
         break;
       default:
-        usageError(`unknown option '${flag}'`, flag);
+        if (!Object.hasOwn(LIMIT_FLAGS, flag)) usageError(`unknown option '${flag}'`, flag);
+        options[LIMIT_FLAGS[flag as keyof typeof LIMIT_FLAGS]] = toNumber(flag, value);
     }
   }
   if (origins.length > 0) options.allowedOrigins = origins.includes('*') ? '*' : origins;

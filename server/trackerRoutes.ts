@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Router } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { corsGuard } from './corsGuard';
 import { parseTrackerRequest } from './parseTrackerRequest';
 import type { PeerRegistry } from './PeerRegistry';
@@ -11,6 +11,8 @@ export interface TrackerRoutesDeps {
   /** Most peer ids in one join answer. */
   peersPerAnswer: number;
   isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
+  /** Runs before join and leave (a per-client request budget); none by default. */
+  limit?: RequestHandler;
 }
 
 /**
@@ -19,7 +21,8 @@ export interface TrackerRoutesDeps {
  * - `POST /leave { peerId, token, swarm }` → 204
  * - `GET /health` → `{ ok: true, peers, swarms }`
  * Join and leave need `peerId` connected to the PeerJS server and `token` its token (else 403 forbidden);
- * malformed bodies get 400 bad-request.
+ * malformed bodies get 400 bad-request. A browser may only join swarms of its own site: a join whose swarm id does
+ * not start with the request's Origin (see core/swarmId) gets 403 wrong-origin.
  */
 export function trackerRoutes(deps: TrackerRoutesDeps): Router {
   const router = express.Router();
@@ -28,17 +31,20 @@ export function trackerRoutes(deps: TrackerRoutesDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  router.use(express.json({ limit: '8kb' }));
+  const limit: RequestHandler = deps.limit ?? ((_req, _res, next) => next());
+  const json = express.json({ limit: '8kb' });
 
-  router.post('/join', (req, res) => {
+  router.post('/join', limit, json, (req, res) => {
     const body = parseTrackerRequest(req.body);
     if (!body) return void res.status(400).json({ error: 'bad-request' });
     if (!deps.peers.verify(body.peerId, body.token)) return void res.status(403).json({ error: 'forbidden' });
+    const origin = req.headers.origin;
+    if (origin !== undefined && !body.swarm.startsWith(`${origin}|`)) return void res.status(403).json({ error: 'wrong-origin' });
     const want = Math.min(body.want ?? deps.peersPerAnswer, deps.peersPerAnswer);
     res.json({ peers: deps.tracker.join(body.peerId, body.swarm, want) });
   });
 
-  router.post('/leave', (req, res) => {
+  router.post('/leave', limit, json, (req, res) => {
     const body = parseTrackerRequest(req.body);
     if (!body) return void res.status(400).json({ error: 'bad-request' });
     if (!deps.peers.verify(body.peerId, body.token)) return void res.status(403).json({ error: 'forbidden' });

@@ -12,7 +12,8 @@ const limits: PeerLinkLimits = {
   segmentMaxBytes: 4 * 1024 * 1024,
   stallMs: 200,
   sendHighWaterBytes: 1024 * 1024,
-  maxUploads: 2,
+  maxRequestsInFlight: 2,
+  maxRequestsPerSec: 1000,
   maxRemoteKeys: 100,
   drainTimeoutMs: 1000,
 };
@@ -150,22 +151,67 @@ describe('PeerLink', () => {
     expect(client.closes).toEqual(['protocol-violation']);
   });
 
-  it('answers absent beyond maxUploads concurrent uploads', async () => {
+  it('serves maxRequestsInFlight requests at once and drops a peer that sends one more (too-many-requests)', async () => {
     const store = new Map([[KEY, stored(KEY, bytes(300_000))]]);
     const { toClient, server } = await openPair(store);
     toClient.intercept = () => {};
     // the channel is full: uploads wait for it to drain
     toClient.dataChannel.bufferedAmount = limits.sendHighWaterBytes + 1;
-    for (let id = 1; id <= 3; id++) toClient.deliver(encodeControl({ t: 'req', id, key: KEY, waitMs: 0 }));
+    for (let id = 1; id <= 2; id++) toClient.deliver(encodeControl({ t: 'req', id, key: KEY, waitMs: 0 }));
     await new Promise((r) => setTimeout(r, 20));
     const answers = toClient.sent.filter((d): d is string => typeof d === 'string').map((s) => JSON.parse(s));
-    expect(answers.filter((a) => a.t === 'absent').map((a) => a.id)).toEqual([3]);
     expect(answers.filter((a) => a.t === 'send').map((a) => a.id)).toEqual([1, 2]);
     // nothing more than the channel allows was sent while it was full
     expect(toClient.sent.filter((d) => d instanceof ArrayBuffer)).toHaveLength(0);
+    expect(server.closes).toEqual([]);
+    toClient.deliver(encodeControl({ t: 'req', id: 3, key: KEY, waitMs: 0 }));
+    expect(server.closes).toEqual(['too-many-requests']);
+    expect(toClient.closed).toBe(true);
+  });
+
+  it('counts a cancelled request as no longer in flight', async () => {
+    const store = new Map([[KEY, stored(KEY, bytes(300_000))]]);
+    const { toClient, server } = await openPair(store);
+    toClient.intercept = () => {};
+    toClient.dataChannel.bufferedAmount = limits.sendHighWaterBytes + 1;
+    for (let id = 1; id <= 2; id++) toClient.deliver(encodeControl({ t: 'req', id, key: KEY, waitMs: 0 }));
+    await new Promise((r) => setTimeout(r, 20));
+    toClient.deliver(encodeControl({ t: 'cancel', id: 1 }));
+    toClient.deliver(encodeControl({ t: 'req', id: 3, key: KEY, waitMs: 0 }));
+    expect(server.closes).toEqual([]);
     toClient.dataChannel.drainNow();
     await vi.waitFor(() => expect(toClient.sent.filter((d) => typeof d === 'string' && d.includes('"done"'))).toHaveLength(2));
     expect(server.closes).toEqual([]);
+  });
+
+  it('never sends a peer more than maxRequestsInFlight requests (rejects the next one locally)', async () => {
+    const { client, toServer } = await openPair(new Map());
+    toServer.intercept = () => {};
+    const pending = [client.link.request(KEY, 60_000), client.link.request(KEY, 60_000)];
+    expect(client.link.canRequest).toBe(false);
+    await expect(client.link.request(KEY, 60_000)).rejects.toMatchObject({ code: 'too-many-requests' });
+    expect(toServer.sent.filter((d) => typeof d === 'string' && d.includes('"req"'))).toHaveLength(2);
+    client.link.close();
+    await Promise.allSettled(pending);
+  });
+
+  it('drops a peer that sends requests faster than maxRequestsPerSec (rate-exceeded)', async () => {
+    let t = 0;
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    const server = makeLink(toClient, new Map(), { limits: { ...limits, maxRequestsPerSec: 5, maxRequestsInFlight: 32 }, now: () => t });
+    makeLink(toServer);
+    toServer.openBoth();
+    await vi.waitFor(() => expect(server.link.isOpen).toBe(true));
+    toClient.intercept = () => {}; // the answers (absent) go nowhere
+    // a burst of one second's worth passes (each gets absent: nothing is stored)
+    for (let id = 1; id <= 5; id++) toClient.deliver(encodeControl({ t: 'req', id, key: KEY, waitMs: 0 }));
+    await new Promise((r) => setTimeout(r, 10));
+    t += 1000; // one second later the budget is back
+    for (let id = 6; id <= 10; id++) toClient.deliver(encodeControl({ t: 'req', id, key: KEY, waitMs: 0 }));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(server.closes).toEqual([]);
+    toClient.deliver(encodeControl({ t: 'req', id: 11, key: KEY, waitMs: 0 }));
+    expect(server.closes).toEqual(['rate-exceeded']);
   });
 
   it('closes the link when the channel never drains', async () => {

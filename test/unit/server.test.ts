@@ -269,13 +269,20 @@ describe('mergeServerOptions', () => {
   };
 
   it('has the documented defaults', () => {
-    expect(mergeServerOptions({})).toEqual({
+    const { log, ...rest } = mergeServerOptions({});
+    expect(typeof log).toBe('function');
+    expect(rest).toEqual({
       port: 8080,
       host: '127.0.0.1',
       allowedOrigins: '*',
       static: [],
       maxSwarmsPerPeer: 32,
       peersPerAnswer: 10,
+      maxPeers: 5000,
+      maxConnectionsPerIp: 64,
+      maxMessageBytes: 65536,
+      maxMessagesPerSec: 50,
+      maxTrackerRequestsPerSec: 50,
     });
   });
 

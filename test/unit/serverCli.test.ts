@@ -29,6 +29,15 @@ describe('parseCliArgs', () => {
       },
     });
     expect(parseCliArgs(['server'])).toEqual({ command: 'server', options: {} });
+    expect(
+      parseCliArgs([
+        'server', '--max-peers', '100', '--max-connections-per-ip=8', '--max-message-bytes', '4096',
+        '--max-messages-per-sec', '10', '--max-tracker-requests-per-sec=5',
+      ]),
+    ).toEqual({
+      command: 'server',
+      options: { maxPeers: 100, maxConnectionsPerIp: 8, maxMessageBytes: 4096, maxMessagesPerSec: 10, maxTrackerRequestsPerSec: 5 },
+    });
     expect(parseCliArgs(['server', '--allow-origin', '*'])).toEqual({ command: 'server', options: { allowedOrigins: '*' } });
   });
 

@@ -10,7 +10,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * process) when it exits first or `timeoutMs` passes. `stop()` sends SIGTERM, then SIGKILL after 5 s, and waits
  * for the exit, so the port is free again.
  * @param {{ args: string[], url: string, cwd: string, env?: Record<string, string>, timeoutMs?: number, label: string }} o
- * @returns {Promise<{ output(): string, stop(): Promise<void> }>}
+ * @returns {Promise<{ pid: number, output(): string, stop(): Promise<void> }>}
  */
 export async function spawnServer({ args, url, cwd, env = {}, timeoutMs = 30_000, label }) {
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -45,5 +45,5 @@ export async function spawnServer({ args, url, cwd, env = {}, timeoutMs = 30_000
     }
     await sleep(100);
   }
-  return { output: () => output, stop };
+  return { pid: /** @type {number} */ (child.pid), output: () => output, stop };
 }
