@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'size-exceeded',
   'range-not-satisfiable',
   'network-error',
+  'integrity-mismatch',
+  'integrity-unavailable',
+  'integrity-manifest-invalid',
   'destroyed',
 ] as const;
 

@@ -26,6 +26,15 @@ export interface SwarmServerOptions {
   maxSwarmsPerPeer: number;
   /** Most peer ids in one join answer. @default 10 (clamped 1–50) */
   peersPerAnswer: number;
+  /**
+   * Origins the hash oracle (`GET /swarmfetch/v1/hash?url=…`) may fetch segments from to hash them, e.g.
+   * ['https://cdn.example']; nothing outside this list is ever fetched. @default [] = no oracle
+   */
+  hashOrigins: readonly string[];
+  /** Largest segment or range the oracle hashes. @default 32 MiB (clamped 64 KiB–256 MiB) */
+  hashMaxBytes: number;
+  /** Deadline of one oracle fetch. @default 10000 (clamped 500–60000) */
+  hashTimeoutMs: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freeze({
@@ -35,16 +44,24 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freez
   static: Object.freeze([]),
   maxSwarmsPerPeer: 32,
   peersPerAnswer: 10,
+  hashOrigins: Object.freeze([]),
+  hashMaxBytes: 32 * 1024 * 1024,
+  hashTimeoutMs: 10_000,
 });
 
-const BOUNDS = { maxSwarmsPerPeer: [1, 1024], peersPerAnswer: [1, 50] } as const;
+const BOUNDS = {
+  maxSwarmsPerPeer: [1, 1024],
+  peersPerAnswer: [1, 50],
+  hashMaxBytes: [64 * 1024, 256 * 1024 * 1024],
+  hashTimeoutMs: [500, 60_000],
+} as const;
 
 function invalid(key: string, why: string, value: unknown): never {
   throw new SwarmError('config-invalid', `${key} ${why}`, { key, value: String(value).slice(0, 100) });
 }
 
 /** Normalises one allowed origin ('https://a.example/' → 'https://a.example'); throws unless it is an http(s) origin. */
-function normaliseOrigin(value: unknown): string {
+function normaliseOrigin(value: unknown, key = 'allowedOrigins'): string {
   let url: URL | null = null;
   try {
     url = typeof value === 'string' ? new URL(value) : null;
@@ -52,7 +69,7 @@ function normaliseOrigin(value: unknown): string {
     // reported below
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' || url.search || url.hash)) {
-    invalid('allowedOrigins', 'entries must be origins like https://a.example', value);
+    invalid(key, 'entries must be origins like https://a.example', value);
   }
   return url.origin;
 }
@@ -79,15 +96,21 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
         break;
       case 'allowedOrigins':
         if (value === '*') out.allowedOrigins = '*';
-        else if (Array.isArray(value)) out.allowedOrigins = Object.freeze([...new Set(value.map(normaliseOrigin))]);
+        else if (Array.isArray(value)) out.allowedOrigins = Object.freeze([...new Set(value.map((o) => normaliseOrigin(o)))]);
         else invalid(key, "must be '*' or an array of origins", value);
         break;
       case 'static':
         if (!Array.isArray(value)) invalid(key, 'must be an array of { urlPath, dir }', value);
         out.static = Object.freeze(value.map(checkStaticDir));
         break;
+      case 'hashOrigins':
+        if (!Array.isArray(value)) invalid(key, 'must be an array of origins', value);
+        out.hashOrigins = Object.freeze([...new Set(value.map((o) => normaliseOrigin(o, key)))]);
+        break;
       case 'maxSwarmsPerPeer':
-      case 'peersPerAnswer': {
+      case 'peersPerAnswer':
+      case 'hashMaxBytes':
+      case 'hashTimeoutMs': {
         if (typeof value !== 'number' || Number.isNaN(value)) invalid(key, 'must be a number', value);
         const [min, max] = BOUNDS[key];
         out[key] = Math.min(max, Math.max(min, Math.round(value)));

@@ -1,10 +1,14 @@
 import { SwarmError } from '../core/SwarmError';
 import type { StaticDir, SwarmServerOptions } from './SwarmServerOptions';
 
-export type CliCommand = { command: 'help' } | { command: 'server'; options: Partial<SwarmServerOptions> };
+export type CliCommand =
+  | { command: 'help' }
+  | { command: 'server'; options: Partial<SwarmServerOptions> }
+  | { command: 'hash'; dir: string; out: string | null; pattern: string | null };
 
 export const USAGE = `Usage:
   swarmfetch server [options]   run the P2P server (PeerJS signalling + swarm tracker)
+  swarmfetch hash <media-dir>   write <media-dir>/swarmfetch-integrity.json (SHA-256 of every media file)
   swarmfetch --help             show this help
 
 Options of server:
@@ -13,7 +17,14 @@ Options of server:
   --allow-origin O1,O2          page origins that may use the server (default any); repeatable
   --static /url/path=DIR        also serve the files of DIR under /url/path; repeatable
   --max-swarms-per-peer N       (default 32)
-  --peers-per-answer N          peers in one tracker answer, at most 50 (default 10)`;
+  --peers-per-answer N          peers in one tracker answer, at most 50 (default 10)
+  --hash-origin O1,O2           origins the hash oracle may fetch segments from (default none: no oracle)
+  --hash-max-bytes N            largest segment the oracle hashes (default 33554432)
+  --hash-timeout-ms N           deadline of one oracle fetch (default 10000)
+
+Options of hash:
+  --out FILE                    write the manifest there instead
+  --pattern REGEX               media file names (default the segment pattern: .ts .m4s .mp4 .m4v .m4a .aac …)`;
 
 function usageError(message: string, value?: string): never {
   throw new SwarmError('config-invalid', `${message}\n\n${USAGE}`, { value: value ?? null });
@@ -29,11 +40,13 @@ function toNumber(flag: string, value: string): number {
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
   const [command, ...rest] = argv;
+  if (command === 'hash') return parseHashArgs(rest);
   if (command !== 'server') usageError(`unknown command '${command}'`, command);
 
   const options: Partial<SwarmServerOptions> = {};
   const origins: string[] = [];
   const statics: StaticDir[] = [];
+  const hashOrigins: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
     const eq = arg.indexOf('=');
@@ -65,11 +78,47 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       case '--peers-per-answer':
         options.peersPerAnswer = toNumber(flag, value);
         break;
+      case '--hash-origin':
+        hashOrigins.push(...value.split(',').map((o) => o.trim()).filter(Boolean));
+        break;
+      case '--hash-max-bytes':
+        options.hashMaxBytes = toNumber(flag, value);
+        break;
+      case '--hash-timeout-ms':
+        options.hashTimeoutMs = toNumber(flag, value);
+        break;
       default:
         usageError(`unknown option '${flag}'`, flag);
     }
   }
   if (origins.length > 0) options.allowedOrigins = origins.includes('*') ? '*' : origins;
   if (statics.length > 0) options.static = statics;
+  if (hashOrigins.length > 0) options.hashOrigins = hashOrigins;
   return { command: 'server', options };
+}
+
+function parseHashArgs(rest: readonly string[]): CliCommand {
+  let dir: string | null = null;
+  let out: string | null = null;
+  let pattern: string | null = null;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    if (arg === '--out' || arg === '--pattern') {
+      const value = rest[++i];
+      if (value === undefined || value === '') usageError(`${arg} needs a value`);
+      if (arg === '--out') out = value;
+      else pattern = value;
+    } else if (arg.startsWith('--')) usageError(`unknown option '${arg}'`, arg);
+    else if (dir === null) dir = arg;
+    else usageError(`unexpected argument '${arg}'`, arg);
+  }
+  if (dir === null) usageError('hash needs a media directory');
+  if (pattern !== null) {
+    try {
+      new RegExp(pattern, 'i');
+    } catch {
+      usageError('--pattern is not a regular expression', pattern);
+    }
+  }
+  return { command: 'hash', dir, out, pattern };
 }

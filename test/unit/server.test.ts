@@ -276,6 +276,9 @@ describe('mergeServerOptions', () => {
       static: [],
       maxSwarmsPerPeer: 32,
       peersPerAnswer: 10,
+      hashOrigins: [],
+      hashMaxBytes: 32 * 1024 * 1024,
+      hashTimeoutMs: 10_000,
     });
   });
 
