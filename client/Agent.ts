@@ -133,6 +133,8 @@ export class Agent implements AgentApi {
       const k = pool.linkFor(query.key, tried) ? query.key : query.wholeKey;
       const link = k ? pool.linkFor(k, tried) : undefined;
       if (!link || !k) break;
+      // a starving player does not wait on a peer that has failed and never delivered (the best one, so all are)
+      if (starving && link.throughput === 0) break;
       tried.add(link.remoteId);
       const got = await this.fromPeer(link, k, query.swarm, left, 0).catch((e: unknown) => e as SwarmError);
       if (!(got instanceof Error)) return answerFrom(got, query, k);
