@@ -138,6 +138,8 @@ const ROGUE_SCRIPT = String.raw`
   }
   // every connection is answered (when both sides dial at once, the viewer decides which one stays)
   const conns = new Map();
+  const helloConns = new Set();
+  window.__rogue.peers = () => [...conns.entries()].map(([id, set]) => id + ':' + [...set].map((c) => (c.open ? 'open' : 'closed') + (helloConns.has(c) ? '+hello' : '')).join(','));
   function attach(conn) {
     if (!conn) return;
     if (!conns.has(conn.peer)) conns.set(conn.peer, new Set());
@@ -152,7 +154,8 @@ const ROGUE_SCRIPT = String.raw`
       try { m = JSON.parse(data); } catch { return; }
       if (m.t === 'hello' && !hello) {
         hello = true;
-        st.open++;
+        helloConns.add(conn);
+        st.open = helloConns.size;
         st.connections++;
         for (const s of cfg.swarms) conn.send(JSON.stringify({ t: 'have', swarm: s.swarm, keys: s.keys }));
       } else if (m.t === 'req') {
@@ -162,7 +165,8 @@ const ROGUE_SCRIPT = String.raw`
     conn.on('close', () => {
       const set = conns.get(conn.peer);
       if (set) { set.delete(conn); if (set.size === 0) conns.delete(conn.peer); }
-      if (hello) { st.open--; st.closedByViewer++; }
+      // PeerJS may report a close more than once: count each connection once
+      if (helloConns.delete(conn)) { st.open = helloConns.size; st.closedByViewer++; }
     });
     conn.on('error', () => {});
   }
@@ -220,7 +224,12 @@ export async function startRoguePeer(browser: Browser, options: RoguePeerOptions
       },
       stats: async () => (await page.evaluate('window.__rogue.stats()')) as RogueStats,
       waitForViewers: async (n, timeoutMs = 20_000) => {
-        await page.waitForFunction(`window.__rogue.stats().open >= ${n}`, null, { timeout: timeoutMs, polling: 100 });
+        try {
+          await page.waitForFunction(`window.__rogue.stats().open >= ${n}`, null, { timeout: timeoutMs, polling: 100 });
+        } catch (err) {
+          const seen = await page.evaluate('JSON.stringify({ stats: window.__rogue.stats(), peers: window.__rogue.peers() })').catch(() => '?');
+          throw new Error(`rogue peer: fewer than ${n} viewers connected within ${timeoutMs} ms: ${seen}`, { cause: err });
+        }
       },
       close: async () => {
         await ctx.close().catch(() => undefined);
