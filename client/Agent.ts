@@ -19,6 +19,7 @@ import type { PeerLink } from './PeerLink';
 import type { PeerPool } from './PeerPool';
 import { Playlists, type PlaylistEntry } from './Playlists';
 import type { SegmentStore, StoredSegment } from './SegmentStore';
+import type { SegmentVerifier } from './SegmentVerifier';
 import { budgetFor } from './urgency';
 
 /** Time kept back from the worker's budget for the answer's trip back. */
@@ -38,6 +39,8 @@ const SEED_AHEAD_SEGMENTS = 2;
 const PREFETCH_TICK_MS = 400;
 /** Longest a seeding download may take before its segment is free for others to fetch. */
 const SEED_TIMEOUT_MS = 10_000;
+/** Transfers in a row a peer started but did not finish in time (a drip) before it is dropped for the session. */
+const MAX_SLOW_STRIKES = 3;
 
 export type PoolView = Pick<
   PeerPool, 'join' | 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'
@@ -56,6 +59,12 @@ export interface AgentDeps {
   /** Whether seeding through the worker is possible now (the page is controlled). */
   canSeed(): boolean;
   now(): number;
+  /** Checks peer bytes before they are stored or answered; without it they are accepted as they come. */
+  verifier?: Pick<SegmentVerifier, 'expect' | 'check'>;
+  /** Ends a peer's link for the rest of the session. */
+  ban?(peerId: string, reason: SwarmErrorCode): void;
+  /** A peer's segment failed its check (`integrity-mismatch`: the peer was banned) or could not be checked. */
+  onIntegrity?(e: { key: string; peerId: string; code: 'integrity-mismatch' | 'integrity-unavailable'; message: string }): void;
 }
 
 type Miss = SwarmErrorCode | 'not-found' | 'no-peer';
@@ -70,6 +79,7 @@ export class Agent implements AgentApi {
   private readonly inflight = new InflightDownloads(15_000);
   private readonly prefetching = new Map<string, Promise<StoredSegment | undefined>>();
   private seeds = 0;
+  private readonly slowStrikes = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly deps: AgentDeps) {}
@@ -123,6 +133,8 @@ export class Agent implements AgentApi {
       const k = pool.linkFor(query.key, tried) ? query.key : query.wholeKey;
       const link = k ? pool.linkFor(k, tried) : undefined;
       if (!link || !k) break;
+      // a starving player does not wait on a peer that has failed and never delivered (the best one, so all are)
+      if (starving && link.throughput === 0) break;
       tried.add(link.remoteId);
       const got = await this.fromPeer(link, k, query.swarm, left, 0).catch((e: unknown) => e as SwarmError);
       if (!(got instanceof Error)) return answerFrom(got, query, k);
@@ -224,14 +236,49 @@ export class Agent implements AgentApi {
   }
 
   private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number): Promise<StoredSegment> {
-    const got = await link.request(key, timeoutMs, waitMs);
+    const { verifier } = this.deps;
+    const t0 = this.deps.now();
+    // the expected hash is looked up while the peer sends (lookups are cached per manifest / URL)
+    const expected = verifier?.expect(key);
+    let got: Awaited<ReturnType<PeerLink['request']>>;
+    try {
+      got = await link.request(key, timeoutMs, waitMs);
+    } catch (err) {
+      this.strike(link.remoteId, err);
+      throw err;
+    }
+    this.slowStrikes.delete(link.remoteId);
     if (got.body.size > this.deps.config.segmentMaxBytes) throw new SwarmError('size-exceeded', 'segment too large');
+    let verified = false;
+    if (verifier && expected) {
+      try {
+        verified = await verifier.check(key, got.body, expected, Math.max(0, timeoutMs - (this.deps.now() - t0)));
+      } catch (err) {
+        const e = SwarmError.is(err) ? err : new SwarmError('integrity-unavailable', String(err));
+        const code = e.code === 'integrity-mismatch' ? e.code : 'integrity-unavailable';
+        if (code === 'integrity-mismatch') this.deps.ban?.(link.remoteId, code);
+        this.deps.onIntegrity?.({ key, peerId: link.remoteId, code, message: e.message });
+        throw new SwarmError(code, e.message, e.details);
+      }
+    }
     const segment: StoredSegment = {
       key, swarm, body: got.body, totalBytes: got.totalBytes, contentType: got.contentType,
-      from: 'p2p', peerId: link.remoteId, delivered: false,
+      from: 'p2p', peerId: link.remoteId, delivered: false, verified,
     };
     if (this.deps.store.put(segment)) this.deps.onStored(segment, 'p2p');
     return segment;
+  }
+
+  /** Counts a transfer the peer started but did not finish in time; a peer that keeps doing so is dropped. */
+  private strike(peerId: string, err: unknown): void {
+    if (!SwarmError.is(err, 'peer-timeout') || !(Number(err.details.received) >= 0)) return;
+    const n = (this.slowStrikes.get(peerId) ?? 0) + 1;
+    if (this.slowStrikes.size > 256) this.slowStrikes.clear();
+    this.slowStrikes.set(peerId, n);
+    if (n >= MAX_SLOW_STRIKES) {
+      this.slowStrikes.delete(peerId);
+      this.deps.ban?.(peerId, 'peer-stall');
+    }
   }
 
   /** Members of a swarm as this page sees it: itself and its open peers. */

@@ -375,7 +375,9 @@ export class PeerLink {
     if (code === 'peer-stall' || code === 'peer-timeout') {
       this.throughput = this.throughput === null ? 0 : this.throughput / 2;
     }
-    d.reject(new SwarmError(code, `request ${id} failed`, { peer: this.remoteId, key: d.key }));
+    // `received`: bytes of a transfer under way (-1 when the peer never started sending)
+    const received = d.assembly ? d.assembly.receivedBytes : -1;
+    d.reject(new SwarmError(code, `request ${id} failed`, { peer: this.remoteId, key: d.key, received }));
   }
 
   // ---- uploads ----

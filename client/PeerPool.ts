@@ -92,6 +92,11 @@ export class PeerPool {
     return this.readyId;
   }
 
+  /** Peers ended for the rest of the session. */
+  get bannedCount(): number {
+    return this.banned.size;
+  }
+
   /** Open links (hello exchanged). */
   get connectedCount(): number {
     let n = 0;

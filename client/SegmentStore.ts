@@ -12,6 +12,8 @@ export interface StoredSegment {
   peerId?: string | null;
   /** Whether the player has had these bytes (false for prefetched and seeded segments until first asked). */
   delivered?: boolean;
+  /** Peer bytes that matched a trusted hash (see SegmentVerifier). */
+  verified?: boolean;
 }
 
 /**

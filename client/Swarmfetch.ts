@@ -11,6 +11,8 @@ import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
 import { bufferAheadSec, type MediaLike } from './urgency';
 import { whenPlayerStarts } from './whenPlayerStarts';
+import { createVerifier } from './createVerifier';
+import type { IntegrityManifests } from './IntegrityManifests';
 
 /** Totals since the page loaded; bytes are media segment bytes only. */
 export interface SwarmfetchStats {
@@ -33,6 +35,12 @@ export interface SwarmfetchStats {
   peerId: string | null;
   /** Whether the service worker controls this page. */
   active: boolean;
+  /** Peer segments checked against a trusted hash and accepted. */
+  verifiedSegments: number;
+  /** Peer segments that failed their hash check (their senders were banned). */
+  integrityMismatches: number;
+  /** Peers ended for the rest of the session (broken protocol, bounds, integrity, drip). */
+  bannedPeers: number;
 }
 
 export interface SegmentEvent {
@@ -44,6 +52,16 @@ export interface SegmentEvent {
   /** Why it came over HTTP, when it did. */
   fallback: SegmentReport['fallback'];
   error: SwarmErrorCode | null;
+  /** The bytes came from a peer and matched a trusted hash (manifest or hash oracle). */
+  verified: boolean;
+}
+
+/** A peer's segment failed its hash check (the peer is banned) or could not be checked (it came over HTTP). */
+export interface IntegrityEvent {
+  key: string;
+  peerId: string;
+  code: 'integrity-mismatch' | 'integrity-unavailable';
+  message: string;
 }
 
 export interface SwarmfetchEvents {
@@ -51,6 +69,7 @@ export interface SwarmfetchEvents {
   peer: { peerId: string; state: 'connected' | 'disconnected'; reason?: string };
   ready: { peerId: string };
   error: { code: SwarmErrorCode; message: string };
+  integrity: IntegrityEvent;
 }
 
 /** Collaborators, injectable for tests. */
@@ -114,7 +133,10 @@ export class Swarmfetch {
   private readonly pool: PeerPool;
   private readonly agent: Agent;
   private bridge: WorkerBridge | null = null;
-  private totals = { httpBytes: 0, p2pBytes: 0, storeHitBytes: 0, uploadedBytes: 0, seedBytes: 0 };
+  private readonly manifests: IntegrityManifests | null;
+  private totals = {
+    httpBytes: 0, p2pBytes: 0, storeHitBytes: 0, uploadedBytes: 0, seedBytes: 0, verifiedSegments: 0, integrityMismatches: 0,
+  };
   private started = false;
   private destroyed = false;
   private cancelJoinWait: (() => void) | null = null;
@@ -148,12 +170,29 @@ export class Swarmfetch {
       random: d.random,
       holdJoins: this.config.peerJoinMaxDelayMs > 0,
     });
+    const integrity = createVerifier(this.config, {
+      fetch: d.fetch, pageUrl: d.pageUrl, serverBase: serverBase(this.config, d.pageUrl).href,
+      onError: (code, message) => this.fail(code, message),
+    });
+    this.manifests = integrity.manifests;
     this.agent = new Agent({
       config: this.config,
       store: this.store,
       pool: this.pool,
       onReport: (r) => this.onReport(r),
-      onStored: (s) => this.pool.announce('have', [s]),
+      onStored: (s) => {
+        if (s.verified) this.totals.verifiedSegments++;
+        this.pool.announce('have', [s]);
+      },
+      verifier: integrity.verifier,
+      ban: (peerId, reason) => this.pool.ban(peerId, reason),
+      onIntegrity: (e) => {
+        if (e.code === 'integrity-mismatch') {
+          this.totals.integrityMismatches++;
+          this.fail(e.code, `segment from peer ${e.peerId} failed its hash check; peer banned: ${e.key}`);
+        }
+        this.emitter.emit('integrity', e);
+      },
       bufferAhead: () => bufferAheadSec(d.media()),
       seed: (url) => this.bridge?.seed(url),
       canSeed: () => this.bridge?.controlled ?? false,
@@ -176,7 +215,12 @@ export class Swarmfetch {
       getSegment: (q) => this.agent.getSegment(q),
       putSegment: (p) => this.agent.putSegment(p),
       report: (r) => this.agent.report(r),
-      manifest: (n) => this.agent.manifest(n),
+      manifest: (n) => {
+        // the integrity manifest of a rendition is fetched while its playlist is read, not on the first peer segment
+        const url = Array.isArray(n) ? n[0]?.entries?.[0]?.url : undefined;
+        if (typeof url === 'string') this.manifests?.warm(url);
+        this.agent.manifest(n);
+      },
     };
     this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl);
     if (hasWebRTC) {
@@ -206,6 +250,7 @@ export class Swarmfetch {
       storeSegments: this.store.size,
       peerId: this.pool.peerId,
       active: this.bridge?.controlled ?? false,
+      bannedPeers: this.pool.bannedCount,
     };
   }
 
@@ -241,8 +286,13 @@ export class Swarmfetch {
     else if (r.source === 'store') this.totals.storeHitBytes += bytes;
     this.emitter.emit('segment', {
       url: String(r.url), source: r.source, peerId: r.peerId ?? null, bytes, ms: Number(r.ms) || 0,
-      fallback: r.fallback ?? null, error: r.error ?? null,
+      fallback: r.fallback ?? null, error: r.error ?? null, verified: r.source !== 'http' && this.wasVerified(r.key),
     });
+  }
+
+  private wasVerified(key: unknown): boolean {
+    if (typeof key !== 'string') return false;
+    return (this.store.get(key) ?? this.store.get(key.split('#')[0] ?? ''))?.verified === true;
   }
 
   private fail(code: SwarmErrorCode, message: string): void {

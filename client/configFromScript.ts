@@ -1,10 +1,12 @@
 import type { SwarmfetchConfig } from '../core/config';
 
 /** Attribute names that differ from config keys. */
-const ALIASES: Record<string, keyof SwarmfetchConfig> = { server: 'serverUrl', sw: 'swUrl', scope: 'swScope' };
+const ALIASES: Record<string, keyof SwarmfetchConfig> = {
+  server: 'serverUrl', sw: 'swUrl', scope: 'swScope', integrity: 'integrityUrl',
+};
 
 /**
- * Reads options from the drop-in tag's data attributes: `data-server`, `data-sw`, `data-scope`, and any config
+ * Reads options from the drop-in tag's data attributes: `data-server`, `data-sw`, `data-scope`, `data-integrity`, and any config
  * key in kebab case (`data-store-max-bytes="33554432"`, `data-ice-servers='[{"urls":"stun:…"}]'`).
  * Values stay strings; mergeConfig validates them.
  */

@@ -8,6 +8,7 @@ export {
   type SwarmfetchStats,
   type SwarmfetchEvents,
   type SegmentEvent,
+  type IntegrityEvent,
   type SwarmfetchDeps,
 } from './Swarmfetch';
 export { DEFAULT_CONFIG, type SwarmfetchConfig } from '../core/config';
@@ -15,3 +16,4 @@ export { mergeConfig } from '../core/mergeConfig';
 export { SwarmError, ERROR_CODES, type SwarmErrorCode } from '../core/SwarmError';
 export { PROTOCOL_VERSION } from './protocol';
 export { CONTRACT_VERSION } from '../core/contract';
+export { INTEGRITY_VERSION, INTEGRITY_FILE_NAME, parseIntegrityManifest, type IntegrityManifest } from '../core/integrity';

@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   'too-many-requests',
   'range-not-satisfiable',
   'network-error',
+  'integrity-mismatch',
+  'integrity-unavailable',
+  'integrity-manifest-invalid',
   'destroyed',
 ] as const;
 

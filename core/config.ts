@@ -54,6 +54,19 @@ export interface SwarmfetchConfig extends SwConfig {
    * start of playback for CPU; at most this long after start. 0 = join at once. @default 5000 (clamped 0–60000)
    */
   peerJoinMaxDelayMs: number;
+  /**
+   * URL of the site's integrity manifest (relative to the page); it covers the segments under its directory.
+   * @default '' = look up `swarmfetch-integrity.json` next to each segment and upward (when integrityLookup)
+   */
+  integrityUrl: string;
+  /** Look up `swarmfetch-integrity.json` in a segment's directory and the ones above it. @default true */
+  integrityLookup: boolean;
+  /** Ask the P2P server's hash oracle for segments no manifest covers. @default true */
+  integrityOracle: boolean;
+  /** Accept peer bytes only when checked against a trusted hash (else HTTP). @default false */
+  integrityRequired: boolean;
+  /** Deadline of one hash lookup (manifest or oracle). @default 1500 (clamped 100–30000) */
+  integrityTimeoutMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -79,6 +92,11 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   prefetchAheadSec: 30,
   urgentBufferSec: 4,
   peerJoinMaxDelayMs: 5000,
+  integrityUrl: '',
+  integrityLookup: true,
+  integrityOracle: true,
+  integrityRequired: false,
+  integrityTimeoutMs: 1500,
 });
 
 export type NumberKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends number ? K : never }[keyof SwarmfetchConfig];
@@ -98,11 +116,15 @@ export const NUMBER_BOUNDS: Record<NumberKey, readonly [number, number]> = {
   prefetchAheadSec: [0, 300],
   urgentBufferSec: [0, 60],
   peerJoinMaxDelayMs: [0, 60_000],
+  integrityTimeoutMs: [100, 30_000],
 };
 /** Numbers where 0 means "off" and any other value is at least this. */
 export const NUMBER_MIN_WHEN_ON: Partial<Record<NumberKey, number>> = { uploadMaxBytesPerSec: 16 * 1024 };
 
-export const STRING_KEYS: readonly StringKey[] = ['serverUrl', 'swUrl', 'swScope', 'peerjsPath', 'peerjsKey', 'segmentPattern'];
+export const STRING_KEYS: readonly StringKey[] = ['serverUrl', 'swUrl', 'swScope', 'peerjsPath', 'peerjsKey', 'segmentPattern', 'integrityUrl'];
+
+export type BooleanKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends boolean ? K : never }[keyof SwarmfetchConfig];
+export const BOOLEAN_KEYS: readonly BooleanKey[] = ['debug', 'uploadEnabled', 'integrityLookup', 'integrityOracle', 'integrityRequired'];
 
 /** A number clamped into its key's range (0 stays 0 where 0 means off). */
 export function clampNumber(key: NumberKey, n: number): number {

@@ -1,10 +1,12 @@
 import { SwarmError } from './SwarmError';
 import {
+  BOOLEAN_KEYS,
   DEFAULT_CONFIG,
   NUMBER_BOUNDS,
   STRING_KEYS,
   SW_CONFIG_KEYS,
   clampNumber,
+  type BooleanKey,
   type NumberKey,
   type StringKey,
   type SwarmfetchConfig,
@@ -35,9 +37,10 @@ export function mergeConfig(
     } else if ((STRING_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'string') invalid(key, 'must be a string', value);
       out[key as StringKey] = value;
-    } else if (key === 'debug' || key === 'uploadEnabled') {
-      if (typeof value === 'boolean') out[key] = value;
-      else if (typeof value === 'string') out[key] = value === 'true' || value === '1' || value === '';
+    } else if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
+      const k = key as BooleanKey;
+      if (typeof value === 'boolean') out[k] = value;
+      else if (typeof value === 'string') out[k] = value === 'true' || value === '1' || value === '';
       else invalid(key, 'must be a boolean', value);
     } else if (key === 'iceServers') {
       if (!Array.isArray(value) || value.some((s) => typeof s !== 'object' || s === null || !('urls' in s))) {

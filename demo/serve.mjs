@@ -32,6 +32,8 @@ try {
 const server = await createSwarmServer({
   port,
   host,
+  // the hash oracle may fetch this demo's own media (live segments: the VOD ones are in demo/media/vod's manifest)
+  hashOrigins: port > 0 ? [`http://127.0.0.1:${port}`, `http://localhost:${port}`] : [],
   // express.static: .m3u8 → application/vnd.apple.mpegurl, .ts → video/mp2t, Range requests answered with 206
   static: [
     { urlPath: '/media', dir: join(here, 'media') },

@@ -42,6 +42,15 @@ export interface SwarmServerOptions {
   maxTrackerRequestsPerSec: number;
   /** Where a dropped connection's reason is written (one line each, at most 20 lines a second). @default console.warn */
   log: (line: string) => void;
+  /**
+   * Origins the hash oracle (`GET /swarmfetch/v1/hash?url=…`) may fetch segments from to hash them, e.g.
+   * ['https://cdn.example']; nothing outside this list is ever fetched. @default [] = no oracle
+   */
+  hashOrigins: readonly string[];
+  /** Largest segment or range the oracle hashes. @default 32 MiB (clamped 64 KiB–256 MiB) */
+  hashMaxBytes: number;
+  /** Deadline of one oracle fetch. @default 10000 (clamped 500–60000) */
+  hashTimeoutMs: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freeze({
@@ -57,6 +66,9 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freez
   maxMessagesPerSec: 50,
   maxTrackerRequestsPerSec: 50,
   log: (line: string) => console.warn(line),
+  hashOrigins: Object.freeze([]),
+  hashMaxBytes: 32 * 1024 * 1024,
+  hashTimeoutMs: 10_000,
 });
 
 const BOUNDS = {
@@ -67,6 +79,8 @@ const BOUNDS = {
   maxMessageBytes: [1024, 1024 * 1024],
   maxMessagesPerSec: [1, 10_000],
   maxTrackerRequestsPerSec: [1, 100_000],
+  hashMaxBytes: [64 * 1024, 256 * 1024 * 1024],
+  hashTimeoutMs: [500, 60_000],
 } as const;
 
 function invalid(key: string, why: string, value: unknown): never {
@@ -74,7 +88,7 @@ function invalid(key: string, why: string, value: unknown): never {
 }
 
 /** Normalises one allowed origin ('https://a.example/' → 'https://a.example'); throws unless it is an http(s) origin. */
-function normaliseOrigin(value: unknown): string {
+function normaliseOrigin(value: unknown, key = 'allowedOrigins'): string {
   let url: URL | null = null;
   try {
     url = typeof value === 'string' ? new URL(value) : null;
@@ -82,7 +96,7 @@ function normaliseOrigin(value: unknown): string {
     // reported below
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' || url.search || url.hash)) {
-    invalid('allowedOrigins', 'entries must be origins like https://a.example', value);
+    invalid(key, 'entries must be origins like https://a.example', value);
   }
   return url.origin;
 }
@@ -109,7 +123,7 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
         break;
       case 'allowedOrigins':
         if (value === '*') out.allowedOrigins = '*';
-        else if (Array.isArray(value)) out.allowedOrigins = Object.freeze([...new Set(value.map(normaliseOrigin))]);
+        else if (Array.isArray(value)) out.allowedOrigins = Object.freeze([...new Set(value.map((o) => normaliseOrigin(o)))]);
         else invalid(key, "must be '*' or an array of origins", value);
         break;
       case 'static':
@@ -120,13 +134,19 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
         if (typeof value !== 'function') invalid(key, 'must be a function', value);
         out.log = value as (line: string) => void;
         break;
+      case 'hashOrigins':
+        if (!Array.isArray(value)) invalid(key, 'must be an array of origins', value);
+        out.hashOrigins = Object.freeze([...new Set(value.map((o) => normaliseOrigin(o, key)))]);
+        break;
       case 'maxSwarmsPerPeer':
       case 'peersPerAnswer':
       case 'maxPeers':
       case 'maxConnectionsPerIp':
       case 'maxMessageBytes':
       case 'maxMessagesPerSec':
-      case 'maxTrackerRequestsPerSec': {
+      case 'maxTrackerRequestsPerSec':
+      case 'hashMaxBytes':
+      case 'hashTimeoutMs': {
         if (typeof value !== 'number' || Number.isNaN(value)) invalid(key, 'must be a number', value);
         const [min, max] = BOUNDS[key];
         out[key] = Math.min(max, Math.max(min, Math.round(value)));

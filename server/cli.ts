@@ -1,5 +1,6 @@
 /** The `swarmfetch` command line (bin/swarmfetch.js calls main). */
 import { createSwarmServer } from './index';
+import { hashMediaDir } from './hashMediaDir';
 import { parseCliArgs, USAGE } from './parseCliArgs';
 
 /** Runs `swarmfetch …`; resolves once the server listens. Stops it cleanly on SIGINT/SIGTERM. */
@@ -7,6 +8,13 @@ export async function main(argv: string[]): Promise<void> {
   const parsed = parseCliArgs(argv);
   if (parsed.command === 'help') {
     console.log(USAGE);
+    return;
+  }
+  if (parsed.command === 'hash') {
+    const { manifest, path } = await hashMediaDir(parsed.dir, {
+      out: parsed.out ?? undefined, pattern: parsed.pattern ?? undefined,
+    });
+    console.log(`swarmfetch: ${Object.keys(manifest.files).length} media files hashed into ${path}`);
     return;
   }
   const server = await createSwarmServer(parsed.options);

@@ -15,11 +15,16 @@ import { mergeServerOptions, type SwarmServerOptions } from './SwarmServerOption
 import { Tracker } from './Tracker';
 import { trackerRateLimit } from './trackerRateLimit';
 import { trackerRoutes } from './trackerRoutes';
+import { HashOracle } from './HashOracle';
+import { hashRoutes } from './hashRoutes';
 
 export { DEFAULT_SERVER_OPTIONS, mergeServerOptions } from './SwarmServerOptions';
 export type { StaticDir, SwarmServerOptions } from './SwarmServerOptions';
 export { Tracker, MAX_PEER_ID_LENGTH } from './Tracker';
 export type { TrackerOptions, TrackerStats } from './Tracker';
+export { HashOracle } from './HashOracle';
+export type { HashOracleOptions, OracleResult, OracleError } from './HashOracle';
+export { hashMediaDir } from './hashMediaDir';
 
 /** Where the PeerJS server is mounted; browser clients use `{ path: PEERJS_PATH, key: 'peerjs' }`. */
 export const PEERJS_PATH = '/peerjs';
@@ -95,6 +100,10 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   // Socket errors of single clients; the PeerJS server already drops such clients. Without a listener they would throw.
   peerServer.on('error', () => {});
 
+  if (config.hashOrigins.length > 0) {
+    const oracle = new HashOracle({ origins: config.hashOrigins, maxBytes: config.hashMaxBytes, timeoutMs: config.hashTimeoutMs });
+    app.use(`${TRACKER_PATH}/hash`, rateLimit.middleware, hashRoutes({ oracle, isOriginAllowed: allowed }));
+  }
   app.use(
     TRACKER_PATH,
     trackerRoutes({ tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed, limit: rateLimit.middleware }),

@@ -1,10 +1,14 @@
 import { SwarmError } from '../core/SwarmError';
 import type { StaticDir, SwarmServerOptions } from './SwarmServerOptions';
 
-export type CliCommand = { command: 'help' } | { command: 'server'; options: Partial<SwarmServerOptions> };
+export type CliCommand =
+  | { command: 'help' }
+  | { command: 'server'; options: Partial<SwarmServerOptions> }
+  | { command: 'hash'; dir: string; out: string | null; pattern: string | null };
 
 export const USAGE = `Usage:
   swarmfetch server [options]   run the P2P server (PeerJS signalling + swarm tracker)
+  swarmfetch hash <media-dir>   write <media-dir>/swarmfetch-integrity.json (SHA-256 of every media file)
   swarmfetch --help             show this help
 
 Options of server:
@@ -14,12 +18,19 @@ Options of server:
   --static /url/path=DIR        also serve the files of DIR under /url/path; repeatable
   --max-swarms-per-peer N       (default 32)
   --peers-per-answer N          peers in one tracker answer, at most 50 (default 10)
+  --hash-origin O1,O2           origins the hash oracle may fetch segments from (default none: no oracle)
+  --hash-max-bytes N            largest segment the oracle hashes (default 33554432)
+  --hash-timeout-ms N           deadline of one oracle fetch (default 10000)
 Limits (exceeding one drops that connection or request, with a logged reason):
   --max-peers N                 peers connected to signalling at once (default 5000)
   --max-connections-per-ip N    TCP connections from one IP, websockets and HTTP (default 64)
   --max-message-bytes N         largest signalling message (default 65536)
   --max-messages-per-sec N      signalling messages per second per websocket (default 50)
-  --max-tracker-requests-per-sec N  tracker requests per second per IP (default 50)`;
+  --max-tracker-requests-per-sec N  tracker requests per second per IP (default 50)
+
+Options of hash:
+  --out FILE                    write the manifest there instead
+  --pattern REGEX               media file names (default the segment pattern: .ts .m4s .mp4 .m4v .m4a .aac …)`;
 
 const LIMIT_FLAGS = {
   '--max-peers': 'maxPeers',
@@ -43,11 +54,13 @@ function toNumber(flag: string, value: string): number {
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
   const [command, ...rest] = argv;
+  if (command === 'hash') return parseHashArgs(rest);
   if (command !== 'server') usageError(`unknown command '${command}'`, command);
 
   const options: Partial<SwarmServerOptions> = {};
   const origins: string[] = [];
   const statics: StaticDir[] = [];
+  const hashOrigins: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
     const eq = arg.indexOf('=');
@@ -79,6 +92,15 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       case '--peers-per-answer':
         options.peersPerAnswer = toNumber(flag, value);
         break;
+      case '--hash-origin':
+        hashOrigins.push(...value.split(',').map((o) => o.trim()).filter(Boolean));
+        break;
+      case '--hash-max-bytes':
+        options.hashMaxBytes = toNumber(flag, value);
+        break;
+      case '--hash-timeout-ms':
+        options.hashTimeoutMs = toNumber(flag, value);
+        break;
       default:
         if (!Object.hasOwn(LIMIT_FLAGS, flag)) usageError(`unknown option '${flag}'`, flag);
         options[LIMIT_FLAGS[flag as keyof typeof LIMIT_FLAGS]] = toNumber(flag, value);
@@ -86,5 +108,32 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   }
   if (origins.length > 0) options.allowedOrigins = origins.includes('*') ? '*' : origins;
   if (statics.length > 0) options.static = statics;
+  if (hashOrigins.length > 0) options.hashOrigins = hashOrigins;
   return { command: 'server', options };
+}
+
+function parseHashArgs(rest: readonly string[]): CliCommand {
+  let dir: string | null = null;
+  let out: string | null = null;
+  let pattern: string | null = null;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    if (arg === '--out' || arg === '--pattern') {
+      const value = rest[++i];
+      if (value === undefined || value === '') usageError(`${arg} needs a value`);
+      if (arg === '--out') out = value;
+      else pattern = value;
+    } else if (arg.startsWith('--')) usageError(`unknown option '${arg}'`, arg);
+    else if (dir === null) dir = arg;
+    else usageError(`unexpected argument '${arg}'`, arg);
+  }
+  if (dir === null) usageError('hash needs a media directory');
+  if (pattern !== null) {
+    try {
+      new RegExp(pattern, 'i');
+    } catch {
+      usageError('--pattern is not a regular expression', pattern);
+    }
+  }
+  return { command: 'hash', dir, out, pattern };
 }

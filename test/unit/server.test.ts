@@ -283,6 +283,9 @@ describe('mergeServerOptions', () => {
       maxMessageBytes: 65536,
       maxMessagesPerSec: 50,
       maxTrackerRequestsPerSec: 50,
+      hashOrigins: [],
+      hashMaxBytes: 32 * 1024 * 1024,
+      hashTimeoutMs: 10_000,
     });
   });
 

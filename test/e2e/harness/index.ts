@@ -16,3 +16,5 @@ export type { DemoServer, RunningServer, StartDemoOptions, StaticServer, StaticS
 export { videoState, waitForPlayback } from './video';
 export type { VideoState } from './video';
 export { startP2pServer } from './p2pServer';
+export { startRoguePeer } from './roguePeer';
+export type { RogueMode, RoguePeer, RoguePeerOptions, RogueStats, RogueSwarm } from './roguePeer';

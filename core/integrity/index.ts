@@ -1,0 +1,4 @@
+export * from './IntegrityManifest';
+export { parseIntegrityManifest, isManifestPath } from './parseIntegrityManifest';
+export { expectedParts, type HashedPart } from './expectedParts';
+export { parseKeyRange } from './parseKeyRange';

@@ -1,0 +1,244 @@
+/**
+ * A rogue peer for chaos tests: a browser page that loads PeerJS, joins a swarmfetch swarm through the real tracker,
+ * speaks the peer wire protocol v1 (client/protocol.ts) to real viewers, announces `have` for every segment it
+ * is told about, and answers requests according to a mode:
+ *
+ * - `correct`: the origin's bytes after `delayMs` (Infinity = never answers);
+ * - `flip`: the origin's bytes with one bit flipped per 4 KiB;
+ * - `wrong-length`: the origin's bytes plus 777 junk bytes, declared as such (well-formed, wrong);
+ * - `short`: declares the real size, sends 1000 bytes less, then `done` (a protocol lie);
+ * - `wrong-segment`: the bytes of the next segment of the list;
+ * - `oversized-frame`: declares the size, then sends one 20 KiB binary frame (frames are at most 16 KiB);
+ * - `drip`: declares the size, then 64 bytes every 300 ms, forever.
+ *
+ * The page is served by its own static server from the repository root, so it reads the media files (at
+ * `mediaPath(key)`) from its own origin; PeerJS comes from node_modules. Everything the peer saw is counted in
+ * `stats()`. Change the mode between viewers with `setMode`.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { REPO_ROOT, startStaticServer, type StaticServer } from './servers';
+
+export type RogueMode = 'correct' | 'flip' | 'wrong-length' | 'short' | 'wrong-segment' | 'oversized-frame' | 'drip';
+
+export interface RogueSwarm {
+  /** Swarm id as the viewers compute it: `<site origin>|<segment directory URL>` (see core/swarmId.ts). */
+  swarm: string;
+  /** Segment keys to announce (absolute URLs, no query). */
+  keys: string[];
+}
+
+export interface RoguePeerOptions {
+  /** The P2P server (signalling + tracker) base URL, e.g. the demo's. */
+  serverUrl: string;
+  swarms: RogueSwarm[];
+  /** Maps a segment key to the path the rogue page fetches its true bytes from (on the rogue's own server). */
+  mediaPath(key: string): string;
+  mode?: RogueMode;
+  /** Delay before answering (mode `correct`); Infinity = never. @default 0 */
+  delayMs?: number;
+}
+
+export interface RogueStats {
+  peerId: string | null;
+  /** Viewers connected now (hello exchanged). */
+  open: number;
+  /** Every connection that ever opened. */
+  connections: number;
+  /** `req` messages received. */
+  requests: number;
+  /** Answers begun (`send` sent). */
+  answers: number;
+  /** Connections the viewer closed. */
+  closedByViewer: number;
+}
+
+export interface RoguePeer {
+  page: Page;
+  setMode(mode: RogueMode, delayMs?: number): Promise<void>;
+  stats(): Promise<RogueStats>;
+  /** Waits until at least `n` viewers are connected. */
+  waitForViewers(n: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The page-side program, as text (no test-runner transform touches it). */
+const ROGUE_SCRIPT = String.raw`
+(() => {
+  const cfg = window.__rogueConfig;
+  const server = new URL(cfg.serverUrl);
+  const token = Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  const st = { peerId: null, open: 0, connections: 0, requests: 0, answers: 0, closedByViewer: 0 };
+  window.__rogue = { stats: () => ({ ...st }), setMode: (m, d) => { cfg.mode = m; cfg.delayMs = d; } };
+  const keyList = cfg.swarms.flatMap((s) => s.keys);
+  const cache = new Map();
+  const bytesOf = (key) => {
+    if (!cache.has(key)) cache.set(key, fetch(cfg.paths[key]).then((r) => { if (!r.ok) throw new Error('rogue: ' + r.status); return r.arrayBuffer(); }).then((b) => new Uint8Array(b)));
+    return cache.get(key);
+  };
+  const frame = (id, payload) => {
+    const f = new Uint8Array(5 + payload.byteLength);
+    new DataView(f.buffer).setUint32(1, id);
+    f[0] = 1;
+    f.set(payload, 5);
+    return f.buffer;
+  };
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const sendAll = async (conn, id, bytes, declared) => {
+    conn.send(JSON.stringify({ t: 'send', id, bytes: declared, totalBytes: null, contentType: 'video/mp2t' }));
+    for (let at = 0; at < bytes.byteLength; at += 16000) {
+      if (!conn.open) return;
+      while (conn.dataChannel && conn.dataChannel.bufferedAmount > 1 << 20) await sleep(5);
+      conn.send(frame(id, bytes.subarray(at, at + 16000)));
+    }
+    conn.send(JSON.stringify({ t: 'done', id }));
+  };
+  async function answer(conn, id, key) {
+    st.requests++;
+    const mode = cfg.mode;
+    const delay = cfg.delayMs;
+    if (mode === 'correct' && delay > 0) {
+      if (!Number.isFinite(delay)) return; // never
+      await sleep(delay);
+    }
+    if (!conn.open) return;
+    const real = await bytesOf(key);
+    st.answers++;
+    if (mode === 'correct') return sendAll(conn, id, real, real.byteLength);
+    if (mode === 'flip') {
+      const b = real.slice();
+      for (let i = 100; i < b.length; i += 4096) b[i] ^= 0x10;
+      return sendAll(conn, id, b, b.byteLength);
+    }
+    if (mode === 'wrong-length') {
+      const b = new Uint8Array(real.byteLength + 777);
+      b.set(real);
+      return sendAll(conn, id, b, b.byteLength);
+    }
+    if (mode === 'short') {
+      const b = real.subarray(0, Math.max(0, real.byteLength - 1000));
+      return sendAll(conn, id, b, real.byteLength);
+    }
+    if (mode === 'wrong-segment') {
+      const other = keyList[(keyList.indexOf(key) + 1) % keyList.length];
+      const b = await bytesOf(other);
+      return sendAll(conn, id, b, b.byteLength);
+    }
+    if (mode === 'oversized-frame') {
+      conn.send(JSON.stringify({ t: 'send', id, bytes: real.byteLength, totalBytes: null, contentType: 'video/mp2t' }));
+      conn.send(frame(id, real.subarray(0, 20 * 1024)));
+      return;
+    }
+    if (mode === 'drip') {
+      conn.send(JSON.stringify({ t: 'send', id, bytes: real.byteLength, totalBytes: null, contentType: 'video/mp2t' }));
+      for (let at = 0; at < real.byteLength && conn.open; at += 64) {
+        conn.send(frame(id, real.subarray(at, at + 64)));
+        await sleep(300);
+      }
+    }
+  }
+  // every connection is answered (when both sides dial at once, the viewer decides which one stays)
+  const conns = new Map();
+  const helloConns = new Set();
+  window.__rogue.peers = () => [...conns.entries()].map(([id, set]) => id + ':' + [...set].map((c) => (c.open ? 'open' : 'closed') + (helloConns.has(c) ? '+hello' : '')).join(','));
+  function attach(conn) {
+    if (!conn) return;
+    if (!conns.has(conn.peer)) conns.set(conn.peer, new Set());
+    conns.get(conn.peer).add(conn);
+    let hello = false;
+    const onOpen = () => conn.send(JSON.stringify({ t: 'hello', v: 1 }));
+    conn.on('open', onOpen);
+    if (conn.open) onOpen();
+    conn.on('data', (data) => {
+      if (typeof data !== 'string') return;
+      let m;
+      try { m = JSON.parse(data); } catch { return; }
+      if (m.t === 'hello' && !hello) {
+        hello = true;
+        helloConns.add(conn);
+        st.open = helloConns.size;
+        st.connections++;
+        for (const s of cfg.swarms) conn.send(JSON.stringify({ t: 'have', swarm: s.swarm, keys: s.keys }));
+      } else if (m.t === 'req') {
+        answer(conn, m.id, m.key).catch(() => {});
+      }
+    });
+    conn.on('close', () => {
+      const set = conns.get(conn.peer);
+      if (set) { set.delete(conn); if (set.size === 0) conns.delete(conn.peer); }
+      // PeerJS may report a close more than once: count each connection once
+      if (helloConns.delete(conn)) { st.open = helloConns.size; st.closedByViewer++; }
+    });
+    conn.on('error', () => {});
+  }
+  const peer = new Peer({
+    host: server.hostname, port: Number(server.port) || 80, path: '/peerjs', key: 'peerjs', secure: false, token,
+    config: { iceServers: [] },
+  });
+  peer.on('connection', attach);
+  peer.on('error', () => {});
+  peer.on('open', (id) => {
+    st.peerId = id;
+    const round = async () => {
+      for (const s of cfg.swarms) {
+        try {
+          const res = await fetch(new URL('/swarmfetch/v1/join', server).href, {
+            method: 'POST', headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ peerId: id, token, swarm: s.swarm, want: 10 }),
+          });
+          const { peers } = await res.json();
+          for (const p of peers || []) {
+            if (!conns.has(p)) attach(peer.connect(p, { reliable: true, serialization: 'raw' }));
+          }
+        } catch {}
+      }
+    };
+    round();
+    setInterval(round, 700);
+  });
+})();
+`;
+
+/** Opens the rogue page (own browser context and static server) and starts it. */
+export async function startRoguePeer(browser: Browser, options: RoguePeerOptions): Promise<RoguePeer> {
+  const paths: Record<string, string> = {};
+  for (const s of options.swarms) for (const k of s.keys) paths[k] = options.mediaPath(k);
+  const config = { serverUrl: options.serverUrl, swarms: options.swarms, paths, mode: options.mode ?? 'correct', delayMs: options.delayMs ?? 0 };
+  const html = `<!doctype html><meta charset="utf-8"><title>rogue peer</title>
+<script>window.__rogueConfig = ${JSON.stringify(config).replace(/</g, '\\u003c')};</script>
+<script src="/node_modules/peerjs/dist/peerjs.min.js"></script>
+<script>${ROGUE_SCRIPT}</script>`;
+  const site: StaticServer = await startStaticServer({ root: REPO_ROOT, files: { '/rogue.html': html } });
+  let context: BrowserContext | null = null;
+  try {
+    context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${site.url}/rogue.html`);
+    // Infinity does not survive JSON: the page gets it through evaluate
+    if (!Number.isFinite(config.delayMs)) await page.evaluate('window.__rogue.setMode(window.__rogueConfig.mode, Infinity)');
+    await page.waitForFunction('window.__rogue && window.__rogue.stats().peerId', null, { timeout: 15_000 });
+    const ctx = context;
+    return {
+      page,
+      setMode: async (mode, delayMs = 0) => {
+        await page.evaluate(`window.__rogue.setMode(${JSON.stringify(mode)}, ${Number.isFinite(delayMs) ? delayMs : 'Infinity'})`);
+      },
+      stats: async () => (await page.evaluate('window.__rogue.stats()')) as RogueStats,
+      waitForViewers: async (n, timeoutMs = 20_000) => {
+        try {
+          await page.waitForFunction(`window.__rogue.stats().open >= ${n}`, null, { timeout: timeoutMs, polling: 100 });
+        } catch (err) {
+          const seen = await page.evaluate('JSON.stringify({ stats: window.__rogue.stats(), peers: window.__rogue.peers() })').catch(() => '?');
+          throw new Error(`rogue peer: fewer than ${n} viewers connected within ${timeoutMs} ms: ${seen}`, { cause: err });
+        }
+      },
+      close: async () => {
+        await ctx.close().catch(() => undefined);
+        await site.stop();
+      },
+    };
+  } catch (err) {
+    await context?.close().catch(() => undefined);
+    await site.stop();
+    throw err;
+  }
+}

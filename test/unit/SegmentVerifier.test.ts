@@ -1,0 +1,175 @@
+import { createHash, webcrypto } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { HashOracleClient, type OracleAnswer } from '../../client/HashOracleClient';
+import { IntegrityManifests, type ManifestAnswer } from '../../client/IntegrityManifests';
+import { SegmentVerifier, type SegmentVerifierDeps } from '../../client/SegmentVerifier';
+import { SwarmError } from '../../core/SwarmError';
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const digest = (d: Uint8Array) => webcrypto.subtle.digest('SHA-256', d) as Promise<ArrayBuffer>;
+const BODY = new Uint8Array(3000).map((_, i) => (i * 13) & 0xff);
+const URL_ = 'http://cdn.example/v/seg_1.ts';
+
+function verifier(manifest: ManifestAnswer | null, oracle: OracleAnswer | null, over: Partial<SegmentVerifierDeps> = {}) {
+  const asked: string[] = [];
+  const v = new SegmentVerifier({
+    manifests: manifest ? { lookup: async () => manifest } : null,
+    oracle: oracle ? { lookup: async (url, range) => (asked.push(range ? `${url}#${range.start}-${range.end}` : url), oracle) } : null,
+    required: false,
+    timeoutMs: 1000,
+    digest,
+    ...over,
+  });
+  return { v, asked };
+}
+const check = async (v: SegmentVerifier, key: string, body: Uint8Array, waitMs = 1000) => {
+  try {
+    return await v.check(key, new Blob([body]), v.expect(key), waitMs);
+  } catch (e) {
+    return SwarmError.is(e) ? e.code : `not a SwarmError: ${String(e)}`;
+  }
+};
+const listed: ManifestAnswer = { kind: 'covered', file: { bytes: BODY.length, sha256: sha(BODY) }, pieceBytes: 1000 };
+
+describe('SegmentVerifier', () => {
+  it('accepts bytes matching the manifest as verified, refuses any other bytes as a mismatch', async () => {
+    const { v } = verifier(listed, null);
+    expect(await check(v, URL_, BODY)).toBe(true);
+    const flipped = BODY.slice();
+    flipped[100]! ^= 1;
+    expect(await check(v, URL_, flipped)).toBe('integrity-mismatch');
+    expect(await check(v, URL_, BODY.subarray(0, 2999))).toBe('integrity-mismatch');
+    expect(await check(v, URL_, new Uint8Array([...BODY, 0]))).toBe('integrity-mismatch');
+  });
+
+  it('uses the oracle for what no manifest lists', async () => {
+    const { v, asked } = verifier({ kind: 'none' }, { kind: 'hash', sha256: sha(BODY), bytes: BODY.length });
+    expect(await check(v, URL_, BODY)).toBe(true);
+    expect(await check(v, URL_, BODY.map((b) => b ^ 1))).toBe('integrity-mismatch');
+    expect(asked).toEqual([URL_, URL_]);
+  });
+
+  it('with no source at all accepts whole segments unverified, unless verification is required', async () => {
+    expect(await check(verifier({ kind: 'none' }, { kind: 'not-covered' }).v, URL_, BODY)).toBe(false);
+    expect(await check(verifier(null, null).v, URL_, BODY)).toBe(false);
+    expect(await check(verifier(null, null, { required: true }).v, URL_, BODY)).toBe('integrity-unavailable');
+  });
+
+  it('refuses what a covering source cannot vouch for (not listed, oracle failed, manifest failed)', async () => {
+    expect(await check(verifier({ kind: 'covered', file: null, pieceBytes: 1000 }, null).v, URL_, BODY)).toBe('integrity-unavailable');
+    expect(await check(verifier({ kind: 'none' }, { kind: 'failed' }).v, URL_, BODY)).toBe('integrity-unavailable');
+    expect(await check(verifier({ kind: 'failed', code: 'network-error' }, { kind: 'not-covered' }).v, URL_, BODY)).toBe('integrity-unavailable');
+  });
+
+  it('checks piece-aligned ranges from piece hashes; refuses ranges nothing can check, even with no source', async () => {
+    const file = { bytes: 3000, sha256: sha(BODY), pieces: [sha(BODY.subarray(0, 1000)), sha(BODY.subarray(1000, 2000)), sha(BODY.subarray(2000))] };
+    const { v } = verifier({ kind: 'covered', file, pieceBytes: 1000 }, null);
+    expect(await check(v, `${URL_}#1000-2999`, BODY.subarray(1000))).toBe(true);
+    expect(await check(v, `${URL_}#1000-1999`, BODY.subarray(2000, 3000))).toBe('integrity-mismatch');
+    expect(await check(v, `${URL_}#500-1499`, BODY.subarray(500, 1500))).toBe('integrity-unavailable');
+    expect(await check(verifier({ kind: 'none' }, null).v, `${URL_}#0-999`, BODY.subarray(0, 1000))).toBe('integrity-unavailable');
+    expect(await check(verifier({ kind: 'none' }, null).v, `${URL_}#100-`, BODY.subarray(100))).toBe('integrity-unavailable');
+    // the oracle hashes ranges too
+    const part = BODY.subarray(500, 1500);
+    const o = verifier({ kind: 'none' }, { kind: 'hash', sha256: sha(part), bytes: 1000 });
+    expect(await check(o.v, `${URL_}#500-1499`, part)).toBe(true);
+    expect(o.asked).toEqual([`${URL_}#500-1499`]);
+  });
+
+  it('never waits past its deadline for a hash: no answer in time is integrity-unavailable', async () => {
+    const v = new SegmentVerifier({
+      manifests: { lookup: () => new Promise<ManifestAnswer>(() => {}) }, oracle: null, required: false, timeoutMs: 1000, digest,
+    });
+    expect(await check(v, URL_, BODY, 5)).toBe('integrity-unavailable');
+  });
+});
+
+/** A fetch over a map of URL → body (404 otherwise), counting requests. */
+function siteFetch(files: Record<string, string>) {
+  const calls: string[] = [];
+  const fetch = (async (url: string | URL | Request) => {
+    calls.push(String(url));
+    const body = files[String(url)];
+    return body === undefined ? new Response('no', { status: 404 }) : new Response(body);
+  }) as typeof globalThis.fetch;
+  return { fetch, calls };
+}
+const manifestText = (files: Record<string, { bytes: number; sha256: string }>) =>
+  JSON.stringify({ swarmfetchIntegrity: 1, algorithm: 'sha256', pieceBytes: 1048576, files });
+
+describe('IntegrityManifests', () => {
+  const entry = { bytes: 3000, sha256: sha(BODY) };
+  const errors: string[] = [];
+  const make = (files: Record<string, string>, over: { manifestUrl?: string | null; lookup?: boolean } = {}) => {
+    const f = siteFetch(files);
+    const m = new IntegrityManifests({
+      fetch: f.fetch, manifestUrl: over.manifestUrl ?? null, lookup: over.lookup ?? true, timeoutMs: 1000,
+      onError: (code) => void errors.push(code),
+    });
+    return { m, calls: f.calls };
+  };
+
+  it('finds the nearest manifest upward, once per manifest URL', async () => {
+    const { m, calls } = make({ 'http://cdn.example/v/swarmfetch-integrity.json': manifestText({ '180p/seg_1.ts': entry }) });
+    expect(await m.lookup('http://cdn.example/v/180p/seg_1.ts?token=x')).toEqual({ kind: 'covered', file: entry, pieceBytes: 1048576 });
+    expect(await m.lookup('http://cdn.example/v/180p/seg_2.ts')).toEqual({ kind: 'covered', file: null, pieceBytes: 1048576 });
+    expect(calls).toEqual(['http://cdn.example/v/180p/swarmfetch-integrity.json', 'http://cdn.example/v/swarmfetch-integrity.json']);
+    // nothing above: every level up to the root is tried, once
+    expect(await m.lookup('http://cdn.example/w/seg.ts')).toEqual({ kind: 'none' });
+    expect(await m.lookup('http://cdn.example/w/seg2.ts')).toEqual({ kind: 'none' });
+    expect(calls.slice(2)).toEqual(['http://cdn.example/w/swarmfetch-integrity.json', 'http://cdn.example/swarmfetch-integrity.json']);
+  });
+
+  it('with an explicit URL, uses only that manifest and only for what is under its directory', async () => {
+    const url = 'http://site.example/integrity/all.json';
+    const { m, calls } = make({ [url]: manifestText({ 'v/seg_1.ts': entry }) }, { manifestUrl: url });
+    expect(await m.lookup('http://site.example/integrity/v/seg_1.ts')).toEqual({ kind: 'covered', file: entry, pieceBytes: 1048576 });
+    expect(await m.lookup('http://cdn.example/v/seg_1.ts')).toEqual({ kind: 'none' });
+    expect(calls).toEqual([url]);
+    expect(await make({}, { lookup: false }).m.lookup('http://cdn.example/v/seg_1.ts')).toEqual({ kind: 'none' });
+  });
+
+  it('reports an invalid manifest and says nothing about what it would cover', async () => {
+    errors.length = 0;
+    const { m } = make({ 'http://cdn.example/v/swarmfetch-integrity.json': '{"swarmfetchIntegrity":1,"algorithm":"sha1"}' });
+    expect(await m.lookup('http://cdn.example/v/seg_1.ts')).toEqual({ kind: 'failed', code: 'integrity-manifest-invalid' });
+    expect(errors).toEqual(['integrity-manifest-invalid']);
+  });
+});
+
+describe('HashOracleClient', () => {
+  const base = 'http://p2p.example/';
+  const client = (answer: (url: string) => Response | Promise<Response>) => {
+    const calls: string[] = [];
+    const fetch = (async (url: string | URL | Request) => (calls.push(String(url)), answer(String(url)))) as typeof globalThis.fetch;
+    return { c: new HashOracleClient({ fetch, baseUrl: base, timeoutMs: 1000 }), calls };
+  };
+  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
+
+  it('asks for a URL (and range) once and remembers the hash', async () => {
+    const { c, calls } = client(() => json(200, { sha256: sha(BODY), bytes: 3000 }));
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'hash', sha256: sha(BODY), bytes: 3000 });
+    await c.lookup(URL_, null);
+    await c.lookup(URL_, { start: 0, end: 99 });
+    expect(calls).toEqual([
+      `${base}swarmfetch/v1/hash?url=${encodeURIComponent(URL_)}`,
+      `${base}swarmfetch/v1/hash?url=${encodeURIComponent(URL_)}&range=0-99`,
+    ]);
+  });
+
+  it('stops asking a server without an oracle', async () => {
+    const { c, calls } = client(() => json(404, { error: 'not-found' }));
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'not-covered' });
+    expect(await c.lookup('http://cdn.example/v/seg_2.ts', null)).toEqual({ kind: 'not-covered' });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('tells origins outside the allow-list from failures, and does not trust a malformed hash', async () => {
+    expect(await client(() => json(403, { error: 'not-allowed' })).c.lookup(URL_, null)).toEqual({ kind: 'not-covered' });
+    const answers = [json(200, { sha256: sha(BODY), bytes: 3000 }), json(502, { error: 'upstream-error' }), json(200, { sha256: 'zz', bytes: 1 })];
+    const { c } = client(() => answers.shift()!);
+    await c.lookup('http://cdn.example/a.ts', null);
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' });
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' }); // failures are not cached; 'zz' is no hash
+  });
+});

@@ -1,0 +1,103 @@
+/** The agent checks peer bytes before they reach the store or the worker; a lying peer is banned, a dripping one too. */
+import { webcrypto, createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Agent } from '../../client/Agent';
+import type { PeerLink, Received } from '../../client/PeerLink';
+import { SegmentStore } from '../../client/SegmentStore';
+import { SegmentVerifier } from '../../client/SegmentVerifier';
+import type { SegmentQuery } from '../../core/contract';
+import { mergeConfig } from '../../core/mergeConfig';
+import { SwarmError } from '../../core/SwarmError';
+
+const SWARM = 'http://site|http://cdn/v/';
+const KEY = 'http://cdn/v/seg1.ts';
+const BODY = new Uint8Array(2000).map((_, i) => (i * 31) & 0xff);
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+function setup(answers: Array<(key: string) => Promise<Received>>) {
+  const store = new SegmentStore(10_000_000);
+  const banned: Array<[string, string]> = [];
+  const integrity: Array<{ code: string; peerId: string }> = [];
+  const links = answers.map((answer, i) => ({
+    remoteId: `peer${i}`,
+    throughput: null,
+    request: (key: string) => answer(key),
+  }));
+  const pool = {
+    peerId: 'me',
+    connecting: false,
+    join: () => {},
+    linkFor: (key: string, exclude: ReadonlySet<string> = new Set()) =>
+      (key === KEY ? links.find((l) => !exclude.has(l.remoteId) && !banned.some(([id]) => id === l.remoteId)) : undefined) as unknown as PeerLink | undefined,
+    fetchersOf: () => [],
+    openPeerIds: () => [], // nobody elected to fetch: a miss is answered at once
+    announce: () => {},
+  };
+  const verifier = new SegmentVerifier({
+    manifests: { lookup: async () => ({ kind: 'covered', file: { bytes: BODY.length, sha256: sha(BODY) }, pieceBytes: 1048576 }) },
+    oracle: null,
+    required: false,
+    timeoutMs: 1000,
+    digest: (d) => webcrypto.subtle.digest('SHA-256', d) as Promise<ArrayBuffer>,
+  });
+  const agent = new Agent({
+    config: mergeConfig({}),
+    store, pool, onReport: () => {}, onStored: () => {},
+    bufferAhead: () => 20,
+    seed: () => {},
+    canSeed: () => false,
+    now: () => performance.now(),
+    verifier,
+    ban: (peerId, reason) => void banned.push([peerId, reason]),
+    onIntegrity: (e) => void integrity.push({ code: e.code, peerId: e.peerId }),
+  });
+  return { agent, store, banned, integrity };
+}
+const query = (): SegmentQuery => ({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 1500 });
+const received = (b: Uint8Array): Received => ({ body: new Blob([b]), totalBytes: null, contentType: 'video/mp2t' });
+
+describe('Agent with a verifier', () => {
+  it('stores and answers verified peer bytes', async () => {
+    const { agent, store } = setup([async () => received(BODY)]);
+    const a = await agent.getSegment(query());
+    expect(a.kind).toBe('hit');
+    expect(store.get(KEY)?.verified).toBe(true);
+  });
+
+  it('drops wrong bytes before the store, bans the sender, reports it, and takes the next peer', async () => {
+    const wrong = BODY.slice();
+    wrong[7]! ^= 0x80;
+    const { agent, store, banned, integrity } = setup([async () => received(wrong), async () => received(BODY)]);
+    const a = await agent.getSegment(query());
+    expect(banned).toEqual([['peer0', 'integrity-mismatch']]);
+    expect(integrity).toEqual([{ code: 'integrity-mismatch', peerId: 'peer0' }]);
+    expect(a.kind === 'hit' && new Uint8Array(await a.body.arrayBuffer())).toEqual(BODY);
+    expect(store.get(KEY)?.peerId).toBe('peer1');
+  });
+
+  it('answers a miss (the worker fetches over HTTP) when the only peer lies; nothing is stored', async () => {
+    const { agent, store, banned } = setup([async () => received(BODY.subarray(1))]);
+    const a = await agent.getSegment(query());
+    expect(a).toEqual({ kind: 'miss', reason: 'integrity-mismatch' });
+    expect(store.size).toBe(0);
+    expect(banned.map(([, r]) => r)).toEqual(['integrity-mismatch']);
+  });
+
+  it('bans a peer whose transfers keep starting and never finish in time (a drip)', async () => {
+    const drip = async (): Promise<Received> => {
+      throw new SwarmError('peer-timeout', 'slow', { received: 64 });
+    };
+    const { agent, banned } = setup([drip]);
+    for (let i = 0; i < 3; i++) expect((await agent.getSegment(query())).kind).toBe('miss');
+    expect(banned).toEqual([['peer0', 'peer-stall']]);
+  });
+
+  it('does not ban a peer that never started answering (only slow, not lying)', async () => {
+    const silent = async (): Promise<Received> => {
+      throw new SwarmError('peer-timeout', 'slow', { received: -1 });
+    };
+    const { agent, banned } = setup([silent]);
+    for (let i = 0; i < 4; i++) await agent.getSegment(query());
+    expect(banned).toEqual([]);
+  });
+});

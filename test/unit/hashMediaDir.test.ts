@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseIntegrityManifest } from '../../core/integrity';
+import { main } from '../../server/cli';
+import { hashMediaDir } from '../../server/hashMediaDir';
+import { parseCliArgs } from '../../server/parseCliArgs';
+import { thrownCode } from './helpers/thrownCode';
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+let dir: string;
+const big = new Uint8Array(2_500_000).map((_, i) => (i * 7) & 0xff);
+const small = new Uint8Array([1, 2, 3]);
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'swarmfetch-hash-'));
+  await mkdir(join(dir, '180p'));
+  await writeFile(join(dir, '180p', 'seg_000.ts'), small);
+  await writeFile(join(dir, '180p', 'index.m3u8'), '#EXTM3U\n');
+  await writeFile(join(dir, 'movie.mp4'), big);
+  await writeFile(join(dir, 'notes.txt'), 'x');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('swarmfetch hash <media-dir>', () => {
+  it('writes a manifest of every media file, with piece hashes for files larger than one piece', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await main(['hash', dir]);
+    } finally {
+      log.mockRestore();
+    }
+    const m = parseIntegrityManifest(await readFile(join(dir, 'swarmfetch-integrity.json'), 'utf8'));
+    expect(Object.keys(m.files).sort()).toEqual(['180p/seg_000.ts', 'movie.mp4']);
+    expect(m.pieceBytes).toBe(1048576);
+    expect(m.files['180p/seg_000.ts']).toEqual({ bytes: 3, sha256: sha(small) });
+    const movie = m.files['movie.mp4']!;
+    expect(movie.bytes).toBe(big.length);
+    expect(movie.sha256).toBe(sha(big));
+    expect(movie.pieces).toEqual([
+      sha(big.subarray(0, 1048576)),
+      sha(big.subarray(1048576, 2 * 1048576)),
+      sha(big.subarray(2 * 1048576)),
+    ]);
+  });
+
+  it('takes another pattern and output path, and writes nothing with out: null', async () => {
+    const out = join(dir, 'elsewhere.json');
+    const { manifest, path } = await hashMediaDir(dir, { pattern: '\\.txt$', out });
+    expect(path).toBe(out);
+    expect(Object.keys(manifest.files)).toEqual(['notes.txt']);
+    expect(parseIntegrityManifest(await readFile(out, 'utf8')).files['notes.txt']?.bytes).toBe(1);
+    const none = await hashMediaDir(dir, { out: null });
+    expect(none.path).toBeNull();
+  });
+
+  it('parses the hash command and refuses bad arguments', () => {
+    expect(parseCliArgs(['hash', 'media'])).toEqual({ command: 'hash', dir: 'media', out: null, pattern: null });
+    expect(parseCliArgs(['hash', 'media', '--out', 'x.json', '--pattern', '\\.ts$'])).toEqual({
+      command: 'hash', dir: 'media', out: 'x.json', pattern: '\\.ts$',
+    });
+    for (const argv of [['hash'], ['hash', 'a', 'b'], ['hash', 'a', '--out'], ['hash', 'a', '--nope'], ['hash', 'a', '--pattern', '(']]) {
+      expect(thrownCode(() => parseCliArgs(argv))).toBe('config-invalid');
+    }
+  });
+
+  it('parses the oracle options of the server command', () => {
+    expect(parseCliArgs(['server', '--hash-origin', 'https://cdn.example,https://b.example', '--hash-max-bytes=1000000', '--hash-timeout-ms', '2000'])).toEqual({
+      command: 'server',
+      options: { hashOrigins: ['https://cdn.example', 'https://b.example'], hashMaxBytes: 1000000, hashTimeoutMs: 2000 },
+    });
+  });
+});
