@@ -66,6 +66,7 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   });
   app.use(guard.middleware);
 
+  let wss: WebSocketServer | null = null;
   // The websocket handshake is where signalling starts: refuse disallowed page origins (401) and connections over
   // the per-IP limit (429) there. Each accepted socket is policed before PeerJS reads it (guardSignalling).
   const verifyClient = (info: { origin?: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
@@ -82,7 +83,6 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
     return (wss = server);
   };
 
-  let wss: WebSocketServer | null = null;
   const peerServer = ExpressPeerServer(httpServer, {
     path: '/',
     key: 'peerjs',
