@@ -16,6 +16,11 @@ export interface SwarmfetchConfig extends SwConfig {
   swUrl: string;
   /** Service worker scope. @default '' = the browser's default (the script's directory) */
   swScope: string;
+  /**
+   * Register `swUrl` from the page. `false` for a site that registers its own worker (which imports swarmfetch's);
+   * the page then talks to whichever worker controls it. @default true
+   */
+  registerServiceWorker: boolean;
   /** PeerJS signalling path on the server. @default '/peerjs' */
   peerjsPath: string;
   /** PeerJS API key. @default 'peerjs' */
@@ -51,6 +56,7 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   serverUrl: '',
   swUrl: '/swarmfetch-sw.js',
   swScope: '',
+  registerServiceWorker: true,
   peerjsPath: '/peerjs',
   peerjsKey: 'peerjs',
   iceServers: Object.freeze([]) as unknown as RTCIceServer[],

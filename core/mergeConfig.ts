@@ -35,7 +35,7 @@ export function mergeConfig(
     } else if ((STRING_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'string') invalid(key, 'must be a string', value);
       out[key as StringKey] = value;
-    } else if (key === 'debug' || key === 'uploadEnabled') {
+    } else if (key === 'debug' || key === 'uploadEnabled' || key === 'registerServiceWorker') {
       if (typeof value === 'boolean') out[key] = value;
       else if (typeof value === 'string') out[key] = value === 'true' || value === '1' || value === '';
       else invalid(key, 'must be a boolean', value);
