@@ -19,6 +19,15 @@ export interface PeerLike {
   destroy(): void;
 }
 
+/** Segment bytes exchanged with one connected peer since the connection opened. */
+export interface PeerStat {
+  peerId: string;
+  /** Segment bytes received from this peer. */
+  downloadedBytes: number;
+  /** Segment bytes sent to this peer. */
+  uploadedBytes: number;
+}
+
 export interface PeerPoolEvents {
   peer(e: { peerId: string; state: 'connected' | 'disconnected'; reason?: string }): void;
   ready(peerId: string): void;
@@ -80,6 +89,13 @@ export class PeerPool {
 
   get peerId(): string | null {
     return this.readyId;
+  }
+
+  /** Segment bytes exchanged with each open link, for dashboards. */
+  peerStats(): PeerStat[] {
+    return [...this.links.values()]
+      .filter((l) => l.isOpen)
+      .map((l) => ({ peerId: l.remoteId, downloadedBytes: l.downloadedBytes, uploadedBytes: l.uploadedBytes }));
   }
 
   /** Open links (hello exchanged). */

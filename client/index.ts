@@ -10,6 +10,7 @@ export {
   type SegmentEvent,
   type SwarmfetchDeps,
 } from './Swarmfetch';
+export type { PeerStat } from './PeerPool';
 export { DEFAULT_CONFIG, type SwarmfetchConfig } from '../core/config';
 export { mergeConfig } from '../core/mergeConfig';
 export { SwarmError, ERROR_CODES, type SwarmErrorCode } from '../core/SwarmError';
