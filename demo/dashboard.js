@@ -234,7 +234,10 @@
     if (!sf) return;
     if (!listening && typeof sf.on === 'function') {
       sf.on('segment', onSegment);
-      sf.on('seed', (e) => seeded.add(String(e.url)));
+      sf.on('seed', (e) => {
+        seeded.add(String(e.url));
+        if (seeded.size > 4 * STRIP_MAX) seeded.delete(seeded.values().next().value);
+      });
       listening = true;
     }
     try {
