@@ -91,6 +91,12 @@ export class PeerPool {
     return this.readyId;
   }
 
+  /** Open links (hello exchanged). */
+  get connectedCount(): number {
+    let n = 0;
+    for (const l of this.links.values()) if (l.isOpen) n++;
+    return n;
+  }
   /** Segment bytes exchanged with each open link, for dashboards. */
   peerStats(): PeerStat[] {
     return [...this.links.values()]
@@ -98,12 +104,6 @@ export class PeerPool {
       .map((l) => ({ peerId: l.remoteId, downloadedBytes: l.downloadedBytes, uploadedBytes: l.uploadedBytes }));
   }
 
-  /** Open links (hello exchanged). */
-  get connectedCount(): number {
-    let n = 0;
-    for (const l of this.links.values()) if (l.isOpen) n++;
-    return n;
-  }
 
   start(): void {
     if (this.destroyed || this.peer) return;
