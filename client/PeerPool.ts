@@ -97,13 +97,13 @@ export class PeerPool {
     for (const l of this.links.values()) if (l.isOpen) n++;
     return n;
   }
+
   /** Segment bytes exchanged with each open link, for dashboards. */
   peerStats(): PeerStat[] {
     return [...this.links.values()]
       .filter((l) => l.isOpen)
       .map((l) => ({ peerId: l.remoteId, downloadedBytes: l.downloadedBytes, uploadedBytes: l.uploadedBytes }));
   }
-
 
   start(): void {
     if (this.destroyed || this.peer) return;
