@@ -98,13 +98,6 @@ export class PeerPool {
     return n;
   }
 
-  /** Segment bytes exchanged with each open link, for dashboards. */
-  peerStats(): PeerStat[] {
-    return [...this.links.values()]
-      .filter((l) => l.isOpen)
-      .map((l) => ({ peerId: l.remoteId, downloadedBytes: l.downloadedBytes, uploadedBytes: l.uploadedBytes }));
-  }
-
   start(): void {
     if (this.destroyed || this.peer) return;
     let peer: PeerLike;
@@ -173,6 +166,13 @@ export class PeerPool {
   /** Open links that announced they are downloading the key over HTTP now. */
   fetchersOf(key: string): PeerLink[] {
     return [...this.links.values()].filter((l) => l.isOpen && l.isFetching(key));
+  }
+
+  /** Segment bytes exchanged with each open link, for dashboards. */
+  peerStats(): PeerStat[] {
+    return [...this.links.values()]
+      .filter((l) => l.isOpen)
+      .map((l) => ({ peerId: l.remoteId, downloadedBytes: l.downloadedBytes, uploadedBytes: l.uploadedBytes }));
   }
 
   /** Ids of the open links (the swarm as this page sees it). */
