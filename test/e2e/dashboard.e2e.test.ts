@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, launchBrowser, newViewer, startDemo, waitForPlayback, type DemoServer, type Viewer } from './harness';
 
 const PAGES = [
-  { name: 'hls', path: '/', media: 'demo/media/vod/master.m3u8' },
-  { name: 'dash', path: '/dash', media: 'demo/media/dash/manifest.mpd' },
-  { name: 'mp4', path: '/mp4', media: 'demo/media/mp4/video.mp4' },
+  // minStored: what viewer A holds before B arrives (segments, or pieces of the one MP4 file)
+  { name: 'hls', path: '/', media: 'demo/media/vod/master.m3u8', minStored: 6 },
+  { name: 'dash', path: '/dash', media: 'demo/media/dash/manifest.mpd', minStored: 4 },
+  { name: 'mp4', path: '/mp4', media: 'demo/media/mp4/video.mp4', minStored: 1 },
 ].filter((p) => existsSync(join(REPO_ROOT, p.media)));
 
 const SHOTS = join(REPO_ROOT, 'test-results');
@@ -93,7 +94,7 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-describe.each(PAGES)('the $name demo page', ({ name, path }) => {
+describe.each(PAGES)('the $name demo page', ({ name, path, minStored }) => {
   it('shows the second viewer real P2P figures: bytes, peers, segment sources, chart, store', async () => {
     const viewport = { width: 1280, height: 860 };
     const open = async () => {
@@ -103,13 +104,13 @@ describe.each(PAGES)('the $name demo page', ({ name, path }) => {
     };
     try {
       const a = await open();
-      await waitFor('viewer A to hold segments', () => stats(a.page), (s) => !!s && s.storeSegments >= 6);
+      await waitFor('viewer A to hold segments', () => stats(a.page), (s) => !!s && s.storeSegments >= minStored);
       const b = await open();
       await waitForPlayback(b.page, 6, 60_000);
       const shown = await waitFor(
         'viewer B\'s dashboard to show P2P delivery',
         () => readDashboard(b.page),
-        (d) => parseBytes(d.p2pText) > 0 && d.peerRows.length >= 1 && (d.strip.p2p ?? 0) >= 2 && d.chartP2pPixels > 200,
+        (d) => parseBytes(d.p2pText) > 0 && d.peerRows.length >= 1 && (d.strip.p2p ?? 0) >= 1 && d.chartP2pPixels > 200,
       );
       const file = join(SHOTS, `dashboard-${name}.png`);
       await b.page.screenshot({ path: file, fullPage: true });
