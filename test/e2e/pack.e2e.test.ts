@@ -26,7 +26,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'pack-smoke', private: true, type: 'module' }));
   // dependencies come from the npm cache: no network needed
   await run('npm', ['install', '--offline', '--no-audit', '--no-fund', `./${tarball}`], { cwd: dir });
-}, 120_000);
+}, 180_000);
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -61,7 +61,7 @@ swarmfetchRoute({ p2pTimeoutMs: 'soon' });
       console.log(typeof server.createSwarmServer, import.meta.resolve('swarmfetch'), import.meta.resolve('swarmfetch/sw'));
     `], { cwd: dir });
     expect(stdout).toMatch(/^function file:\/\/.*\/node_modules\/swarmfetch\/dist\/esm\/index\.js file:\/\/.*\/dist\/esm\/sw\.js/);
-  }, 90_000);
+  }, 180_000);
 
   it('starts the P2P server with its bin (`npx swarmfetch server`)', async () => {
     const port = await freePort();
