@@ -20,6 +20,15 @@ export interface PeerLike {
   destroy(): void;
 }
 
+/** Segment bytes exchanged with one connected peer since the connection opened. */
+export interface PeerStat {
+  peerId: string;
+  /** Segment bytes received from this peer. */
+  downloadedBytes: number;
+  /** Segment bytes sent to this peer. */
+  uploadedBytes: number;
+}
+
 export interface PeerPoolEvents {
   peer(e: { peerId: string; state: 'connected' | 'disconnected'; reason?: string }): void;
   ready(peerId: string): void;
@@ -186,6 +195,13 @@ export class PeerPool {
   /** Open links that announced they are downloading the key over HTTP now. */
   fetchersOf(key: string): PeerLink[] {
     return [...this.links.values()].filter((l) => l.isOpen && l.isFetching(key));
+  }
+
+  /** Segment bytes exchanged with each open link, for dashboards. */
+  peerStats(): PeerStat[] {
+    return [...this.links.values()]
+      .filter((l) => l.isOpen)
+      .map((l) => ({ peerId: l.remoteId, downloadedBytes: l.downloadedBytes, uploadedBytes: l.uploadedBytes }));
   }
 
   /** Ids of the open links (the swarm as this page sees it). */

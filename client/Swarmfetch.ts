@@ -5,7 +5,7 @@ import type { AgentApi, SegmentReport, SegmentSource } from '../core/contract';
 import { Emitter } from '../core/Emitter';
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
 import { Agent } from './Agent';
-import { PeerPool, type PeerLike } from './PeerPool';
+import { PeerPool, type PeerLike, type PeerStat } from './PeerPool';
 import { SegmentStore } from './SegmentStore';
 import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
@@ -28,8 +28,12 @@ export interface SwarmfetchStats {
   seedBytes: number;
   /** Open peer connections. */
   peers: number;
+  /** Each open peer connection with the segment bytes exchanged over it. */
+  peerList: PeerStat[];
   /** Bytes held in the segment store. */
   storeBytes: number;
+  /** The store's bound (`storeMaxBytes`). */
+  storeMaxBytes: number;
   storeSegments: number;
   /** This page's peer id, once signalling is up. */
   peerId: string | null;
@@ -68,6 +72,8 @@ export interface SwarmfetchEvents {
   segment: SegmentEvent;
   peer: { peerId: string; state: 'connected' | 'disconnected'; reason?: string };
   ready: { peerId: string };
+  /** This page downloaded a segment over HTTP for its swarm before its player asked (see Scheduling). */
+  seed: { url: string; bytes: number; ms: number };
   error: { code: SwarmErrorCode; message: string };
   integrity: IntegrityEvent;
 }
@@ -246,7 +252,9 @@ export class Swarmfetch {
     return {
       ...this.totals,
       peers: this.pool.connectedCount,
+      peerList: this.pool.peerStats(),
       storeBytes: this.store.bytes,
+      storeMaxBytes: this.config.storeMaxBytes,
       storeSegments: this.store.size,
       peerId: this.pool.peerId,
       active: this.bridge?.controlled ?? false,
@@ -279,6 +287,7 @@ export class Swarmfetch {
     const bytes = Number.isFinite(r.bytes) && r.bytes > 0 ? r.bytes : 0;
     if (r.seed) {
       this.totals.seedBytes += bytes;
+      this.emitter.emit('seed', { url: String(r.url), bytes, ms: Number(r.ms) || 0 });
       return;
     }
     if (r.source === 'http') this.totals.httpBytes += bytes;

@@ -30,29 +30,36 @@ export class WorkerBridge {
     return !!this.container.controller;
   }
 
-  /** Registers the worker and connects to it. Rejects when registration fails (the page then plays as is). */
+  /**
+   * Registers the worker (unless `registerServiceWorker` is false) and connects to the one that controls the page.
+   * Rejects when registration fails (the page then plays as is).
+   */
   async start(): Promise<void> {
     this.container.addEventListener('message', this.onMessage);
     this.container.addEventListener('controllerchange', this.onControllerChange);
     this.container.startMessages();
-    const url = new URL(this.config.swUrl, this.pageUrl);
-    swConfigToParams(this.config).forEach((value, key) => url.searchParams.set(key, value));
-    const registration = await this.container.register(
-      url.href,
-      this.config.swScope ? { scope: this.config.swScope } : undefined,
-    );
+    const registration = this.config.registerServiceWorker
+      ? await this.register()
+      : // the site registers its own worker (which imports swarmfetch's); none yet: controllerchange tells us
+        await this.container.getRegistration();
     if (this.destroyed) return;
     if (this.container.controller) {
       this.sendPort(this.container.controller);
     } else {
       // First visit: the worker claims the page once active (controllerchange). Shift-reload: the worker is
       // active but the page uncontrolled; ask it to claim us.
-      const worker = registration.active;
+      const worker = registration?.active;
       if (worker) {
         const claim: ClaimMessage = { type: 'swarmfetch:claim', version: CONTRACT_VERSION };
         worker.postMessage(claim);
       }
     }
+  }
+
+  private register(): Promise<ServiceWorkerRegistration> {
+    const url = new URL(this.config.swUrl, this.pageUrl);
+    swConfigToParams(this.config).forEach((value, key) => url.searchParams.set(key, value));
+    return this.container.register(url.href, this.config.swScope ? { scope: this.config.swScope } : undefined);
   }
 
   /** Asks the controlling worker to download a segment into this page's store. */

@@ -11,6 +11,7 @@ export {
   type IntegrityEvent,
   type SwarmfetchDeps,
 } from './Swarmfetch';
+export type { PeerStat } from './PeerPool';
 export { DEFAULT_CONFIG, type SwarmfetchConfig } from '../core/config';
 export { mergeConfig } from '../core/mergeConfig';
 export { SwarmError, ERROR_CODES, type SwarmErrorCode } from '../core/SwarmError';

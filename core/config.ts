@@ -16,6 +16,11 @@ export interface SwarmfetchConfig extends SwConfig {
   swUrl: string;
   /** Service worker scope. @default '' = the browser's default (the script's directory) */
   swScope: string;
+  /**
+   * Register `swUrl` from the page. `false` for a site that registers its own worker (which imports swarmfetch's);
+   * the page then talks to whichever worker controls it. @default true
+   */
+  registerServiceWorker: boolean;
   /** PeerJS signalling path on the server. @default '/peerjs' */
   peerjsPath: string;
   /** PeerJS API key. @default 'peerjs' */
@@ -76,6 +81,7 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   serverUrl: '',
   swUrl: '/swarmfetch-sw.js',
   swScope: '',
+  registerServiceWorker: true,
   peerjsPath: '/peerjs',
   peerjsKey: 'peerjs',
   iceServers: Object.freeze([]) as unknown as RTCIceServer[],
@@ -124,7 +130,7 @@ export const NUMBER_MIN_WHEN_ON: Partial<Record<NumberKey, number>> = { uploadMa
 export const STRING_KEYS: readonly StringKey[] = ['serverUrl', 'swUrl', 'swScope', 'peerjsPath', 'peerjsKey', 'segmentPattern', 'integrityUrl'];
 
 export type BooleanKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends boolean ? K : never }[keyof SwarmfetchConfig];
-export const BOOLEAN_KEYS: readonly BooleanKey[] = ['debug', 'uploadEnabled', 'integrityLookup', 'integrityOracle', 'integrityRequired'];
+export const BOOLEAN_KEYS: readonly BooleanKey[] = ['debug', 'uploadEnabled', 'registerServiceWorker', 'integrityLookup', 'integrityOracle', 'integrityRequired'];
 
 /** A number clamped into its key's range (0 stays 0 where 0 means off). */
 export function clampNumber(key: NumberKey, n: number): number {

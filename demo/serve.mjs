@@ -50,7 +50,10 @@ app.get('/demo-stats/origin', (_req, res) => res.set('Cache-Control', 'no-store'
 // a live stream looped from the VOD test stream: /media/live/master.m3u8 (counted by originStats like /media/vod)
 mountLiveSimulator(app, { mediaDir: join(here, 'media', 'vod'), urlPath: '/media/live' });
 
+// the demo pages: one per format, each with the live dashboard
 app.get('/', (_req, res) => res.sendFile(join(here, 'index.html')));
+app.get('/dash', (_req, res) => res.sendFile(join(here, 'dash.html')));
+app.get('/mp4', (_req, res) => res.sendFile(join(here, 'mp4.html')));
 
 // The drop-in bundles: revalidated on every load, so a rebuild is picked up (the worker script especially).
 for (const name of ['swarmfetch.js', 'swarmfetch.js.map', 'swarmfetch-sw.js', 'swarmfetch-sw.js.map']) {
@@ -59,6 +62,9 @@ for (const name of ['swarmfetch.js', 'swarmfetch.js.map', 'swarmfetch-sw.js', 's
   );
 }
 app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(join(root, 'node_modules/hls.js/dist/hls.min.js')));
+app.get('/vendor/shaka-player.compiled.js', (_req, res) =>
+  res.sendFile(join(root, 'node_modules/shaka-player/dist/shaka-player.compiled.js')),
+);
 
 console.log(`swarmfetch demo: ${server.url}/`);
 

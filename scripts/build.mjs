@@ -1,7 +1,8 @@
 // Builds every file users get into dist/ with esbuild, then the type declarations with tsc.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 const prod = { 'process.env.NODE_ENV': '"production"' };
 const browser = { bundle: true, minify: true, sourcemap: true, target: 'es2022', define: prod, legalComments: 'none' };
@@ -24,4 +25,27 @@ await Promise.all([
   }),
 ]);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+addDeclarationExtensions('dist/types');
+
+/**
+ * Node's ESM resolution (TypeScript `moduleResolution: node16/nodenext`) wants file extensions in relative
+ * imports; the sources use bundler-style ones. Rewrites `'./x'` to `'./x.js'` (or `'./x/index.js'`) in the
+ * emitted declarations, so `swarmfetch`, `swarmfetch/sw` and `swarmfetch/server` type-check under any resolution.
+ */
+function addDeclarationExtensions(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
+    const file = join(entry.parentPath, entry.name);
+    const text = readFileSync(file, 'utf8').replace(
+      /(from\s+|import\()(['"])(\.{1,2}\/[^'"]*)\2/g,
+      (whole, head, quote, spec) => {
+        if (/\.(js|mjs|cjs|json)$/.test(spec)) return whole;
+        const target = resolve(dirname(file), spec);
+        const withExt = existsSync(`${target}.d.ts`) ? `${spec}.js` : existsSync(join(target, 'index.d.ts')) ? `${spec}/index.js` : null;
+        return withExt === null ? whole : `${head}${quote}${withExt}${quote}`;
+      },
+    );
+    writeFileSync(file, text);
+  }
+}
 console.log('built dist/');

@@ -9,7 +9,9 @@ declare const self: ServiceWorkerGlobalScope;
 
 /**
  * swarmfetch inside a service worker: keeps the pages' agent ports and answers media segment requests.
- * `enable()` adds its own fetch and message listeners; a Workbox site can instead route to `handle()`.
+ * `enable()` adds its own fetch and message listeners. A site with its own fetch handling calls `listen()` (messages
+ * only) and hands requests over with `respond(event)`, or routes them with `routes()`/`route()` (see
+ * `swarmfetchRoute()` for Workbox).
  */
 export class SwarmfetchWorker {
   readonly ports: AgentPorts;
@@ -45,12 +47,40 @@ export class SwarmfetchWorker {
     return this.handler.handle(request, clientId);
   }
 
+  /** Whether a request is one this worker answers: a media segment, or a manifest it reads on the way. */
+  routes(request: Request, clientId: string): boolean {
+    return this.matches(request, clientId) || this.handler.matchesManifest(request, clientId);
+  }
+
+  /** Answers a request `routes()` accepted: segments from peers or the network, manifests passed through. */
+  route(request: Request, clientId: string): Promise<Response> {
+    return this.matches(request, clientId)
+      ? this.handle(request, clientId)
+      : this.handler.observeManifest(request, clientId);
+  }
+
+  /**
+   * For a site's own fetch listener: responds to the event when it is swarmfetch's (returns true), else leaves it
+   * alone (false). `respondWith` stops the event there, so listeners after this one never see swarmfetch's requests.
+   */
+  respond(event: FetchEvent): boolean {
+    if (!this.routes(event.request, event.clientId)) return false;
+    event.respondWith(this.route(event.request, event.clientId));
+    return true;
+  }
+
+  /** Listens to the pages' messages only (port hand-over, claim, seed): for a site that routes fetches itself. */
+  listen(): this {
+    this.scope.addEventListener('message', this.onMessage); // the same listener twice is added once
+    return this;
+  }
+
   /** Listens to fetch and message events, and claims pages on activation. */
   enable(): this {
+    this.listen();
     if (this.listening) return this;
     this.listening = true;
     this.scope.addEventListener('fetch', this.onFetch);
-    this.scope.addEventListener('message', this.onMessage);
     clientsClaim();
     return this;
   }
@@ -80,11 +110,7 @@ export class SwarmfetchWorker {
   }
 
   private readonly onFetch = (event: FetchEvent): void => {
-    if (this.matches(event.request, event.clientId)) {
-      event.respondWith(this.handle(event.request, event.clientId));
-    } else if (this.handler.matchesManifest(event.request, event.clientId)) {
-      event.respondWith(this.handler.observeManifest(event.request, event.clientId));
-    }
+    this.respond(event);
   };
 
   private readonly onMessage = (event: ExtendableMessageEvent): void => {

@@ -4,11 +4,17 @@
  *
  *   import { enableSwarmfetch } from 'swarmfetch/sw';
  *   enableSwarmfetch();             // own fetch + message listeners
+ *
+ * or, in a Workbox worker:
+ *
+ *   const swarmfetch = swarmfetchRoute();
+ *   registerRoute(swarmfetch.matcher, swarmfetch.handler);
  */
 import { SwarmfetchWorker } from './SwarmfetchWorker';
 import type { SwConfig } from '../core/swConfig';
 
 export { SwarmfetchWorker } from './SwarmfetchWorker';
+export { swarmfetchRoute, type SwarmfetchRoute } from './swarmfetchRoute';
 export { SegmentHandler } from './SegmentHandler';
 export { AgentPorts } from './AgentPorts';
 export { swConfigFromParams, SW_DEFAULTS, DEFAULT_SEGMENT_PATTERN, type SwConfig } from '../core/swConfig';

@@ -1,0 +1,30 @@
+// The HLS page's player: hls.js, set up as its docs say. swarmfetch is not mentioned here.
+(async () => {
+  'use strict';
+  const video = document.getElementById('video');
+  const src = new URLSearchParams(location.search).get('src') || '/media/vod/master.m3u8';
+  /** Player errors, for tests: { type, details, fatal }. */
+  const errors = [];
+  const demo = { hls: null, video, errors, missing: false, failed: null };
+  window.demo = demo;
+  if (await window.demoMediaMissing(src)) return;
+  if (window.Hls && window.Hls.isSupported()) {
+    const Hls = window.Hls;
+    const hls = new Hls();
+    demo.hls = hls;
+    hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      errors.push({ type: data.type, details: data.details, fatal: data.fatal });
+      if (!data.fatal) return;
+      demo.failed = data.details;
+      if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+    });
+    hls.loadSource(src);
+    hls.attachMedia(video);
+  } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+    video.src = src; // native HLS (Safari)
+    video.addEventListener('loadedmetadata', () => video.play().catch(() => {}));
+  } else {
+    demo.failed = 'this browser cannot play HLS';
+  }
+})();

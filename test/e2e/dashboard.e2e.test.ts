@@ -1,0 +1,136 @@
+/**
+ * Issue 5 §4: the demo's live dashboard renders real figures. For each demo page whose media is on disk (HLS always;
+ * DASH and MP4 once `npm run media` made them), two viewers play; the second viewer's dashboard must show P2P bytes,
+ * a peer row with bytes, peer-sourced cells in the segment strip, a drawn chart and the store's fill. A screenshot
+ * of it is saved under test-results/ for people to look at.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, launchBrowser, newViewer, startDemo, waitForPlayback, type DemoServer, type Viewer } from './harness';
+
+const PAGES = [
+  // minStored: what viewer A holds before B arrives (segments, or pieces of the one MP4 file)
+  { name: 'hls', path: '/', media: 'demo/media/vod/master.m3u8', minStored: 6 },
+  { name: 'dash', path: '/dash', media: 'demo/media/dash/manifest.mpd', minStored: 4 },
+  { name: 'mp4', path: '/mp4', media: 'demo/media/mp4/video.mp4', minStored: 1 },
+].filter((p) => existsSync(join(REPO_ROOT, p.media)));
+
+const SHOTS = join(REPO_ROOT, 'test-results');
+
+/** What the dashboard shows, read from its DOM and canvas. */
+interface Dashboard {
+  p2pText: string;
+  share: string;
+  peerRows: Array<{ id: string; received: string; sent: string }>;
+  strip: Record<string, number>;
+  store: string;
+  storeFillPct: number;
+  /** Canvas pixels in the P2P colour, and in the HTTP colour. */
+  chartP2pPixels: number;
+  chartHttpPixels: number;
+}
+
+const READ_DASHBOARD = `(() => {
+  const text = (id) => (document.getElementById(id) || {}).textContent || '';
+  const strip = {};
+  for (const c of document.querySelectorAll('#strip .cell')) {
+    const k = [...c.classList].find((n) => n.startsWith('src-')).slice(4);
+    strip[k] = (strip[k] || 0) + 1;
+  }
+  const canvas = document.getElementById('chart');
+  const img = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let p2p = 0, http = 0;
+  for (let i = 0; i < img.length; i += 4) {
+    const [r, g, b] = [img[i], img[i + 1], img[i + 2]];
+    if (Math.abs(r - 0x16) < 12 && Math.abs(g - 0xa3) < 12 && Math.abs(b - 0x4a) < 12) p2p++;
+    if (Math.abs(r - 0xa3) < 8 && Math.abs(g - 0xac) < 8 && Math.abs(b - 0xb9) < 8) http++;
+  }
+  const bar = document.getElementById('store-bar');
+  return {
+    p2pText: text('p2p'), share: text('share'),
+    peerRows: [...document.querySelectorAll('#peer-rows tr')].map((tr) => {
+      const [id, received, sent] = [...tr.children].map((td) => td.textContent);
+      return { id, received, sent };
+    }),
+    strip, store: text('store'),
+    storeFillPct: bar.parentElement.clientWidth ? (100 * bar.clientWidth) / bar.parentElement.clientWidth : 0,
+    chartP2pPixels: p2p, chartHttpPixels: http,
+  };
+})()`;
+const readDashboard = (page: Page) => page.evaluate(READ_DASHBOARD) as Promise<Dashboard>;
+const stats = (page: Page) =>
+  page.evaluate('window.swarmfetch ? window.swarmfetch.stats() : null') as Promise<{ p2pBytes: number; storeSegments: number } | null>;
+
+/** A byte figure as the dashboard prints it ("1.5 MiB", "320.0 KiB", "12 B"), in bytes. */
+function parseBytes(text: string): number {
+  const m = /^([\d.]+) (B|KiB|MiB)$/.exec(text.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * ({ B: 1, KiB: 1024, MiB: 1024 * 1024 } as const)[m[2] as 'B' | 'KiB' | 'MiB'];
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+let browser: Browser;
+let demo: DemoServer;
+const viewers: Viewer[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  [browser, demo] = await Promise.all([launchBrowser(), startDemo()]);
+});
+afterAll(async () => {
+  for (const v of viewers) await v.close();
+  await browser?.close();
+  await demo?.stop();
+});
+
+describe.each(PAGES)('the $name demo page', ({ name, path, minStored }) => {
+  it('shows the second viewer real P2P figures: bytes, peers, segment sources, chart, store', async () => {
+    const viewport = { width: 1280, height: 860 };
+    const open = async () => {
+      const v = await newViewer(browser, `${demo.url}${path}`, { contextOptions: { viewport } });
+      viewers.push(v);
+      return v;
+    };
+    try {
+      const a = await open();
+      await waitFor('viewer A to hold segments', () => stats(a.page), (s) => !!s && s.storeSegments >= minStored);
+      const b = await open();
+      await waitForPlayback(b.page, 6, 60_000);
+      const shown = await waitFor(
+        'viewer B\'s dashboard to show P2P delivery',
+        () => readDashboard(b.page),
+        (d) => parseBytes(d.p2pText) > 0 && d.peerRows.length >= 1 && (d.strip.p2p ?? 0) >= 1 && d.chartP2pPixels > 200,
+      );
+      const file = join(SHOTS, `dashboard-${name}.png`);
+      await b.page.screenshot({ path: file, fullPage: true });
+      console.log(`${name}: ${file}\n${JSON.stringify(shown)}`);
+
+      // the figures are the client's: P2P bytes, a peer that sent us bytes, the strip, the store's fill
+      const s = (await stats(b.page))!;
+      expect(s.p2pBytes).toBeGreaterThan(0);
+      expect(shown.peerRows[0]!.id).toMatch(/^[\w-]{1,8}$/);
+      expect(Math.max(...shown.peerRows.map((r) => parseBytes(r.received)))).toBeGreaterThan(0);
+      expect(shown.share).toMatch(/^\d+ %$/);
+      expect(shown.store).toMatch(/ of 64\.0 MiB · \d+ segments$/);
+      expect(shown.storeFillPct).toBeGreaterThan(0);
+      expect(shown.chartP2pPixels).toBeGreaterThan(200);
+      // the first viewer's dashboard counts what it sent
+      const fromA = await readDashboard(a.page);
+      expect(Math.max(...fromA.peerRows.map((r) => parseBytes(r.sent)))).toBeGreaterThan(0);
+      for (const v of [a, b]) expect(v.errors).toEqual([]);
+    } finally {
+      for (const v of viewers.splice(0)) await v.close();
+    }
+  });
+});
