@@ -16,3 +16,4 @@ export type { DemoServer, RunningServer, StartDemoOptions, StaticServer, StaticS
 export { videoState, waitForPlayback } from './video';
 export type { VideoState } from './video';
 export { startP2pServer } from './p2pServer';
+export type { P2pServer } from './p2pServer';
