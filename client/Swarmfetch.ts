@@ -175,7 +175,7 @@ export class Swarmfetch {
       report: (r) => this.agent.report(r),
       manifest: (n) => this.agent.manifest(n),
     };
-    this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl);
+    this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl, () => this.agent.workerLost());
     if (hasWebRTC) {
       this.pool.start();
       this.agent.start();

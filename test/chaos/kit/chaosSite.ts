@@ -19,6 +19,8 @@ export interface PageOptions {
   playlist?: string;
   /** Leave swarmfetch out entirely. */
   noSwarmfetch?: boolean;
+  /** No player and no <video>: the test drives the page (swarmfetch then has no buffer to read). */
+  noPlayer?: boolean;
 }
 
 export interface ChaosSite extends StaticServer {
@@ -48,6 +50,7 @@ export function chaosPage(p2pServerUrl: string, options: PageOptions): string {
   const swarmfetch = options.noSwarmfetch
     ? ''
     : `<script src="/dist/swarmfetch.js" data-server="${attr(p2pServerUrl)}" data-sw="/dist/swarmfetch-sw.js" data-scope="/"${data}></script>`;
+  if (options.noPlayer) return `<!doctype html><meta charset="utf-8"><title>chaos</title><link rel="icon" href="data:,">\n${swarmfetch}`;
   return `<!doctype html><meta charset="utf-8"><title>chaos</title><link rel="icon" href="data:,">
 <video id="video" muted autoplay playsinline></video>
 ${swarmfetch}
