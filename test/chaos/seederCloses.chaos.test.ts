@@ -36,13 +36,13 @@ import {
   stats,
   swarmLog,
   waitFor,
+  STALL_MAX_MS,
 } from './kit/probes';
 import { slowUplink } from './kit/slowUplink';
 
 const UPLINK_BYTES_PER_SEC = 64 * 1024;
 /** The receiver's buffer when the seeder closes: enough for a second try within the P2P budget. */
 const BUFFER_AT_CLOSE_SEC = 8;
-const STALL_MAX_MS = 1500;
 
 let browser: Browser;
 let site: ChaosSite;

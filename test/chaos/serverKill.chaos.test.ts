@@ -20,10 +20,8 @@ import {
   type Viewer,
 } from '../e2e/harness';
 import { MEDIA_DIR, MEDIA_PREFIX, startChaosSite, type ChaosSite } from './kit/chaosSite';
-import { eventLog, fatalPlayerErrors, playback, playbackMonitor, sleep, stats, swarmLog, waitFor } from './kit/probes';
+import { eventLog, fatalPlayerErrors, playback, playbackMonitor, sleep, stats, swarmLog, waitFor, STALL_MAX_MS } from './kit/probes';
 
-/** Longest the playhead may stand still while playing (the sampling runs every 100 ms on a loaded machine). */
-const STALL_MAX_MS = 1500;
 const OUTAGE_MS = 3000;
 
 let browser: Browser;
@@ -75,7 +73,7 @@ it('G3: a P2P server killed mid-playback and restarted costs no frame, and P2P r
     `G3: server down ${downMs} ms; A played ${atKill.a.toFixed(1)}→${pb.a.currentTime.toFixed(1)} s, ` +
       `B ${atKill.b.toFixed(1)}→${pb.b.currentTime.toFixed(1)} s; longest stall A ${pb.a.longestStallMs} ms, ` +
       `B ${pb.b.longestStallMs} ms, C ${pb.c.longestStallMs} ms; waiting events A ${pb.a.waiting} B ${pb.b.waiting} C ${pb.c.waiting}; ` +
-      `after restart: C p2p ${sc.p2pBytes} B, B p2p ${bAtRestart.p2pBytes}→${sb.p2pBytes} B; ` +
+      `after restart: C p2p ${sc!.p2pBytes} B, B p2p ${bAtRestart.p2pBytes}→${sb!.p2pBytes} B; ` +
       `A errors: ${JSON.stringify(logA.filter((e) => e.type === 'error').map((e) => e.code))}`,
   );
   // the outage was seen (signalling lost), and nobody stopped playing

@@ -22,7 +22,7 @@ import {
   type Viewer,
 } from '../e2e/harness';
 import { MEDIA_DIR, MEDIA_PREFIX, startChaosSite, type ChaosSite } from './kit/chaosSite';
-import { eventLog, fatalPlayerErrors, playback, playbackMonitor, stats, waitFor } from './kit/probes';
+import { STALL_MAX_MS, eventLog, fatalPlayerErrors, playback, playbackMonitor, stats, waitFor } from './kit/probes';
 
 const CAP_BYTES_PER_SEC = 128 * 1024;
 const STORE_MAX_BYTES = 1024 * 1024;
@@ -141,6 +141,7 @@ it('G9: a leecher pulls no more than the seeder\'s upload cap, and the seeder\'s
   expect(taken).toBeGreaterThan(STORE_MAX_BYTES * 2);
   // the seeder's own playback does not suffer
   expect(pb.waiting).toBe(0);
+  expect(pb.longestStallMs).toBeLessThan(STALL_MAX_MS);
   const origin = await originHashes(join(REPO_ROOT, MEDIA_DIR), MEDIA_PREFIX);
   assertByteExact(await readSegmentHashes(s.page), origin, { minSegments: 5 });
   expect(await fatalPlayerErrors(s.page)).toEqual([]);

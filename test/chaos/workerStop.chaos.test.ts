@@ -32,6 +32,7 @@ import {
   stats,
   swarmLog,
   waitFor,
+  STALL_MAX_MS,
 } from './kit/probes';
 
 const STOP_EVERY_MS = 1500;
@@ -40,7 +41,6 @@ const STOP_FOR_MS = 15_000;
 const WORKER_DEADLINE_MS = SW_DEFAULTS.portWaitMs + SW_DEFAULTS.p2pTimeoutMs + 100;
 /** Restarting the worker and the HTTP fetch itself (a ~60 KB segment on loopback), on a loaded 2-core machine. */
 const NETWORK_ALLOWANCE_MS = 1000;
-const STALL_MAX_MS = 1500;
 
 let browser: Browser;
 let site: ChaosSite;
@@ -106,7 +106,7 @@ it('G4: a service worker stopped every 1.5 s for 15 s leaves no request pending 
   console.log(
     `G4: ${stops} stops (${midRequest} while a segment request was pending) in ${STOP_FOR_MS} ms; B played ${during.toFixed(1)} s meanwhile; ${list.length} segment requests, ` +
       `max ${maxMs} ms [${took.map(Math.round).join(' ')}] (deadline ${WORKER_DEADLINE_MS} + ${NETWORK_ALLOWANCE_MS} ms), outcomes ${JSON.stringify(list.map((t) => t.outcome === 'load' ? t.status : t.outcome))}; ` +
-      `longest stall ${pb.longestStallMs} ms, waiting ${pb.waiting}; p2p ${afterStops.p2pBytes}→${resumed.p2pBytes} B; sources ${sources.join(' ')}`,
+      `longest stall ${pb.longestStallMs} ms, waiting ${pb.waiting}; p2p ${afterStops.p2pBytes}→${resumed!.p2pBytes} B; sources ${sources.join(' ')}`,
   );
   if (process.env.CHAOS_DEBUG) {
     console.log(JSON.stringify(list.map((t) => [t.url.split('/').pop(), Math.round(t.start), Math.round((t.end ?? now) - t.start), t.outcome])));

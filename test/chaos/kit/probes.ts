@@ -153,6 +153,13 @@ export const readTimings = (page: Page) =>
 export const fatalPlayerErrors = (page: Page) =>
   page.evaluate('window.demo ? window.demo.errors.filter((e) => e.fatal) : []') as Promise<unknown[]>;
 
+/**
+ * Longest the playhead may stand still while playing. A rebuffer (the player out of media) shows as a `waiting`
+ * event, asserted absent; this catches a stall that fires none. The 100 ms sampler shares 2 loaded cores with
+ * other browsers, so a second of scheduling delay alone is possible.
+ */
+export const STALL_MAX_MS = 2500;
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `fn` until `ok` holds; throws with the last value after `timeoutMs`. */
