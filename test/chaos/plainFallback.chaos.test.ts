@@ -52,13 +52,13 @@ afterAll(async () => {
 });
 
 async function playReloadPlay(v: Viewer) {
-  await waitForPlayback(v.page, 5, 40_000);
+  await waitForPlayback(v.page, 4, 40_000);
   const before = await readSegmentHashes(v.page);
   const firstLoad = { stats: await stats(v.page), shown: await v.page.evaluate('window.__shownErrors'), fatal: await fatalPlayerErrors(v.page), playback: (await playback(v.page))! };
   const cdp = await v.context.newCDPSession(v.page);
   await Promise.all([v.page.waitForEvent('load'), cdp.send('Page.reload', { ignoreCache: true })]);
   await cdp.detach();
-  await waitForPlayback(v.page, 5, 40_000);
+  await waitForPlayback(v.page, 4, 40_000);
   const after = await readSegmentHashes(v.page);
   const secondLoad = { stats: await stats(v.page), shown: await v.page.evaluate('window.__shownErrors'), fatal: await fatalPlayerErrors(v.page), playback: (await playback(v.page))! };
   return { before, after, loads: [firstLoad, secondLoad] };

@@ -118,7 +118,9 @@ it('G4: a service worker stopped every 1.5 s for 15 s leaves no request pending 
   // body); the player asks again. Anything else must be a whole 200.
   const retried = (t: SegmentTiming) =>
     t.outcome === 'error' && list.some((u) => u.url === t.url && u.start > t.start && u.outcome === 'load' && u.status === 200);
-  expect(list.filter((t) => !(t.outcome === 'load' && t.status === 200) && !retried(t))).toEqual([]);
+  // (a request still pending when the list is read is young: maxMs bounds its age too)
+  expect(list.filter((t) => !(t.outcome === 'load' && t.status === 200) && !retried(t) && t.outcome !== 'pending')).toEqual([]);
+  expect(list.filter((t) => t.outcome === 'pending').length).toBeLessThanOrEqual(1);
   expect(maxMs).toBeLessThanOrEqual(WORKER_DEADLINE_MS + NETWORK_ALLOWANCE_MS);
   expect(during).toBeGreaterThan((STOP_FOR_MS / 1000) * 0.9);
   expect(pb.longestStallMs).toBeLessThan(STALL_MAX_MS);
@@ -142,7 +144,7 @@ it('G4: a segment request whose worker is stopped just after it started waits fo
   const results: Array<{ ms: number; status: number | 'error'; retry?: number | 'error' }> = [];
   for (let i = 0; i < 24; i++) {
     const seg = `/demo/media/vod/360p/seg_${String(i).padStart(3, '0')}.ts`;
-    const get = `fetch(${JSON.stringify(seg)}).then((r) => r.arrayBuffer().then(() => r.status), () => 'error')`;
+    const get = `fetch(${JSON.stringify(seg)}).then((r) => r.arrayBuffer().then(() => r.status)).catch(() => 'error')`;
     const fetched = v.page.evaluate(`(async () => { const t = performance.now(); const status = await ${get}; return { ms: performance.now() - t, status }; })()`);
     await sleep(5 + (i % 6) * 8); // lands at different points: port hand-over, agent, network, body
     await cdp.send('ServiceWorker.stopAllWorkers');
@@ -156,6 +158,11 @@ it('G4: a segment request whose worker is stopped just after it started waits fo
   // every request got its whole segment, or failed outright (a stop mid-body) and the next try got it
   expect(results.filter((r) => !(r.status === 200 || (r.status === 'error' && r.retry === 200)))).toEqual([]);
   const origin = await originHashes(join(REPO_ROOT, MEDIA_DIR), MEDIA_PREFIX);
-  assertByteExact(await readSegmentHashes(v.page), origin, { minSegments: 24 });
+  // a body that failed mid-stream reached the page as an error (not hashed: "Failed to fetch"), never as bytes
+  const hashes = await readSegmentHashes(v.page);
+  const failed = hashes.filter((h) => h.sha256 === null && /failed to fetch/i.test(h.error ?? ''));
+  const whole = hashes.filter((h) => !failed.includes(h));
+  assertByteExact(whole, origin, { minSegments: 24 });
+  for (const f of failed) expect(whole.some((h) => h.url === f.url)).toBe(true);
   expect(v.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
 });
