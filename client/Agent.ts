@@ -180,6 +180,18 @@ export class Agent implements AgentApi {
     this.deps.onReport(report);
   }
 
+  /**
+   * The service worker lost this page's port: the browser stopped it (it may do so at any moment), so the HTTP
+   * downloads it was running for this page — after a miss, or seeding — died with it and will never be handed
+   * over. Forget them, so neither the player's next request (the browser may send the same one again) nor a
+   * peer waits for a download that is not coming, and tell peers not to wait for us.
+   */
+  workerLost(): void {
+    const lost = this.inflight.clear();
+    const bySwarm = lost.map(([key, swarm]) => ({ key, swarm }));
+    if (bySwarm.length) this.deps.pool.announce('lost', bySwarm);
+  }
+
   manifest(notices: ManifestNotice[]): void {
     if (!Array.isArray(notices)) return;
     for (const n of notices.slice(0, 64)) {

@@ -56,7 +56,13 @@ export class InflightDownloads {
     return p.swarm;
   }
 
-  clear(): void {
-    for (const key of [...this.pending.keys()]) this.settle(key, undefined);
+  /** Ends every download as failed; returns their keys and swarms. */
+  clear(): Array<[key: string, swarm: string]> {
+    const ended: Array<[string, string]> = [];
+    for (const key of [...this.pending.keys()]) {
+      const swarm = this.settle(key, undefined);
+      if (swarm !== undefined) ended.push([key, swarm]);
+    }
+    return ended;
   }
 }

@@ -228,7 +228,7 @@ export class Swarmfetch {
         this.agent.manifest(n);
       },
     };
-    this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl);
+    this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl, () => this.agent.workerLost());
     if (hasWebRTC) {
       this.pool.start();
       this.agent.start();

@@ -23,6 +23,8 @@ export class WorkerBridge {
     private readonly agent: AgentApi,
     private readonly container: ServiceWorkerContainer,
     private readonly pageUrl: string,
+    /** The worker asked for a new port: it was restarted (or dropped ours), and whatever it was doing for us died. */
+    private readonly onWorkerLost: () => void = () => {},
   ) {}
 
   /** Whether a service worker controls this page (its segment requests go through swarmfetch). */
@@ -87,7 +89,8 @@ export class WorkerBridge {
   }
 
   private readonly onMessage = (event: MessageEvent): void => {
-    if (!isWorkerToPageMessage(event.data)) return;
+    if (!isWorkerToPageMessage(event.data) || this.destroyed) return;
+    this.onWorkerLost();
     const source = event.source;
     if (source && 'postMessage' in source && 'scriptURL' in source) this.sendPort(source as ServiceWorker);
     else if (this.container.controller) this.sendPort(this.container.controller);

@@ -180,6 +180,18 @@ describe('Agent scheduling', () => {
     expect(announced).toContainEqual({ type: 'lost', keys: [KEY] });
   });
 
+  it('a worker that lost our port (stopped by the browser) took its downloads with it: nobody waits for them', async () => {
+    const { agent, announced } = setup([]);
+    expect(await agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
+    const waiting = agent.provide(KEY, 60_000);
+    agent.workerLost();
+    expect(await waiting).toBeUndefined();
+    expect(announced).toContainEqual({ type: 'lost', keys: [KEY] });
+    // the browser sends the same request to the restarted worker: no wait for the dead download, a fresh miss
+    expect(agent.provide(KEY, 60_000)).toBeUndefined();
+    expect(await agent.getSegment(query({ budgetMs: 60_000 }))).toEqual({ kind: 'miss', reason: 'no-peer' });
+  });
+
   it('waits for a peer that is downloading the segment now when the buffer allows, not when starving', async () => {
     const answer = async () => ({ body: blobOf(7), totalBytes: 7, contentType: null });
     const relaxed = fakeLink('f', [], answer, [KEY]);

@@ -18,3 +18,4 @@ export type { VideoState } from './video';
 export { startP2pServer } from './p2pServer';
 export { startRoguePeer } from './roguePeer';
 export type { RogueMode, RoguePeer, RoguePeerOptions, RogueStats, RogueSwarm } from './roguePeer';
+export type { P2pServer } from './p2pServer';

@@ -3,15 +3,20 @@ import { join } from 'node:path';
 import { REPO_ROOT, freePort, type RunningServer } from './servers';
 import { spawnServer } from './spawnServer.mjs';
 
-export async function startP2pServer(port?: number, args: string[] = []): Promise<RunningServer> {
+export interface P2pServer extends RunningServer {
+  /** Sends one signal to the process and waits for it to exit (SIGKILL: a crash, sockets dropped unclosed). */
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+export async function startP2pServer(port?: number, args: string[] = []): Promise<P2pServer> {
   const p = port ?? (await freePort());
   const url = `http://127.0.0.1:${p}`;
-  const { stop } = await spawnServer({
+  const { stop, kill } = await spawnServer({
     args: [join(REPO_ROOT, 'bin/swarmfetch.js'), 'server', '--port', String(p), '--host', '127.0.0.1', ...args],
     url,
     cwd: REPO_ROOT,
     timeoutMs: 15_000,
     label: 'P2P server',
   });
-  return { url, port: p, stop };
+  return { url, port: p, stop, kill };
 }

@@ -5,4 +5,4 @@ export declare function spawnServer(o: {
   env?: Record<string, string>;
   timeoutMs?: number;
   label: string;
-}): Promise<{ pid: number; output(): string; stop(): Promise<void> }>;
+}): Promise<{ pid: number; output(): string; stop(): Promise<void>; kill(signal: NodeJS.Signals): Promise<void> }>;

@@ -8,9 +8,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Runs `node ...args` and resolves once `GET {url}/swarmfetch/v1/health` answers 2xx; throws (after stopping the
  * process) when it exits first or `timeoutMs` passes. `stop()` sends SIGTERM, then SIGKILL after 5 s, and waits
- * for the exit, so the port is free again.
+ * for the exit, so the port is free again. `kill(signal)` sends one signal (e.g. SIGKILL: a crash, no clean-up) and
+ * waits for the exit.
  * @param {{ args: string[], url: string, cwd: string, env?: Record<string, string>, timeoutMs?: number, label: string }} o
- * @returns {Promise<{ pid: number, output(): string, stop(): Promise<void> }>}
+ * @returns {Promise<{ pid: number, output(): string, stop(): Promise<void>, kill(signal: NodeJS.Signals): Promise<void> }>}
  */
 export async function spawnServer({ args, url, cwd, env = {}, timeoutMs = 30_000, label }) {
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -26,6 +27,11 @@ export async function spawnServer({ args, url, cwd, env = {}, timeoutMs = 30_000
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
+  };
+  const kill = async (signal) => {
+    if (ended()) return;
+    child.kill(signal);
+    await exited;
   };
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
@@ -45,5 +51,5 @@ export async function spawnServer({ args, url, cwd, env = {}, timeoutMs = 30_000
     }
     await sleep(100);
   }
-  return { pid: /** @type {number} */ (child.pid), output: () => output, stop };
+  return { pid: /** @type {number} */ (child.pid), output: () => output, stop, kill };
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { WorkerBridge } from '../../client/WorkerBridge';
+import { CONTRACT_VERSION, type AgentApi } from '../../core/contract';
+import { mergeConfig } from '../../core/mergeConfig';
+
+function fakeContainer() {
+  const listeners = new Map<string, (e: unknown) => void>();
+  const posted: unknown[] = [];
+  const controller = { scriptURL: '/sw.js', postMessage: (m: unknown) => void posted.push(m) };
+  const container = {
+    controller,
+    addEventListener: (type: string, fn: (e: unknown) => void) => void listeners.set(type, fn),
+    removeEventListener: (type: string) => void listeners.delete(type),
+    startMessages: () => {},
+    register: async () => ({ active: controller }),
+  };
+  return { container: container as unknown as ServiceWorkerContainer, listeners, posted, controller };
+}
+
+const agent: AgentApi = {
+  hello: (v) => ({ version: v }),
+  getSegment: async () => ({ kind: 'miss', reason: 'no-peer' }),
+  putSegment: () => {},
+  report: () => {},
+  manifest: () => {},
+};
+
+describe('WorkerBridge', () => {
+  it('a worker asking for a new port (it was restarted) gets one, and the page hears the worker lost its work', async () => {
+    const { container, listeners, posted, controller } = fakeContainer();
+    let lost = 0;
+    const bridge = new WorkerBridge(mergeConfig({}), agent, container, 'http://site/', () => lost++);
+    await bridge.start();
+    expect(posted).toHaveLength(1); // the first port, to the controlling worker
+    expect(lost).toBe(0);
+    listeners.get('message')!({ data: { type: 'swarmfetch:need-port', version: CONTRACT_VERSION }, source: controller });
+    expect(lost).toBe(1);
+    expect(posted).toHaveLength(2);
+    expect((posted[1] as { type: string }).type).toBe('swarmfetch:port');
+    // anything else on the channel is not the worker's
+    listeners.get('message')!({ data: { type: 'other' }, source: controller });
+    expect(lost).toBe(1);
+    bridge.destroy();
+  });
+});
