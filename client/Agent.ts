@@ -1,6 +1,7 @@
 import type {
   AgentApi,
   ManifestNotice,
+  ManifestText,
   SegmentAnswer,
   SegmentPut,
   SegmentQuery,
@@ -12,6 +13,7 @@ import type { SwarmfetchConfig } from '../core/config';
 import { resolveRange } from '../core/parseRangeHeader';
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
 import { keyInSwarm } from '../core/swarmId';
+import { noticesFromText } from '../core/manifestNotices';
 import { MAX_KEY_LENGTH } from '../core/segmentKey';
 import { electFetcher } from './electFetcher';
 import { InflightDownloads } from './InflightDownloads';
@@ -162,6 +164,10 @@ export class Agent implements AgentApi {
       if (swarm) this.deps.pool.announce('lost', [{ key: report.key, swarm }]);
     }
     this.deps.onReport(report);
+  }
+
+  manifestText(m: ManifestText): void {
+    this.manifest(noticesFromText(m, Date.now()));
   }
 
   manifest(notices: ManifestNotice[]): void {

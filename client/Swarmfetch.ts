@@ -167,13 +167,13 @@ export class Swarmfetch {
       this.fail('unsupported', 'service workers are not available; playing over HTTP');
       return;
     }
-    // Only the four contract methods cross the port, not the agent's internals.
+    // Only the contract methods cross the port, not the agent's internals.
     const api: AgentApi = {
       hello: (v) => this.agent.hello(v),
       getSegment: (q) => this.agent.getSegment(q),
       putSegment: (p) => this.agent.putSegment(p),
       report: (r) => this.agent.report(r),
-      manifest: (n) => this.agent.manifest(n),
+      manifestText: (m) => this.agent.manifestText(m),
     };
     this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl);
     if (hasWebRTC) {

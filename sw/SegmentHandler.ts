@@ -9,8 +9,6 @@ import { swarmId } from '../core/swarmId';
 import { withDeadline } from '../core/withDeadline';
 import { contentTypeFor } from '../core/contentTypeFor';
 import { readBodyCapped } from './readBodyCapped';
-import { manifestNotices } from './manifestNotices';
-import { parseManifest } from '../core/manifest/parseManifest';
 import { MANIFEST_LIMITS } from '../core/manifest/types';
 
 /** Margin the worker gives the agent beyond its budget (port hop and Blob hand-over). */
@@ -52,8 +50,8 @@ export class SegmentHandler {
   }
 
   /**
-   * Passes a manifest through unchanged, and reads a copy in the background: the agent learns each rendition's
-   * segments. Nothing here can delay or alter what the player gets.
+   * Passes a manifest through unchanged, and hands a copy (bounded) to the agent in the background, which parses
+   * it and learns each rendition's segments. Nothing here can delay or alter what the player gets.
    */
   async observeManifest(request: Request, clientId: string): Promise<Response> {
     const response = await this.deps.fetch(request);
@@ -62,11 +60,9 @@ export class SegmentHandler {
       void (async () => {
         const { blob, complete } = await readBodyCapped(copy, MANIFEST_LIMITS.maxTextBytes);
         if (!blob || !complete) return;
-        const parsed = parseManifest(await blob.text(), response.url || request.url, response.headers.get('content-type'), Date.now());
-        if (!parsed || parsed.renditions.length === 0) return;
-        const notices = manifestNotices(parsed, this.deps.siteOrigin);
         const agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs);
-        if (agent && notices.length) Promise.resolve(agent.manifest(notices)).catch(() => {});
+        const m = { text: await blob.text(), url: response.url || request.url, contentType: response.headers.get('content-type'), siteOrigin: this.deps.siteOrigin };
+        if (agent) Promise.resolve(agent.manifestText(m)).catch(() => {});
       })().catch(() => {});
     }
     return response;

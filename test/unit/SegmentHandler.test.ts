@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SegmentHandler } from '../../sw/SegmentHandler';
-import type { AgentApi, SegmentAnswer, SegmentPut, SegmentQuery, SegmentReport } from '../../core/contract';
+import type { AgentApi, ManifestText, SegmentAnswer, SegmentPut, SegmentQuery, SegmentReport } from '../../core/contract';
+import { noticesFromText } from '../../core/manifestNotices';
 import { DEFAULT_CONFIG, type SwConfig } from '../../core/config';
 
 const URL1 = 'http://cdn.test/vod/360p/seg_001.ts?token=abc';
@@ -25,6 +26,7 @@ function fakeAgent(answer: (q: SegmentQuery) => Promise<SegmentAnswer> | Segment
     },
     putSegment: (p) => void puts.push(p),
     report: (r) => void reports.push(r),
+    manifestText: () => {},
   };
   return { agent, puts, reports, queries };
 }
@@ -197,7 +199,7 @@ describe('SegmentHandler and manifests', () => {
 
   it('passes a playlist through unchanged and tells the agent its rendition, swarm and segment keys', async () => {
     const notices: unknown[] = [];
-    const agent = { ...fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' })).agent, manifest: (n: unknown) => void notices.push(n) };
+    const agent = { ...fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' })).agent, manifestText: (m: ManifestText) => void notices.push(...[noticesFromText(m, Date.now())].filter((n) => n.length)) };
     const f = vi.fn(async () => new Response(PLAYLIST, { status: 200, headers: { 'content-type': 'application/vnd.apple.mpegurl' } }));
     const h = handler(agent, f);
     expect(h.matchesManifest(get(MANIFEST_URL), 'c')).toBe(true);
@@ -217,9 +219,9 @@ describe('SegmentHandler and manifests', () => {
     ]);
   });
 
-  it('a manifest that does not parse still reaches the player untouched, and the agent hears nothing', async () => {
+  it('a manifest that does not parse still reaches the player untouched, and the agent learns nothing', async () => {
     const notices: unknown[] = [];
-    const agent = { ...fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' })).agent, manifest: (n: unknown) => void notices.push(n) };
+    const agent = { ...fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' })).agent, manifestText: (m: ManifestText) => void notices.push(...[noticesFromText(m, Date.now())].filter((n) => n.length)) };
     const html = '<html>error page</html>';
     const res = await handler(agent, vi.fn(async () => new Response(html, { status: 200 }))).observeManifest(get(MANIFEST_URL), 'c');
     expect(await res.text()).toBe(html);

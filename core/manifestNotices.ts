@@ -1,7 +1,8 @@
-import type { ManifestNotice } from '../core/contract';
-import type { ParsedManifest } from '../core/manifest/types';
-import { segmentKey } from '../core/segmentKey';
-import { swarmId } from '../core/swarmId';
+import type { ManifestNotice, ManifestText } from './contract';
+import { parseManifest } from './manifest/parseManifest';
+import { MANIFEST_LIMITS, type ParsedManifest } from './manifest/types';
+import { segmentKey } from './segmentKey';
+import { swarmId } from './swarmId';
 
 /** Most segments per rendition sent to the agent (the agent only looks ahead of the playhead anyway). */
 const MAX_ENTRIES = 3000;
@@ -22,4 +23,12 @@ export function manifestNotices(parsed: ParsedManifest, siteOrigin: string): Man
     out.push({ swarm, live: parsed.live, entries });
   }
   return out;
+}
+
+/** Parses a manifest the worker saw pass by (bounded), into notices; none when it is not one. */
+export function noticesFromText(m: ManifestText, nowMs: number): ManifestNotice[] {
+  if (typeof m?.text !== 'string' || m.text.length > MANIFEST_LIMITS.maxTextBytes) return [];
+  if (typeof m.url !== 'string' || typeof m.siteOrigin !== 'string') return [];
+  const parsed = parseManifest(m.text, m.url, typeof m.contentType === 'string' ? m.contentType : null, nowMs);
+  return parsed ? manifestNotices(parsed, m.siteOrigin) : [];
 }
