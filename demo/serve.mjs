@@ -54,6 +54,9 @@ for (const name of ['swarmfetch.js', 'swarmfetch.js.map', 'swarmfetch-sw.js', 's
   );
 }
 app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(join(root, 'node_modules/hls.js/dist/hls.min.js')));
+app.get('/vendor/shaka-player.compiled.js', (_req, res) =>
+  res.sendFile(join(root, 'node_modules/shaka-player/dist/shaka-player.compiled.js')),
+);
 
 console.log(`swarmfetch demo: ${server.url}/`);
 

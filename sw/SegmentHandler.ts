@@ -9,6 +9,7 @@ import { swarmId } from '../core/swarmId';
 import { withDeadline } from '../core/withDeadline';
 import { contentTypeFor } from '../core/contentTypeFor';
 import { readBodyCapped } from './readBodyCapped';
+import { RangeResponder } from './RangeResponder';
 import { MANIFEST_LIMITS } from '../core/manifest/types';
 
 /** Margin the worker gives the agent beyond its budget (port hop and Blob hand-over). */
@@ -34,9 +35,13 @@ type Fallback = SegmentReport['fallback'];
  */
 export class SegmentHandler {
   private readonly pattern: RegExp;
+  private readonly ranges: RangeResponder;
 
   constructor(private readonly deps: SegmentHandlerDeps) {
     this.pattern = compileSegmentPattern(deps.config.segmentPattern);
+    this.ranges = new RangeResponder({
+      fetch: deps.fetch, now: deps.now, agentBudgetMs: deps.config.p2pTimeoutMs, report: (a, r) => this.report(a, r),
+    });
   }
 
   /** Whether this worker handles the request at all (decided synchronously, in the fetch event). */
@@ -91,6 +96,11 @@ export class SegmentHandler {
       fallback = 'agent-unavailable';
     }
 
+    // An open or suffix range (`<video src>`): exact 206s assembled from pieces peers share. A no-cors request
+    // to another origin stays as it is (its response could not be read).
+    if (agent && range && !closedRange && (request.mode !== 'no-cors' || new URL(request.url).origin === this.deps.siteOrigin)) {
+      return this.ranges.respond(request, range, agent, wholeKey, swarm);
+    }
     if (agent) {
       const budgetMs = this.deps.config.p2pTimeoutMs;
       const query: SegmentQuery = {
