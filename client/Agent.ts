@@ -178,7 +178,8 @@ export class Agent implements AgentApi {
         (e) => typeof e?.key === 'string' && keyInSwarm(e.key.split('#')[0] ?? '', n.swarm) &&
           typeof e.url === 'string' && Number.isFinite(e.durationSec) && Number.isFinite(e.seq),
       );
-      this.playlists.update(n.swarm, entries, n.live === true);
+      // a master playlist's variants: join now, the segments come with the media playlist
+      if (entries.length > 0) this.playlists.update(n.swarm, entries, n.live === true);
       this.deps.pool.join(n.swarm);
     }
     this.prefetch();

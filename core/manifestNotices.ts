@@ -7,9 +7,17 @@ import { swarmId } from './swarmId';
 /** Most segments per rendition sent to the agent (the agent only looks ahead of the playhead anyway). */
 const MAX_ENTRIES = 3000;
 
-/** What the agent needs of a parsed manifest: per rendition, its swarm and its segments' keys in order. */
+/**
+ * What the agent needs of a parsed manifest: per rendition, its swarm and its segments' keys in order (for an HLS
+ * master, each variant's swarm with no segments yet).
+ */
 export function manifestNotices(parsed: ParsedManifest, siteOrigin: string): ManifestNotice[] {
   const out: ManifestNotice[] = [];
+  // an HLS master: each variant's swarm (its playlist's directory), so the page joins before the player picks one
+  for (const v of parsed.variants) {
+    const swarm = swarmId(siteOrigin, v);
+    if (swarm && !out.some((n) => n.swarm === swarm)) out.push({ swarm, live: false, entries: [] });
+  }
   for (const r of parsed.renditions) {
     const first = r.segments[0];
     const swarm = first ? swarmId(siteOrigin, first.url) : null;

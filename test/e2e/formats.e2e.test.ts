@@ -5,8 +5,8 @@
  * One fixture site (a static server over the repository: pages, bundles, media with single Range support) and the
  * P2P server CLI on another port. Per format: viewer A starts, plays and buffers the whole (12–20 s) stream; then
  * viewer B opens the click-to-play page, which prepares the video (manifest, init segments, MP4 metadata: its agent
- * learns the stream and joins the swarm), and presses play once its first peer connection is up (hls.js prepares
- * nothing: its first requests race the peer connection); what is fetched before that comes over HTTP. B's P2P share = p2pBytes / (p2pBytes + httpBytes).
+ * learns the stream and joins the swarm), and presses play once its first peer connection is up; what is fetched
+ * before that comes over HTTP. B's P2P share = p2pBytes / (p2pBytes + httpBytes).
  * Byte-exactness: every segment response B's player got over XHR/fetch (whole files and 206 ranges) against the
  * origin file; for `<video src>` (invisible to page scripts) the pieces B's agent holds, and a Range read of the
  * whole file through B's worker, against the origin file.
@@ -30,7 +30,7 @@ import {
   type StaticServer,
   type Viewer,
 } from './harness';
-import { SHOW_JOINS_SWARM, playerPage, type PlayerName } from './fixtures/playerPage';
+import { playerPage, type PlayerName } from './fixtures/playerPage';
 import { PIECE_BYTES, pieceRange } from '../../core/pieces';
 
 interface Stats {
@@ -148,7 +148,7 @@ async function twoViewers(player: PlayerName, src: string): Promise<{ a: Viewer;
   const b = await open('viewer-b');
   await controlled(b);
   await b.page.evaluate('window.show()');
-  if (SHOW_JOINS_SWARM[player]) await waitFor('viewer B to connect to a peer', () => stats(b.page), (s) => s.peers >= 1);
+  await waitFor('viewer B to connect to a peer', () => stats(b.page), (s) => s.peers >= 1);
   await b.page.evaluate('window.start()');
   await bufferedToEnd(b.page, 'viewer B');
   await waitFor('viewer B to play 3 s', () => videoState(b.page), (v) => v.currentTime >= 3);

@@ -220,6 +220,15 @@ describe('SegmentHandler and manifests', () => {
     ]);
   });
 
+  it('an HLS master tells the agent the swarm of each variant, before the player loads one', () => {
+    const master = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n180p/index.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=2\nhttp://cdn.test/vod/360p/index.m3u8?tok=1\n';
+    const notices = noticesFromText({ text: master, url: 'http://cdn.test/vod/master.m3u8', contentType: null, siteOrigin: 'http://site.test' }, 0);
+    expect(notices).toEqual([
+      { swarm: 'http://site.test|http://cdn.test/vod/180p/', live: false, entries: [] },
+      { swarm: 'http://site.test|http://cdn.test/vod/360p/', live: false, entries: [] },
+    ]);
+  });
+
   it('a manifest that does not parse still reaches the player untouched, and the agent learns nothing', async () => {
     const notices: unknown[] = [];
     const agent = { ...fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' })).agent, manifestText: (m: ManifestText) => void notices.push(...[noticesFromText(m, Date.now())].filter((n) => n.length)) };
