@@ -1,6 +1,7 @@
 import type {
   AgentApi,
   ManifestNotice,
+  ManifestText,
   SegmentAnswer,
   SegmentPut,
   SegmentQuery,
@@ -12,6 +13,7 @@ import type { SwarmfetchConfig } from '../core/config';
 import { resolveRange } from '../core/parseRangeHeader';
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
 import { keyInSwarm } from '../core/swarmId';
+import { noticesFromText } from '../core/manifestNotices';
 import { MAX_KEY_LENGTH } from '../core/segmentKey';
 import { electFetcher } from './electFetcher';
 import { InflightDownloads } from './InflightDownloads';
@@ -192,6 +194,10 @@ export class Agent implements AgentApi {
     if (bySwarm.length) this.deps.pool.announce('lost', bySwarm);
   }
 
+  manifestText(m: ManifestText): void {
+    this.manifest(noticesFromText(m, Date.now()));
+  }
+
   manifest(notices: ManifestNotice[]): void {
     if (!Array.isArray(notices)) return;
     for (const n of notices.slice(0, 64)) {
@@ -200,7 +206,8 @@ export class Agent implements AgentApi {
         (e) => typeof e?.key === 'string' && keyInSwarm(e.key.split('#')[0] ?? '', n.swarm) &&
           typeof e.url === 'string' && Number.isFinite(e.durationSec) && Number.isFinite(e.seq),
       );
-      this.playlists.update(n.swarm, entries, n.live === true);
+      // a master playlist's variants: join now, the segments come with the media playlist
+      if (entries.length > 0) this.playlists.update(n.swarm, entries, n.live === true);
       this.deps.pool.join(n.swarm);
     }
     this.prefetch();

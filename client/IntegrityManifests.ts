@@ -4,9 +4,7 @@ import { parseHttpUrl } from '../core/parseHttpUrl';
 import { readTextCapped } from '../core/readTextCapped';
 import { SwarmError } from '../core/SwarmError';
 
-/** Directories above a segment searched for a manifest (the segment's own included). */
-const MAX_LOOKUP_DEPTH = 6;
-/** Manifest URLs remembered (found or not). */
+/** Manifest URLs remembered (found or not), and stream directories known. */
 const MAX_CACHED = 64;
 
 /** What the manifests say about one file. */
@@ -22,7 +20,7 @@ export interface IntegrityManifestsDeps {
   fetch: typeof fetch;
   /** An explicit manifest URL (absolute); when set, no lookup by convention. */
   manifestUrl: string | null;
-  /** Look up `swarmfetch-integrity.json` next to segments and upward. */
+  /** Look up `swarmfetch-integrity.json` by convention (see IntegrityManifests). */
   lookup: boolean;
   timeoutMs: number;
   onError(code: 'integrity-manifest-invalid' | 'network-error', message: string): void;
@@ -31,18 +29,30 @@ export interface IntegrityManifestsDeps {
 type Loaded = IntegrityManifest | null | SwarmError;
 
 /**
- * Finds the integrity manifest that covers a segment URL: the one named by the config, or by convention the nearest
- * `swarmfetch-integrity.json` in the segment's directory or above (same origin as the segment). Each manifest URL is
- * fetched at most once per page (404 remembered too), with a deadline and a size cap.
+ * Finds the integrity manifest that covers a segment URL: the one named by the config, or by convention
+ * `swarmfetch-integrity.json` in the stream's directory — the directory of the first playlist/MPD of the stream
+ * the page read (an HLS master playlist, a DASH MPD), or for a segment under no playlist (progressive MP4) its own
+ * directory. One URL per stream, so a site without a manifest sees one 404 per stream, not one per directory.
+ * Each manifest URL is fetched at most once per page (404 remembered too), with a deadline and a size cap.
  */
 export class IntegrityManifests {
   private readonly cache = new Map<string, Promise<Loaded>>();
+  /** Directories (absolute URLs ending in '/') of the playlists seen; the shortest enclosing one is a stream's. */
+  private readonly roots: string[] = [];
 
   constructor(private readonly deps: IntegrityManifestsDeps) {}
 
-  /** Starts loading what `lookup(url)` will need (so the first peer segment does not wait for it). */
-  warm(url: string): void {
-    void this.lookup(url);
+  /** A playlist or MPD passed by: its directory roots a stream; its manifest starts loading now. */
+  streamManifest(manifestUrl: string): void {
+    const u = parseHttpUrl(manifestUrl);
+    if (!u) return;
+    const dir = u.origin + u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1);
+    if (!this.roots.some((r) => dir.startsWith(r))) {
+      for (let i = this.roots.length - 1; i >= 0; i--) if (this.roots[i]!.startsWith(dir)) this.roots.splice(i, 1);
+      if (this.roots.length >= MAX_CACHED) this.roots.shift();
+      this.roots.push(dir);
+    }
+    void this.lookup(manifestUrl);
   }
 
   async lookup(url: string): Promise<ManifestAnswer> {
@@ -66,18 +76,13 @@ export class IntegrityManifests {
     return { kind: 'none' };
   }
 
-  /** Manifest URLs that may cover `u`, nearest first. */
+  /** The manifest URL that may cover `u`: the configured one, or the stream's by convention. */
   private candidates(u: URL): string[] {
     if (this.deps.manifestUrl) return [this.deps.manifestUrl];
     if (!this.deps.lookup) return [];
-    const out: string[] = [];
-    let dir = u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1);
-    while (out.length < MAX_LOOKUP_DEPTH) {
-      out.push(`${u.origin}${dir}${INTEGRITY_FILE_NAME}`);
-      if (dir === '/') break;
-      dir = dir.slice(0, dir.slice(0, -1).lastIndexOf('/') + 1);
-    }
-    return out;
+    const dir = u.origin + u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1);
+    const root = this.roots.find((r) => dir.startsWith(r)) ?? dir;
+    return [`${root}${INTEGRITY_FILE_NAME}`];
   }
 
   private load(manifestUrl: string): Promise<Loaded> {

@@ -215,17 +215,16 @@ export class Swarmfetch {
       this.fail('unsupported', 'service workers are not available; playing over HTTP');
       return;
     }
-    // Only the four contract methods cross the port, not the agent's internals.
+    // Only the contract methods cross the port, not the agent's internals.
     const api: AgentApi = {
       hello: (v) => this.agent.hello(v),
       getSegment: (q) => this.agent.getSegment(q),
       putSegment: (p) => this.agent.putSegment(p),
       report: (r) => this.agent.report(r),
-      manifest: (n) => {
-        // the integrity manifest of a rendition is fetched while its playlist is read, not on the first peer segment
-        const url = Array.isArray(n) ? n[0]?.entries?.[0]?.url : undefined;
-        if (typeof url === 'string') this.manifests?.warm(url);
-        this.agent.manifest(n);
+      manifestText: (m) => {
+        // the integrity manifest of a stream is looked up while its playlist is read, not on the first peer segment
+        if (typeof m?.url === 'string') this.manifests?.streamManifest(m.url);
+        this.agent.manifestText(m);
       },
     };
     this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl, () => this.agent.workerLost());

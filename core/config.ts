@@ -61,7 +61,7 @@ export interface SwarmfetchConfig extends SwConfig {
   peerJoinMaxDelayMs: number;
   /**
    * URL of the site's integrity manifest (relative to the page); it covers the segments under its directory.
-   * @default '' = look up `swarmfetch-integrity.json` next to each segment and upward (when integrityLookup)
+   * @default '' = look up `swarmfetch-integrity.json` in the stream's directory (when integrityLookup)
    */
   integrityUrl: string;
   /** Look up `swarmfetch-integrity.json` in a segment's directory and the ones above it. @default true */

@@ -98,6 +98,15 @@ export interface ManifestNotice {
   entries: Array<{ key: string; url: string; durationSec: number; seq: number }>;
 }
 
+/** A manifest (HLS playlist or DASH MPD) the worker passed to the player, as text for the agent to read. */
+export interface ManifestText {
+  text: string;
+  /** The manifest's final URL (segment URLs resolve against it). */
+  url: string;
+  contentType: string | null;
+  /** The site's origin (swarm ids are per site). */
+  siteOrigin: string;
+}
 
 export interface SegmentPut {
   key: string;
@@ -132,5 +141,6 @@ export interface AgentApi {
   getSegment(query: SegmentQuery): Promise<SegmentAnswer>;
   putSegment(put: SegmentPut): void;
   report(report: SegmentReport): void;
-  manifest(notices: ManifestNotice[]): void;
+  /** A manifest passed by: the agent parses it (the worker stays small) and learns each rendition's segments. */
+  manifestText(manifest: ManifestText): void;
 }

@@ -4,6 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { countOriginBytes } from './originStats.mjs';
 import { mountLiveSimulator } from './liveSimulator.mjs';
+import express from 'express';
+
+// express.static knows .mpd (application/dash+xml), .mp4, .m3u8, .ts; fMP4 segments get their registered type
+express.static.mime.define({ 'video/iso.segment': ['m4s'] });
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -34,7 +38,7 @@ const server = await createSwarmServer({
   host,
   // the hash oracle may fetch this demo's own media (live segments: the VOD ones are in demo/media/vod's manifest)
   hashOrigins: port > 0 ? [`http://127.0.0.1:${port}`, `http://localhost:${port}`] : [],
-  // express.static: .m3u8 → application/vnd.apple.mpegurl, .ts → video/mp2t, Range requests answered with 206
+  // express.static: content types by extension (see above), single Range requests answered with 206 / 416
   static: [
     { urlPath: '/media', dir: join(here, 'media') },
     { urlPath: '/demo', dir: here },

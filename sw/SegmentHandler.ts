@@ -9,8 +9,7 @@ import { swarmId } from '../core/swarmId';
 import { withDeadline } from '../core/withDeadline';
 import { contentTypeFor } from '../core/contentTypeFor';
 import { readBodyCapped } from './readBodyCapped';
-import { manifestNotices } from './manifestNotices';
-import { parseManifest } from '../core/manifest/parseManifest';
+import { RangeResponder } from './RangeResponder';
 import { MANIFEST_LIMITS } from '../core/manifest/types';
 
 /** Margin the worker gives the agent beyond its budget (port hop and Blob hand-over). */
@@ -36,9 +35,13 @@ type Fallback = SegmentReport['fallback'];
  */
 export class SegmentHandler {
   private readonly pattern: RegExp;
+  private readonly ranges: RangeResponder;
 
   constructor(private readonly deps: SegmentHandlerDeps) {
     this.pattern = compileSegmentPattern(deps.config.segmentPattern);
+    this.ranges = new RangeResponder({
+      fetch: deps.fetch, now: deps.now, agentBudgetMs: deps.config.p2pTimeoutMs, report: (a, r) => this.report(a, r),
+    });
   }
 
   /** Whether this worker handles the request at all (decided synchronously, in the fetch event). */
@@ -52,8 +55,8 @@ export class SegmentHandler {
   }
 
   /**
-   * Passes a manifest through unchanged, and reads a copy in the background: the agent learns each rendition's
-   * segments. Nothing here can delay or alter what the player gets.
+   * Passes a manifest through unchanged, and hands a copy (bounded) to the agent in the background, which parses
+   * it and learns each rendition's segments. Nothing here can delay or alter what the player gets.
    */
   async observeManifest(request: Request, clientId: string): Promise<Response> {
     const response = await this.deps.fetch(request);
@@ -62,11 +65,9 @@ export class SegmentHandler {
       void (async () => {
         const { blob, complete } = await readBodyCapped(copy, MANIFEST_LIMITS.maxTextBytes);
         if (!blob || !complete) return;
-        const parsed = parseManifest(await blob.text(), response.url || request.url, response.headers.get('content-type'), Date.now());
-        if (!parsed || parsed.renditions.length === 0) return;
-        const notices = manifestNotices(parsed, this.deps.siteOrigin);
         const agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs);
-        if (agent && notices.length) Promise.resolve(agent.manifest(notices)).catch(() => {});
+        const m = { text: await blob.text(), url: response.url || request.url, contentType: response.headers.get('content-type'), siteOrigin: this.deps.siteOrigin };
+        if (agent) Promise.resolve(agent.manifestText(m)).catch(() => {});
       })().catch(() => {});
     }
     return response;
@@ -95,6 +96,11 @@ export class SegmentHandler {
       fallback = 'agent-unavailable';
     }
 
+    // An open or suffix range (`<video src>`): exact 206s assembled from pieces peers share. A no-cors request
+    // to another origin stays as it is (its response could not be read).
+    if (agent && range && !closedRange && (request.mode !== 'no-cors' || new URL(request.url).origin === this.deps.siteOrigin)) {
+      return this.ranges.respond(request, range, agent, wholeKey, swarm);
+    }
     if (agent) {
       const budgetMs = this.deps.config.p2pTimeoutMs;
       const query: SegmentQuery = {

@@ -109,15 +109,17 @@ describe('IntegrityManifests', () => {
     return { m, calls: f.calls };
   };
 
-  it('finds the nearest manifest upward, once per manifest URL', async () => {
+  it("finds a stream's manifest in the directory of its first playlist, one URL per stream, once", async () => {
     const { m, calls } = make({ 'http://cdn.example/v/swarmfetch-integrity.json': manifestText({ '180p/seg_1.ts': entry }) });
+    m.streamManifest('http://cdn.example/v/master.m3u8');
+    m.streamManifest('http://cdn.example/v/180p/index.m3u8'); // a rendition under the stream: same manifest
     expect(await m.lookup('http://cdn.example/v/180p/seg_1.ts?token=x')).toEqual({ kind: 'covered', file: entry, pieceBytes: 1048576 });
     expect(await m.lookup('http://cdn.example/v/180p/seg_2.ts')).toEqual({ kind: 'covered', file: null, pieceBytes: 1048576 });
-    expect(calls).toEqual(['http://cdn.example/v/180p/swarmfetch-integrity.json', 'http://cdn.example/v/swarmfetch-integrity.json']);
-    // nothing above: every level up to the root is tried, once
-    expect(await m.lookup('http://cdn.example/w/seg.ts')).toEqual({ kind: 'none' });
-    expect(await m.lookup('http://cdn.example/w/seg2.ts')).toEqual({ kind: 'none' });
-    expect(calls.slice(2)).toEqual(['http://cdn.example/w/swarmfetch-integrity.json', 'http://cdn.example/swarmfetch-integrity.json']);
+    expect(calls).toEqual(['http://cdn.example/v/swarmfetch-integrity.json']);
+    // a file under no playlist (progressive MP4): its own directory only, once
+    expect(await m.lookup('http://cdn.example/w/movie.mp4')).toEqual({ kind: 'none' });
+    expect(await m.lookup('http://cdn.example/w/movie.mp4')).toEqual({ kind: 'none' });
+    expect(calls.slice(1)).toEqual(['http://cdn.example/w/swarmfetch-integrity.json']);
   });
 
   it('with an explicit URL, uses only that manifest and only for what is under its directory', async () => {

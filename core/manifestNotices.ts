@@ -1,0 +1,42 @@
+import type { ManifestNotice, ManifestText } from './contract';
+import { parseManifest } from './manifest/parseManifest';
+import { MANIFEST_LIMITS, type ParsedManifest } from './manifest/types';
+import { segmentKey } from './segmentKey';
+import { swarmId } from './swarmId';
+
+/** Most segments per rendition sent to the agent (the agent only looks ahead of the playhead anyway). */
+const MAX_ENTRIES = 3000;
+
+/**
+ * What the agent needs of a parsed manifest: per rendition, its swarm and its segments' keys in order (for an HLS
+ * master, each variant's swarm with no segments yet).
+ */
+export function manifestNotices(parsed: ParsedManifest, siteOrigin: string): ManifestNotice[] {
+  const out: ManifestNotice[] = [];
+  // an HLS master: each variant's swarm (its playlist's directory), so the page joins before the player picks one
+  for (const v of parsed.variants) {
+    const swarm = swarmId(siteOrigin, v);
+    if (swarm && !out.some((n) => n.swarm === swarm)) out.push({ swarm, live: false, entries: [] });
+  }
+  for (const r of parsed.renditions) {
+    const first = r.segments[0];
+    const swarm = first ? swarmId(siteOrigin, first.url) : null;
+    if (!swarm) continue;
+    const entries: ManifestNotice['entries'] = [];
+    // VOD: from the start; live: the newest (the live edge)
+    for (const s of parsed.live ? r.segments.slice(-MAX_ENTRIES) : r.segments.slice(0, MAX_ENTRIES)) {
+      const key = segmentKey(s.url, s.range);
+      if (key && swarmId(siteOrigin, s.url) === swarm) entries.push({ key, url: s.url, durationSec: s.durationSec, seq: s.seq });
+    }
+    out.push({ swarm, live: parsed.live, entries });
+  }
+  return out;
+}
+
+/** Parses a manifest the worker saw pass by (bounded), into notices; none when it is not one. */
+export function noticesFromText(m: ManifestText, nowMs: number): ManifestNotice[] {
+  if (typeof m?.text !== 'string' || m.text.length > MANIFEST_LIMITS.maxTextBytes) return [];
+  if (typeof m.url !== 'string' || typeof m.siteOrigin !== 'string') return [];
+  const parsed = parseManifest(m.text, m.url, typeof m.contentType === 'string' ? m.contentType : null, nowMs);
+  return parsed ? manifestNotices(parsed, m.siteOrigin) : [];
+}
