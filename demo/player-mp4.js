@@ -12,6 +12,15 @@
     errors.push({ code: e && e.code, message: e && e.message, fatal: true });
     demo.failed = `media error ${e && e.code}`;
   });
+  // A <video src> streams the whole file through one long request: on a first visit it would start before the
+  // worker controls the page and never pass through it. The demo waits for the worker (at most 2 s) so even the first
+  // visit shows pieces being shared; a site that does not wait gets P2P from the second visit on.
+  await new Promise((resolve) => {
+    const sw = navigator.serviceWorker;
+    if (!sw || sw.controller || !window.swarmfetch) return resolve();
+    sw.addEventListener('controllerchange', resolve, { once: true });
+    setTimeout(resolve, 2000);
+  });
   video.src = src;
   video.play().catch(() => {});
 })();

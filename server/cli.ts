@@ -11,10 +11,11 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (parsed.command === 'hash') {
-    const { manifest, path } = await hashMediaDir(parsed.dir, {
+    const { manifest, path, subdirPaths } = await hashMediaDir(parsed.dir, {
       out: parsed.out ?? undefined, pattern: parsed.pattern ?? undefined,
     });
-    console.log(`swarmfetch: ${Object.keys(manifest.files).length} media files hashed into ${path}`);
+    const also = subdirPaths.length ? ` (and one per media subdirectory: ${subdirPaths.length})` : '';
+    console.log(`swarmfetch: ${Object.keys(manifest.files).length} media files hashed into ${path}${also}`);
     return;
   }
   const server = await createSwarmServer(parsed.options);

@@ -19,7 +19,11 @@ export interface HashMediaDirOptions {
   pattern?: string;
   /** Piece size for files larger than one piece. @default 1 MiB */
   pieceBytes?: number;
-  /** Where to write the manifest; null = do not write. @default `<dir>/swarmfetch-integrity.json` */
+  /**
+   * Where to write the manifest; null = do not write. @default `<dir>/swarmfetch-integrity.json`, plus one
+   * `swarmfetch-integrity.json` in every subdirectory holding media files, covering that directory's files (the
+   * page looks next to a segment when it has not seen the stream's top playlist).
+   */
   out?: string | null;
 }
 
@@ -27,7 +31,10 @@ export interface HashMediaDirOptions {
  * Hashes every media file under `dir` (recursively, symlinks not followed) into an integrity manifest: whole-file
  * SHA-256, and per-piece SHA-256 for files larger than one piece. Writes it (sorted, one file per line) and returns it.
  */
-export async function hashMediaDir(dir: string, options: HashMediaDirOptions = {}): Promise<{ manifest: IntegrityManifest; path: string | null }> {
+export async function hashMediaDir(
+  dir: string,
+  options: HashMediaDirOptions = {},
+): Promise<{ manifest: IntegrityManifest; path: string | null; subdirPaths: string[] }> {
   const pattern = new RegExp(options.pattern ?? DEFAULT_SEGMENT_PATTERN, 'i');
   const pieceBytes = options.pieceBytes ?? DEFAULT_PIECE_BYTES;
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -43,7 +50,24 @@ export async function hashMediaDir(dir: string, options: HashMediaDirOptions = {
   const manifest = parseIntegrityManifest({ swarmfetchIntegrity: INTEGRITY_VERSION, algorithm: 'sha256', pieceBytes, files });
   const path = options.out === null ? null : (options.out ?? join(dir, INTEGRITY_FILE_NAME));
   if (path) await writeFile(path, formatManifest(manifest));
-  return { manifest, path };
+  const subdirPaths: string[] = [];
+  if (options.out === undefined) {
+    const bySubdir = new Map<string, Record<string, IntegrityFile>>();
+    for (const [name, f] of Object.entries(manifest.files)) {
+      const slash = name.lastIndexOf('/');
+      if (slash < 0) continue;
+      const sub = name.slice(0, slash);
+      const own = bySubdir.get(sub) ?? {};
+      own[name.slice(slash + 1)] = f;
+      bySubdir.set(sub, own);
+    }
+    for (const [sub, subFiles] of bySubdir) {
+      const subPath = join(dir, ...sub.split('/'), INTEGRITY_FILE_NAME);
+      await writeFile(subPath, formatManifest({ ...manifest, files: subFiles }));
+      subdirPaths.push(subPath);
+    }
+  }
+  return { manifest, path, subdirPaths };
 }
 
 /** JSON with one file entry per line (diffs stay readable). */

@@ -46,6 +46,9 @@ describe('swarmfetch hash <media-dir>', () => {
       sha(big.subarray(1048576, 2 * 1048576)),
       sha(big.subarray(2 * 1048576)),
     ]);
+    // and one next to the segments of each subdirectory, with paths relative to it
+    const sub = parseIntegrityManifest(await readFile(join(dir, '180p', 'swarmfetch-integrity.json'), 'utf8'));
+    expect(sub.files).toEqual({ 'seg_000.ts': { bytes: 3, sha256: sha(small) } });
   });
 
   it('takes another pattern and output path, and writes nothing with out: null', async () => {
