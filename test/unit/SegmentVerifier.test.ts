@@ -164,6 +164,16 @@ describe('HashOracleClient', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('takes a rate-limited answer as no answer: not cached, the oracle not given up', async () => {
+    const answers = [json(429, { error: 'rate-exceeded' }), json(200, { sha256: sha(BODY), bytes: 3000 }), json(429, { error: 'rate-exceeded' })];
+    const { c, calls } = client(() => answers.shift()!);
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'not-covered' });
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'hash', sha256: sha(BODY), bytes: 3000 });
+    // once the server has shown it has an oracle, a throttled answer means "cannot vouch": the segment comes over HTTP
+    expect(await c.lookup('http://cdn.example/v/seg_2.ts', null)).toEqual({ kind: 'failed' });
+    expect(calls).toHaveLength(3);
+  });
+
   it('tells origins outside the allow-list from failures, and does not trust a malformed hash', async () => {
     expect(await client(() => json(403, { error: 'not-allowed' })).c.lookup(URL_, null)).toEqual({ kind: 'not-covered' });
     const answers = [json(200, { sha256: sha(BODY), bytes: 3000 }), json(502, { error: 'upstream-error' }), json(200, { sha256: 'zz', bytes: 1 })];
