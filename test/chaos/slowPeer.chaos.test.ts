@@ -23,7 +23,7 @@ import {
   type DemoServer,
   type RoguePeer,
 } from '../e2e/harness';
-import { demoMediaPath, demoSwarms } from './demoSwarm';
+import { demoSwarms } from './demoSwarm';
 import { readProbe, readStats, viewerProbeInitScript } from './viewerProbe';
 
 const PLAY_SEC = 20;
@@ -81,7 +81,7 @@ describe('G1: a slow or silent peer', () => {
     { label: 'never', delayMs: Infinity },
   ])('a peer answering after $label: no rebuffer beyond the baseline, every byte the origin\'s', async ({ label, delayMs }) => {
     expect(baselineRebuffers).not.toBeNull();
-    rogue ??= await startRoguePeer(browser, { serverUrl: demo.url, swarms: demoSwarms(demo.url), mediaPath: demoMediaPath(demo.url) });
+    rogue ??= await startRoguePeer(browser, { serverUrl: demo.url, swarms: demoSwarms(demo.url) });
     await rogue.setMode('correct', delayMs);
     const before = await rogue.stats();
     const { probe, stats, fromPeers } = await play(label);
