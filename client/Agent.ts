@@ -271,7 +271,7 @@ export class Agent implements AgentApi {
     let verified = false;
     if (verifier && expected) {
       try {
-        verified = await verifier.check(key, got.body, expected, Math.max(0, timeoutMs - (this.deps.now() - t0)));
+        verified = await verifier.check(key, got.bytes ?? got.body, expected, Math.max(0, timeoutMs - (this.deps.now() - t0)));
       } catch (err) {
         const e = SwarmError.is(err) ? err : new SwarmError('integrity-unavailable', String(err));
         const code = e.code === 'integrity-mismatch' ? e.code : 'integrity-unavailable';

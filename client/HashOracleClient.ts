@@ -38,16 +38,23 @@ export class HashOracleClient {
     const id = range ? `${url}#${range.start}-${range.end}` : url;
     let p = this.cache.get(id);
     if (p) return p;
-    p = this.ask(url, range);
+    const asked = this.ask(url, range);
+    p = asked.then((a) => a.answer);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(id, p);
-    void p.then((a) => {
-      if (a.kind === 'failed' && this.cache.get(id) === p) this.cache.delete(id);
+    // failures and throttled answers are asked again next time
+    void asked.then((a) => {
+      if (!a.keep && this.cache.get(id) === p) this.cache.delete(id);
     });
     return p;
   }
 
-  private async ask(url: string, range: { start: number; end: number } | null): Promise<OracleAnswer> {
+  private async ask(url: string, range: { start: number; end: number } | null): Promise<{ answer: OracleAnswer; keep: boolean }> {
+    const answer = await this.answer(url, range);
+    return { answer: answer === 'throttled' ? (this.known ? { kind: 'failed' } : { kind: 'not-covered' }) : answer, keep: answer !== 'throttled' && answer.kind !== 'failed' };
+  }
+
+  private async answer(url: string, range: { start: number; end: number } | null): Promise<OracleAnswer | 'throttled'> {
     const q = new URL('swarmfetch/v1/hash', this.deps.baseUrl);
     q.searchParams.set('url', url);
     if (range) q.searchParams.set('range', `${range.start}-${range.end}`);
@@ -66,6 +73,8 @@ export class HashOracleClient {
         this.known = true;
         return { kind: 'hash', sha256: body.sha256, bytes: body.bytes as number };
       }
+      // the server's request rate limit (tracker and oracle alike): says nothing about the oracle; ask again later
+      if (res.status === 429) return 'throttled';
       const oracleError = typeof body.error === 'string' && ORACLE_ERRORS.has(body.error);
       if (!oracleError) {
         // not an oracle answer (no such route, origin refused, …): this server has no oracle for us

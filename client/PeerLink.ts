@@ -73,6 +73,8 @@ export interface PeerLinkDeps {
 
 export interface Received {
   body: Blob;
+  /** The same bytes as `body`, contiguous in memory (for the integrity check), when the link has them. */
+  bytes?: Uint8Array;
   totalBytes: number | null;
   contentType: string | null;
 }
@@ -315,9 +317,9 @@ export class PeerLink {
           return;
         }
         if (!d.assembly || !d.meta) throw new SwarmError('protocol-violation', 'done before send');
-        const body = d.assembly.toBlob(d.meta.contentType); // throws when short
+        const { blob: body, bytes } = d.assembly.take(d.meta.contentType); // throws when short
         this.finishDownload(m.id, d);
-        d.resolve({ body, totalBytes: d.meta.totalBytes, contentType: d.meta.contentType });
+        d.resolve({ body, bytes, totalBytes: d.meta.totalBytes, contentType: d.meta.contentType });
         return;
       }
     }

@@ -39,10 +39,10 @@ export class SegmentVerifier {
   }
 
   /**
-   * Resolves true when `body` matched a trusted hash, false when accepted unverified; throws `integrity-mismatch`
+   * Resolves true when `body` (a Blob, or the same bytes in memory) matched a trusted hash, false when accepted unverified; throws `integrity-mismatch`
    * or `integrity-unavailable` otherwise. Waits at most `waitMs` (and the configured timeout) for the expectation.
    */
-  async check(key: string, body: Blob, expectation: Promise<Expectation>, waitMs: number): Promise<boolean> {
+  async check(key: string, body: Blob | Uint8Array, expectation: Promise<Expectation>, waitMs: number): Promise<boolean> {
     const ms = Math.max(0, Math.min(waitMs, this.deps.timeoutMs));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)));
@@ -54,10 +54,12 @@ export class SegmentVerifier {
     }
     if (exp.kind === 'unknown') throw new SwarmError('integrity-unavailable', 'no trusted hash for this segment', { key: key.slice(0, 200) });
     const size = exp.parts[exp.parts.length - 1]!.end;
-    if (body.size !== size) {
-      throw new SwarmError('integrity-mismatch', 'wrong size', { key: key.slice(0, 200), bytes: body.size, want: size });
+    const got = body instanceof Uint8Array ? body.byteLength : body.size;
+    if (got !== size) {
+      throw new SwarmError('integrity-mismatch', 'wrong size', { key: key.slice(0, 200), bytes: got, want: size });
     }
-    const bytes = new Uint8Array(await body.arrayBuffer());
+    // reading a Blob back costs far more than hashing it: the link hands over the bytes it assembled
+    const bytes = body instanceof Uint8Array ? body : new Uint8Array(await body.arrayBuffer());
     for (const part of exp.parts) {
       const digest = await this.deps.digest(bytes.subarray(part.start, part.end));
       if (toHex(digest) !== part.sha256) {

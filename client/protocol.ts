@@ -188,11 +188,25 @@ export class Reassembly {
 
   /** The whole segment; only once complete, and only once. */
   toBlob(contentType: string | null): Blob {
+    return this.take(contentType).blob;
+  }
+
+  /**
+   * The whole segment as a Blob and as the contiguous bytes it was made from (so they can be hashed without reading
+   * the Blob back, which costs far more than the copy); only once complete, and only once.
+   */
+  take(contentType: string | null): { blob: Blob; bytes: Uint8Array } {
     if (!this.complete) violation('transfer ended short', { declared: this.declaredBytes, received: this.received });
     if (this.taken) violation('transfer already taken');
     this.taken = true;
-    const blob = new Blob(this.chunks as BlobPart[], contentType ? { type: contentType } : undefined);
+    const bytes = new Uint8Array(this.received);
+    let at = 0;
+    for (const c of this.chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
     this.chunks = [];
-    return blob;
+    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], contentType ? { type: contentType } : undefined);
+    return { blob, bytes };
   }
 }

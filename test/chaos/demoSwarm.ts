@@ -10,6 +10,3 @@ export function demoSwarms(demoUrl: string): RogueSwarm[] {
     keys: Array.from({ length: SEGMENTS }, (_, i) => `${demoUrl}/media/vod/${r}/seg_${String(i).padStart(3, '0')}.ts`),
   }));
 }
-
-/** Where the rogue page (served from the repository root) reads a demo segment's true bytes. */
-export const demoMediaPath = (demoUrl: string) => (key: string) => key.replace(`${demoUrl}/media/`, '/demo/media/');

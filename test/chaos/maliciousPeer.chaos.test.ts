@@ -24,7 +24,7 @@ import {
   type RogueMode,
   type RoguePeer,
 } from '../e2e/harness';
-import { demoMediaPath, demoSwarms } from './demoSwarm';
+import { demoSwarms } from './demoSwarm';
 import { readBackSegments, readProbe, readStats, viewerProbeInitScript } from './viewerProbe';
 
 let browser: Browser;
@@ -36,7 +36,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   demo = await startDemo();
   origin = await originHashes(join(REPO_ROOT, 'demo/media'), '/media/');
-  rogue = await startRoguePeer(browser, { serverUrl: demo.url, swarms: demoSwarms(demo.url), mediaPath: demoMediaPath(demo.url), mode: 'flip' });
+  rogue = await startRoguePeer(browser, { serverUrl: demo.url, swarms: demoSwarms(demo.url), mode: 'flip' });
 });
 afterAll(async () => {
   await rogue?.close();

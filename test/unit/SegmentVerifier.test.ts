@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HashOracleClient, type OracleAnswer } from '../../client/HashOracleClient';
 import { IntegrityManifests, type ManifestAnswer } from '../../client/IntegrityManifests';
 import { SegmentVerifier, type SegmentVerifierDeps } from '../../client/SegmentVerifier';
+import { Reassembly } from '../../client/protocol';
 import { SwarmError } from '../../core/SwarmError';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -40,6 +41,22 @@ describe('SegmentVerifier', () => {
     expect(await check(v, URL_, flipped)).toBe('integrity-mismatch');
     expect(await check(v, URL_, BODY.subarray(0, 2999))).toBe('integrity-mismatch');
     expect(await check(v, URL_, new Uint8Array([...BODY, 0]))).toBe('integrity-mismatch');
+  });
+
+  it('checks bytes handed over in memory as it checks a Blob', async () => {
+    const { v } = verifier(listed, null);
+    expect(await v.check(URL_, BODY, v.expect(URL_), 1000)).toBe(true);
+    await expect(v.check(URL_, BODY.subarray(1), v.expect(URL_), 1000)).rejects.toMatchObject({ code: 'integrity-mismatch' });
+  });
+
+  it('a reassembled transfer gives its bytes contiguous and as a Blob, the same', async () => {
+    const r = new Reassembly(BODY.length, 10_000);
+    r.push(BODY.subarray(0, 1000));
+    r.push(BODY.subarray(1000));
+    const { blob, bytes } = r.take('video/mp2t');
+    expect(bytes).toEqual(BODY);
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(BODY);
+    expect(blob.type).toBe('video/mp2t');
   });
 
   it('uses the oracle for what no manifest lists', async () => {
@@ -164,6 +181,16 @@ describe('HashOracleClient', () => {
     expect(await c.lookup(URL_, null)).toEqual({ kind: 'not-covered' });
     expect(await c.lookup('http://cdn.example/v/seg_2.ts', null)).toEqual({ kind: 'not-covered' });
     expect(calls).toHaveLength(1);
+  });
+
+  it('takes a rate-limited answer as no answer: not cached, the oracle not given up', async () => {
+    const answers = [json(429, { error: 'rate-exceeded' }), json(200, { sha256: sha(BODY), bytes: 3000 }), json(429, { error: 'rate-exceeded' })];
+    const { c, calls } = client(() => answers.shift()!);
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'not-covered' });
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'hash', sha256: sha(BODY), bytes: 3000 });
+    // once the server has shown it has an oracle, a throttled answer means "cannot vouch": the segment comes over HTTP
+    expect(await c.lookup('http://cdn.example/v/seg_2.ts', null)).toEqual({ kind: 'failed' });
+    expect(calls).toHaveLength(3);
   });
 
   it('tells origins outside the allow-list from failures, and does not trust a malformed hash', async () => {

@@ -11,12 +11,14 @@
  * - `oversized-frame`: declares the size, then sends one 20 KiB binary frame (frames are at most 16 KiB);
  * - `drip`: declares the size, then 64 bytes every 300 ms, forever.
  *
- * The page is served by its own static server from the repository root, so it reads the media files (at
- * `mediaPath(key)`) from its own origin; PeerJS comes from node_modules. Everything the peer saw is counted in
- * `stats()`. Change the mode between viewers with `setMode`.
+ * The page runs on the site's origin (see startRoguePeer) and reads the true bytes of a segment from its key's URL
+ * (or `mediaPath(key)`); PeerJS comes from node_modules. Everything the peer saw is counted in `stats()`. Change the
+ * mode between viewers with `setMode`.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { REPO_ROOT, startStaticServer, type StaticServer } from './servers';
+import { REPO_ROOT } from './servers';
 
 export type RogueMode = 'correct' | 'flip' | 'wrong-length' | 'short' | 'wrong-segment' | 'oversized-frame' | 'drip';
 
@@ -30,9 +32,11 @@ export interface RogueSwarm {
 export interface RoguePeerOptions {
   /** The P2P server (signalling + tracker) base URL, e.g. the demo's. */
   serverUrl: string;
+  /** The site whose swarms the rogue joins (its page runs on this origin). @default serverUrl */
+  siteUrl?: string;
   swarms: RogueSwarm[];
-  /** Maps a segment key to the path the rogue page fetches its true bytes from (on the rogue's own server). */
-  mediaPath(key: string): string;
+  /** Maps a segment key to the URL the rogue page fetches its true bytes from. @default the key itself */
+  mediaPath?(key: string): string;
   mode?: RogueMode;
   /** Delay before answering (mode `correct`); Infinity = never. @default 0 */
   delayMs?: number;
@@ -198,25 +202,33 @@ const ROGUE_SCRIPT = String.raw`
 })();
 `;
 
-/** Opens the rogue page (own browser context and static server) and starts it. */
+/** The path the rogue page is opened at on the site (any answer will do; the page's scripts are injected). */
+const ROGUE_PATH = '/__swarmfetch-rogue__';
+
+/**
+ * Opens the rogue page in its own browser context and starts it. The page runs *on the site's origin* (it opens
+ * `<site>/__swarmfetch-rogue__` and injects its scripts), because the tracker only lets a page join swarms of its own
+ * origin: an attacker can do as much by running any script on the site, or by any client that sets the header.
+ */
 export async function startRoguePeer(browser: Browser, options: RoguePeerOptions): Promise<RoguePeer> {
+  const site = new URL(options.siteUrl ?? options.serverUrl).origin;
   const paths: Record<string, string> = {};
-  for (const s of options.swarms) for (const k of s.keys) paths[k] = options.mediaPath(k);
+  for (const s of options.swarms) for (const k of s.keys) paths[k] = options.mediaPath ? options.mediaPath(k) : k;
   const config = { serverUrl: options.serverUrl, swarms: options.swarms, paths, mode: options.mode ?? 'correct', delayMs: options.delayMs ?? 0 };
-  const html = `<!doctype html><meta charset="utf-8"><title>rogue peer</title>
-<script>window.__rogueConfig = ${JSON.stringify(config).replace(/</g, '\\u003c')};</script>
-<script src="/node_modules/peerjs/dist/peerjs.min.js"></script>
-<script>${ROGUE_SCRIPT}</script>`;
-  const site: StaticServer = await startStaticServer({ root: REPO_ROOT, files: { '/rogue.html': html } });
-  let context: BrowserContext | null = null;
+  const peerjs = await readFile(join(REPO_ROOT, 'node_modules/peerjs/dist/peerjs.min.js'), 'utf8');
+  // bypassCSP: the site's error page forbids inline scripts, and ours are injected
+  const context: BrowserContext = await browser.newContext({ bypassCSP: true });
   try {
-    context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${site.url}/rogue.html`);
+    // a real navigation (whatever the site answers), so the page is the site's origin in the loopback address space
+    // (a page fulfilled by Playwright would be "public", and Chromium's local network checks block its websocket)
+    await page.goto(`${site}${ROGUE_PATH}`);
+    await page.addScriptTag({ content: `window.__rogueConfig = ${JSON.stringify(config)};` });
+    await page.addScriptTag({ content: peerjs });
+    await page.addScriptTag({ content: ROGUE_SCRIPT });
     // Infinity does not survive JSON: the page gets it through evaluate
     if (!Number.isFinite(config.delayMs)) await page.evaluate('window.__rogue.setMode(window.__rogueConfig.mode, Infinity)');
     await page.waitForFunction('window.__rogue && window.__rogue.stats().peerId', null, { timeout: 15_000 });
-    const ctx = context;
     return {
       page,
       setMode: async (mode, delayMs = 0) => {
@@ -232,13 +244,11 @@ export async function startRoguePeer(browser: Browser, options: RoguePeerOptions
         }
       },
       close: async () => {
-        await ctx.close().catch(() => undefined);
-        await site.stop();
+        await context.close().catch(() => undefined);
       },
     };
   } catch (err) {
-    await context?.close().catch(() => undefined);
-    await site.stop();
+    await context.close().catch(() => undefined);
     throw err;
   }
 }
