@@ -11,6 +11,9 @@ import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
 import { bufferAheadSec, type MediaLike } from './urgency';
 import { whenPlayerStarts } from './whenPlayerStarts';
+
+/** Buffered media at which the player is taken to have started (its first frame is out): peers may be joined. */
+const PLAYER_STARTED_BUFFER_SEC = 1;
 import { createVerifier } from './createVerifier';
 import type { IntegrityManifests } from './IntegrityManifests';
 
@@ -234,7 +237,7 @@ export class Swarmfetch {
       const d = this.deps;
       this.cancelJoinWait = whenPlayerStarts(
         { bufferAhead: () => bufferAheadSec(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
-        this.config.urgentBufferSec,
+        PLAYER_STARTED_BUFFER_SEC,
         this.config.peerJoinMaxDelayMs,
         () => this.pool.release(),
       );

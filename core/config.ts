@@ -55,8 +55,8 @@ export interface SwarmfetchConfig extends SwConfig {
   /** Below this much buffered media the player is starving: no waiting for peers. @default 4 (clamped 0–60) */
   urgentBufferSec: number;
   /**
-   * Peers are joined once the player has `urgentBufferSec` buffered, so WebRTC handshakes never compete with the
-   * start of playback for CPU; at most this long after start. 0 = join at once. @default 5000 (clamped 0–60000)
+   * Peers are joined once the player has started (1 s buffered), so WebRTC handshakes never compete with its first
+   * frame for CPU; at most this long after start. 0 = join at once. @default 5000 (clamped 0–60000)
    */
   peerJoinMaxDelayMs: number;
   /**

@@ -160,6 +160,12 @@ export function mountLiveSimulator(app, { mediaDir, urlPath = '/media/live', tar
     if (text === null) next();
     else playlist(res, text);
   });
+  // A live stream cannot have a static list of hashes: an integrity manifest that lists no file tells pages so
+  // (no 404 for them to log), and the P2P server's hash oracle checks each live segment instead.
+  const noHashes = JSON.stringify({ swarmfetchIntegrity: 1, algorithm: 'sha256', pieceBytes: 1048576, files: {} });
+  app.get([`${base}/swarmfetch-integrity.json`, `${base}/:rendition/swarmfetch-integrity.json`], (_req, res) => {
+    res.set('Cache-Control', 'no-cache').type('application/json').send(noHashes);
+  });
   app.get(`${base}/:rendition/:segment`, (req, res, next) => {
     const file = live.segmentFile(req.params.rendition, req.params.segment);
     if (file === null) {

@@ -7,7 +7,7 @@
   const errors = [];
   const demo = { hls: null, video, errors, missing: false, failed: null };
   window.demo = demo;
-  if (await window.demoMediaMissing(src)) return;
+  // no check before starting: the player starts at once, and a missing stream shows up as its manifest error
   if (window.Hls && window.Hls.isSupported()) {
     const Hls = window.Hls;
     const hls = new Hls();
@@ -17,6 +17,7 @@
       errors.push({ type: data.type, details: data.details, fatal: data.fatal });
       if (!data.fatal) return;
       demo.failed = data.details;
+      if (data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR) void window.demoMediaMissing(src);
       if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
     });
     hls.loadSource(src);

@@ -10,7 +10,11 @@ const browser = { bundle: true, minify: true, sourcemap: true, target: 'es2022',
 rmSync('dist', { recursive: true, force: true });
 await Promise.all([
   // the drop-in page script: PeerJS and Comlink bundled in
-  build({ ...browser, entryPoints: ['client/dropin.ts'], outfile: 'dist/swarmfetch.js', format: 'iife' }),
+  build({
+    ...browser, entryPoints: ['client/dropin.ts'], outfile: 'dist/swarmfetch.js', format: 'iife',
+    // PeerJS only reads browserDetails from webrtc-adapter: a user-agent check stands in for its ~50 KB
+    alias: { 'webrtc-adapter': './client/webrtcAdapterShim.ts' },
+  }),
   // the service worker: a classic script, so a site can importScripts() it
   build({ ...browser, entryPoints: ['sw/dropin.ts'], outfile: 'dist/swarmfetch-sw.js', format: 'iife' }),
   // ESM entries for npm users (dependencies stay external)
