@@ -21,6 +21,13 @@
     sw.addEventListener('controllerchange', resolve, { once: true });
     setTimeout(resolve, 2000);
   });
+  // ...and, as its browser reads the whole file ahead at once, for a first peer (at most 1.5 s; none for the first viewer)
+  await new Promise((resolve) => {
+    const sf = window.swarmfetch;
+    if (!sf || !navigator.serviceWorker?.controller || sf.stats().peers > 0) return resolve();
+    const off = sf.on('peer', (e) => e.state === 'connected' && (off(), resolve()));
+    setTimeout(() => (off(), resolve()), 1500);
+  });
   video.src = src;
   video.play().catch(() => {});
 })();
