@@ -60,7 +60,7 @@ describe('G2: a malicious peer', () => {
     const before = await rogue.stats();
     const v = await newViewer(browser, `${demo.url}/`, { initScript: [segmentHashesInitScript, viewerProbeInitScript] });
     try {
-      await rogue.waitForViewers(1, 30_000).catch(async (err: Error) => {
+      await rogue.waitForViewers(1, 30_000, before.connections).catch(async (err: Error) => {
         throw new Error(`${err.message}; viewer: ${JSON.stringify({ stats: await readStats(v.page), events: (await readProbe(v.page)).events.filter((e) => e.type !== 'segment') })}`);
       });
       // play until the rogue was asked and banned, and at least 16 s

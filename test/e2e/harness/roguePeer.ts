@@ -60,8 +60,12 @@ export interface RoguePeer {
   page: Page;
   setMode(mode: RogueMode, delayMs?: number): Promise<void>;
   stats(): Promise<RogueStats>;
-  /** Waits until at least `n` viewers are connected. */
-  waitForViewers(n: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Waits until at least `n` viewers have completed the handshake since `since` (a `stats().connections` taken
+   * earlier). Counts handshakes, not open connections: a viewer that catches a lie closes within milliseconds, often
+   * before a poll of the open count could see it.
+   */
+  waitForViewers(n: number, timeoutMs?: number, since?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -235,9 +239,9 @@ export async function startRoguePeer(browser: Browser, options: RoguePeerOptions
         await page.evaluate(`window.__rogue.setMode(${JSON.stringify(mode)}, ${Number.isFinite(delayMs) ? delayMs : 'Infinity'})`);
       },
       stats: async () => (await page.evaluate('window.__rogue.stats()')) as RogueStats,
-      waitForViewers: async (n, timeoutMs = 20_000) => {
+      waitForViewers: async (n, timeoutMs = 20_000, since = 0) => {
         try {
-          await page.waitForFunction(`window.__rogue.stats().open >= ${n}`, null, { timeout: timeoutMs, polling: 100 });
+          await page.waitForFunction(`window.__rogue.stats().connections >= ${since + n}`, null, { timeout: timeoutMs, polling: 100 });
         } catch (err) {
           const seen = await page.evaluate('JSON.stringify({ stats: window.__rogue.stats(), peers: window.__rogue.peers() })').catch(() => '?');
           throw new Error(`rogue peer: fewer than ${n} viewers connected within ${timeoutMs} ms: ${seen}`, { cause: err });
