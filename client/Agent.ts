@@ -111,7 +111,7 @@ export class Agent implements AgentApi {
     const held = this.fromStore(query);
     if (held) return held;
 
-    const { budgetMs, starving } = budgetFor(
+    const { budgetMs, starving, connectWaitMs } = budgetFor(
       this.deps.bufferAhead(),
       this.deps.config.urgentBufferSec,
       query.budgetMs - ANSWER_MARGIN_MS,
@@ -143,9 +143,13 @@ export class Agent implements AgentApi {
       reason = SwarmError.is(got) ? got.code : 'peer-closed';
     }
 
-    if (!starving && !query.wholeKey) {
-      // a peer is downloading it now, or the peer elected to will be soon: wait for it while the buffer allows
-      const fetcher = await this.awaitFetcher(key, deadline, tried);
+    // A fed player: a peer is downloading it now, or the peer elected to will be soon — wait for it while the buffer
+    // allows. A starving player that has started: only a short wait for the connections being made right now.
+    const waitForPeers = !starving || (connectWaitMs > 0 && pool.connecting);
+    if (waitForPeers && !query.wholeKey) {
+      const fetcher = starving
+        ? await this.awaitFetcher(key, Math.min(deadline, this.deps.now() + connectWaitMs), tried, false)
+        : await this.awaitFetcher(key, deadline, tried);
       if (fetcher) {
         const left = deadline - this.deps.now();
         const got = await this.fromPeer(fetcher, key, query.swarm, left, Math.max(0, left - 100)).catch(
@@ -309,9 +313,9 @@ export class Agent implements AgentApi {
   /**
    * A peer that holds or downloads `key`, waiting (until `deadline`) up to CONNECT_WAIT_MS while peer connections
    * are being made, then up to ELECTION_WAIT_MS while the peer elected to download it has not said so yet.
-   * Null when this page is the elected one, or nobody turns up.
+   * Null when this page is the elected one, or nobody turns up. `election` false: connections only.
    */
-  private async awaitFetcher(key: string, deadline: number, tried: ReadonlySet<string>): Promise<PeerLink | null> {
+  private async awaitFetcher(key: string, deadline: number, tried: ReadonlySet<string>, election = true): Promise<PeerLink | null> {
     const { pool } = this.deps;
     const now = (): number => this.deps.now();
     // Connections being made may bring a peer that holds it or will fetch it: give them a moment.
@@ -326,7 +330,7 @@ export class Agent implements AgentApi {
         if (waitUntil === null) {
           const members = this.members();
           const elected = members.length > 1 ? electFetcher(key, members) : null;
-          waitUntil = Math.min(deadline, now() + (elected && elected !== pool.peerId ? ELECTION_WAIT_MS : 0));
+          waitUntil = Math.min(deadline, now() + (election && elected && elected !== pool.peerId ? ELECTION_WAIT_MS : 0));
         }
         if (now() + POLL_MS > waitUntil) return null;
       }

@@ -29,10 +29,19 @@ export interface Budget {
   budgetMs: number;
   /** The player is (about to be) starving: no waiting for peers that are still downloading. */
   starving: boolean;
+  /**
+   * Starving only: how long the request may still wait for peer connections that are being made (0: none). A player
+   * that has started (its first segment buffered) can spare part of that buffer while the connections a viewer opens
+   * as it starts come up — the 100–500 ms that otherwise send its second and third segments to HTTP.
+   */
+  connectWaitMs: number;
 }
 
 /** Per-attempt cap when starving: a peer that holds the segment still gets a short, stall-bounded try. */
 export const STARVING_BUDGET_MS = 800;
+/** A starving player waits for connections only with at least this much buffered, and spends at most half the rest. */
+export const STARVING_CONNECT_MIN_AHEAD_SEC = 1;
+export const STARVING_CONNECT_WAIT_MS = 500;
 
 /**
  * How long P2P may take for a segment the player asks for now, from how much it has buffered: a starving player
@@ -40,7 +49,15 @@ export const STARVING_BUDGET_MS = 800;
  * `urgentBufferSec`, capped by the worker's budget.
  */
 export function budgetFor(ahead: number | null, urgentBufferSec: number, workerBudgetMs: number): Budget {
-  if (ahead === null) return { budgetMs: Math.min(workerBudgetMs, 1500), starving: false };
-  if (ahead < urgentBufferSec) return { budgetMs: Math.min(workerBudgetMs, STARVING_BUDGET_MS), starving: true };
-  return { budgetMs: Math.min(workerBudgetMs, Math.max(STARVING_BUDGET_MS, (ahead - urgentBufferSec) * 1000)), starving: false };
+  if (ahead === null) return { budgetMs: Math.min(workerBudgetMs, 1500), starving: false, connectWaitMs: 0 };
+  if (ahead < urgentBufferSec) {
+    const budgetMs = Math.min(workerBudgetMs, STARVING_BUDGET_MS);
+    const spare = ahead >= STARVING_CONNECT_MIN_AHEAD_SEC ? ((ahead - STARVING_CONNECT_MIN_AHEAD_SEC) * 1000) / 2 : 0;
+    return { budgetMs, starving: true, connectWaitMs: Math.floor(Math.min(spare, STARVING_CONNECT_WAIT_MS, budgetMs)) };
+  }
+  return {
+    budgetMs: Math.min(workerBudgetMs, Math.max(STARVING_BUDGET_MS, (ahead - urgentBufferSec) * 1000)),
+    starving: false,
+    connectWaitMs: 0,
+  };
 }

@@ -222,6 +222,27 @@ describe('Agent scheduling', () => {
     expect(await fed.agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
   });
 
+  it('a starving player with its first segment buffered waits briefly for connections being made', async () => {
+    const links: FakeLink[] = [];
+    let connecting = true;
+    const { agent } = setup(links, { bufferAhead: 2, connecting: () => connecting });
+    setTimeout(() => {
+      links.push(fakeLink('early', [KEY], async () => ({ body: blobOf(5), totalBytes: 5, contentType: null })));
+      connecting = false;
+    }, 60);
+    expect(await agent.getSegment(query())).toMatchObject({ kind: 'hit', source: 'p2p', peerId: 'early' });
+    // connections that bring nobody: HTTP once the short wait is over; and no wait for the elected peer
+    const alone = setup([fakeLink('other', [], async () => ({ body: blobOf(1), totalBytes: 1, contentType: null }))], {
+      bufferAhead: 2, connecting: () => true,
+    });
+    expect(await alone.agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
+    // a starving player that has not started never waits, even with connections on their way
+    const links2: FakeLink[] = [];
+    const fresh = setup(links2, { bufferAhead: 0.5, connecting: () => true });
+    setTimeout(() => links2.push(fakeLink('late', [KEY], async () => ({ body: blobOf(5), totalBytes: 5, contentType: null }))), 30);
+    expect(await fresh.agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
+  });
+
   it('a starving player still takes a segment a peer already holds', async () => {
     const holder = fakeLink('h', [KEY], async () => ({ body: blobOf(3), totalBytes: 3, contentType: null }));
     expect(await setup([holder], { bufferAhead: 0 }).agent.getSegment(query())).toMatchObject({ kind: 'hit', peerId: 'h' });

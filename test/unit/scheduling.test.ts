@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetFor, bufferAheadSec, STARVING_BUDGET_MS, type MediaLike } from '../../client/urgency';
+import { budgetFor, bufferAheadSec, STARVING_BUDGET_MS, STARVING_CONNECT_WAIT_MS, type MediaLike } from '../../client/urgency';
 import { electFetcher } from '../../client/electFetcher';
 import { Playlists } from '../../client/Playlists';
 import { TokenBucket } from '../../client/TokenBucket';
@@ -20,11 +20,20 @@ describe('urgency', () => {
     expect(bufferAheadSec([media(0, []), media(3, [[0, 9]])])).toBe(6); // the best-fed element
   });
 
+  it('a starving player that has started may wait for connections with half its buffer beyond 1 s, capped', () => {
+    expect(budgetFor(0, 4, 3000).connectWaitMs).toBe(0); // not started: the first segment goes to HTTP at once
+    expect(budgetFor(0.9, 4, 3000).connectWaitMs).toBe(0);
+    expect(budgetFor(1.6, 4, 3000).connectWaitMs).toBe(300);
+    expect(budgetFor(2, 4, 3000).connectWaitMs).toBe(500);
+    expect(budgetFor(3.9, 4, 3000).connectWaitMs).toBe(STARVING_CONNECT_WAIT_MS);
+    expect(budgetFor(3.9, 4, 200)).toEqual({ budgetMs: 200, starving: true, connectWaitMs: 200 }); // never past the budget
+  });
+
   it('a starving player gets a short budget and no waiting; a fed one may spend its spare buffer', () => {
-    expect(budgetFor(1, 4, 3000)).toEqual({ budgetMs: STARVING_BUDGET_MS, starving: true });
-    expect(budgetFor(0, 4, 500)).toEqual({ budgetMs: 500, starving: true });
-    expect(budgetFor(6, 4, 3000)).toEqual({ budgetMs: 2000, starving: false });
-    expect(budgetFor(30, 4, 3000)).toEqual({ budgetMs: 3000, starving: false });
+    expect(budgetFor(1, 4, 3000)).toEqual({ budgetMs: STARVING_BUDGET_MS, starving: true, connectWaitMs: 0 });
+    expect(budgetFor(0, 4, 500)).toEqual({ budgetMs: 500, starving: true, connectWaitMs: 0 });
+    expect(budgetFor(6, 4, 3000)).toEqual({ budgetMs: 2000, starving: false, connectWaitMs: 0 });
+    expect(budgetFor(30, 4, 3000)).toEqual({ budgetMs: 3000, starving: false, connectWaitMs: 0 });
     expect(budgetFor(null, 4, 3000).starving).toBe(false);
   });
 });
