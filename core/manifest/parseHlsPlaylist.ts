@@ -2,6 +2,7 @@ import { SwarmError } from '../SwarmError';
 import { assertManifestSize } from './assertManifestSize';
 import { parseAttributeList } from './parseAttributeList';
 import { parseDecimal, parseSafeInteger } from './parseDecimal';
+import { PLAYLIST_HASH_TAG, parsePlaylistHash } from './playlistHashTag';
 import { MANIFEST_LIMITS, type ManifestSegment, type ParsedManifest } from './types';
 import { UrlResolver } from './UrlResolver';
 
@@ -54,6 +55,7 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
   let pendingRangeLine = 0;
   let pendingStreamInf = false;
   let pendingGap = false;
+  let pendingSha256: string | null = null;
   let segmentCount = 0; // segments so far, skipped (EXT-X-SKIP) and gaps included: seq = mediaSequence + segmentCount
   let seenSegment = false;
   let startSec = 0;
@@ -82,7 +84,9 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
         }
         if (segments.length < maxSegments && !pendingGap) {
           const abs = resolver.resolve(line, url); // past the cap nothing is resolved (nor counted in the URL budget)
-          segments.push({ url: abs, range, durationSec: pendingDuration, seq: mediaSequence + segmentCount, startSec });
+          const segment: ManifestSegment = { url: abs, range, durationSec: pendingDuration, seq: mediaSequence + segmentCount, startSec };
+          if (pendingSha256 !== null) segment.sha256 = pendingSha256;
+          segments.push(segment);
         }
         segmentCount++;
         seenSegment = true;
@@ -90,6 +94,7 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
         pendingDuration = null;
         pendingRange = null;
         pendingGap = false;
+        pendingSha256 = null;
       } else if (!isMaster) {
         throw violation('URI line without #EXTINF', lineNo);
       }
@@ -121,6 +126,9 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
         if (!seenSegment) mediaSequence = seq;
         break;
       }
+      case PLAYLIST_HASH_TAG:
+        pendingSha256 = parsePlaylistHash(value); // malformed: ignored (no hash for the segment)
+        break;
       case '#EXT-X-GAP':
         pendingGap = true; // the segment has no media: counted (seq, startSec), not listed
         break;
