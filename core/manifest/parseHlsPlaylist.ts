@@ -29,6 +29,7 @@ function parseByteRange(value: string, nextOffset: number | null, line: number):
  * 'size-exceeded' for text over MANIFEST_LIMITS.maxTextBytes and 'protocol-violation' for what cannot be read
  * (no #EXTM3U header, bad EXTINF / BYTERANGE / sequence numbers, invalid URLs). Lists are truncated to
  * MANIFEST_LIMITS (media: the first maxSegmentsPerRendition segments; live playlists list a short window anyway).
+ * A media segment's `#EXT-X-SWARMFETCH-SHA256` (see playlistHashTag) becomes its `sha256`; a malformed one is ignored.
  */
 export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
   assertManifestSize(text);
