@@ -19,9 +19,10 @@ import { electFetcher } from './electFetcher';
 import { InflightDownloads } from './InflightDownloads';
 import type { PeerLink } from './PeerLink';
 import type { PeerPool } from './PeerPool';
+import type { PlaylistHashes } from './PlaylistHashes';
 import { Playlists, type PlaylistEntry } from './Playlists';
 import type { SegmentStore, StoredSegment } from './SegmentStore';
-import type { SegmentVerifier } from './SegmentVerifier';
+import type { HashSource, SegmentVerifier } from './SegmentVerifier';
 import { budgetFor } from './urgency';
 
 /** Time kept back from the worker's budget for the answer's trip back. */
@@ -61,6 +62,8 @@ export interface AgentDeps {
   /** Whether seeding through the worker is possible now (the page is controlled). */
   canSeed(): boolean;
   now(): number;
+  /** Where segment hashes read in HLS playlists go (the verifier asks them first). */
+  playlistHashes?: Pick<PlaylistHashes, 'set'>;
   /** Checks peer bytes before they are stored or answered; without it they are accepted as they come. */
   verifier?: Pick<SegmentVerifier, 'expect' | 'check'>;
   /** Ends a peer's link for the rest of the session. */
@@ -206,10 +209,12 @@ export class Agent implements AgentApi {
     if (!Array.isArray(notices)) return;
     for (const n of notices.slice(0, 64)) {
       if (typeof n?.swarm !== 'string' || !Array.isArray(n.entries)) continue;
-      const entries: PlaylistEntry[] = n.entries.filter(
+      const entries: ManifestNotice['entries'] = n.entries.filter(
         (e) => typeof e?.key === 'string' && keyInSwarm(e.key.split('#')[0] ?? '', n.swarm) &&
           typeof e.url === 'string' && Number.isFinite(e.durationSec) && Number.isFinite(e.seq),
       );
+      // a segment's hash in its playlist: trusted like the playlist itself (the player fetched it over HTTP)
+      for (const e of entries) if (typeof e.sha256 === 'string') this.deps.playlistHashes?.set(e.key, e.sha256);
       // a master playlist's variants: join now, the segments come with the media playlist
       if (entries.length > 0) this.playlists.update(n.swarm, entries, n.live === true);
       this.deps.pool.join(n.swarm);
@@ -272,10 +277,10 @@ export class Agent implements AgentApi {
     }
     this.slowStrikes.delete(link.remoteId);
     if (got.body.size > this.deps.config.segmentMaxBytes) throw new SwarmError('size-exceeded', 'segment too large');
-    let verified = false;
+    let verifiedBy: HashSource | null = null;
     if (verifier && expected) {
       try {
-        verified = await verifier.check(key, got.bytes ?? got.body, expected, Math.max(0, timeoutMs - (this.deps.now() - t0)));
+        verifiedBy = await verifier.check(key, got.bytes ?? got.body, expected, Math.max(0, timeoutMs - (this.deps.now() - t0)));
       } catch (err) {
         const e = SwarmError.is(err) ? err : new SwarmError('integrity-unavailable', String(err));
         const code = e.code === 'integrity-mismatch' ? e.code : 'integrity-unavailable';
@@ -286,7 +291,7 @@ export class Agent implements AgentApi {
     }
     const segment: StoredSegment = {
       key, swarm, body: got.body, totalBytes: got.totalBytes, contentType: got.contentType,
-      from: 'p2p', peerId: link.remoteId, delivered: false, verified,
+      from: 'p2p', peerId: link.remoteId, delivered: false, verified: verifiedBy !== null, verifiedBy,
     };
     if (this.deps.store.put(segment)) this.deps.onStored(segment, 'p2p');
     return segment;

@@ -1,3 +1,5 @@
+import type { HashSource } from './SegmentVerifier';
+
 /** One stored segment: the same Blob is handed to the service worker and read for peers (never copied here). */
 export interface StoredSegment {
   key: string;
@@ -14,6 +16,8 @@ export interface StoredSegment {
   delivered?: boolean;
   /** Peer bytes that matched a trusted hash (see SegmentVerifier). */
   verified?: boolean;
+  /** Where that hash came from. */
+  verifiedBy?: HashSource | null;
 }
 
 /**

@@ -16,6 +16,7 @@ import { whenPlayerStarts } from './whenPlayerStarts';
 const PLAYER_STARTED_BUFFER_SEC = 1;
 import { createVerifier } from './createVerifier';
 import type { IntegrityManifests } from './IntegrityManifests';
+import type { HashSource } from './SegmentVerifier';
 
 /** Totals since the page loaded; bytes are media segment bytes only. */
 export interface SwarmfetchStats {
@@ -44,6 +45,8 @@ export interface SwarmfetchStats {
   active: boolean;
   /** Peer segments checked against a trusted hash and accepted. */
   verifiedSegments: number;
+  /** Of those, how many by where their hash came from: HLS playlist tag, integrity manifest, hash oracle. */
+  verifiedBy: Record<HashSource, number>;
   /** Peer segments that failed their hash check (their senders were banned). */
   integrityMismatches: number;
   /** Peers ended for the rest of the session (broken protocol, bounds, integrity, drip). */
@@ -59,8 +62,10 @@ export interface SegmentEvent {
   /** Why it came over HTTP, when it did. */
   fallback: SegmentReport['fallback'];
   error: SwarmErrorCode | null;
-  /** The bytes came from a peer and matched a trusted hash (manifest or hash oracle). */
+  /** The bytes came from a peer and matched a trusted hash (playlist, manifest or hash oracle). */
   verified: boolean;
+  /** Where that hash came from; null when not verified. */
+  verifiedBy: HashSource | null;
 }
 
 /** A peer's segment failed its hash check (the peer is banned) or could not be checked (it came over HTTP). */
@@ -146,6 +151,7 @@ export class Swarmfetch {
   private totals = {
     httpBytes: 0, p2pBytes: 0, storeHitBytes: 0, uploadedBytes: 0, seedBytes: 0, verifiedSegments: 0, integrityMismatches: 0,
   };
+  private verifiedBy: Record<HashSource, number> = { playlist: 0, manifest: 0, oracle: 0 };
   private started = false;
   private destroyed = false;
   private cancelJoinWait: (() => void) | null = null;
@@ -190,10 +196,14 @@ export class Swarmfetch {
       pool: this.pool,
       onReport: (r) => this.onReport(r),
       onStored: (s) => {
-        if (s.verified) this.totals.verifiedSegments++;
+        if (s.verifiedBy) {
+          this.totals.verifiedSegments++;
+          this.verifiedBy[s.verifiedBy]++;
+        }
         this.pool.announce('have', [s]);
       },
       verifier: integrity.verifier,
+      playlistHashes: integrity.playlistHashes,
       ban: (peerId, reason) => this.pool.ban(peerId, reason),
       onIntegrity: (e) => {
         if (e.code === 'integrity-mismatch') {
@@ -253,6 +263,7 @@ export class Swarmfetch {
   stats(): SwarmfetchStats {
     return {
       ...this.totals,
+      verifiedBy: { ...this.verifiedBy },
       peers: this.pool.connectedCount,
       peerList: this.pool.peerStats(),
       storeBytes: this.store.bytes,
@@ -295,15 +306,16 @@ export class Swarmfetch {
     if (r.source === 'http') this.totals.httpBytes += bytes;
     else if (r.source === 'p2p') this.totals.p2pBytes += bytes;
     else if (r.source === 'store') this.totals.storeHitBytes += bytes;
+    const verifiedBy = r.source !== 'http' ? this.verifiedByOf(r.key) : null;
     this.emitter.emit('segment', {
       url: String(r.url), source: r.source, peerId: r.peerId ?? null, bytes, ms: Number(r.ms) || 0,
-      fallback: r.fallback ?? null, error: r.error ?? null, verified: r.source !== 'http' && this.wasVerified(r.key),
+      fallback: r.fallback ?? null, error: r.error ?? null, verified: verifiedBy !== null, verifiedBy,
     });
   }
 
-  private wasVerified(key: unknown): boolean {
-    if (typeof key !== 'string') return false;
-    return (this.store.get(key) ?? this.store.get(key.split('#')[0] ?? ''))?.verified === true;
+  private verifiedByOf(key: unknown): HashSource | null {
+    if (typeof key !== 'string') return null;
+    return (this.store.get(key) ?? this.store.get(key.split('#')[0] ?? ''))?.verifiedBy ?? null;
   }
 
   private fail(code: SwarmErrorCode, message: string): void {

@@ -1,11 +1,14 @@
 import type { SwarmfetchConfig } from '../core/config';
 import { HashOracleClient } from './HashOracleClient';
 import { IntegrityManifests } from './IntegrityManifests';
+import { PlaylistHashes } from './PlaylistHashes';
 import { SegmentVerifier } from './SegmentVerifier';
 
 export interface VerifierParts {
   verifier: SegmentVerifier;
   manifests: IntegrityManifests | null;
+  /** Where the agent puts the segment hashes it reads in HLS playlists; the verifier asks it first. */
+  playlistHashes: PlaylistHashes;
 }
 
 /** The verifier a page uses, with the hash sources its config turns on. */
@@ -30,13 +33,14 @@ export function createVerifier(
   const oracle = config.integrityOracle
     ? new HashOracleClient({ fetch: deps.fetch, baseUrl: deps.serverBase, timeoutMs: config.integrityTimeoutMs })
     : null;
+  const playlistHashes = new PlaylistHashes();
   const subtle = globalThis.crypto?.subtle;
   const verifier = new SegmentVerifier({
-    manifests, oracle, required: config.integrityRequired, timeoutMs: config.integrityTimeoutMs,
+    playlist: playlistHashes, manifests, oracle, required: config.integrityRequired, timeoutMs: config.integrityTimeoutMs,
     digest: (data) => {
       if (!subtle) return Promise.reject(new Error('crypto.subtle unavailable (not a secure context)'));
       return subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
     },
   });
-  return { verifier, manifests };
+  return { verifier, manifests, playlistHashes };
 }

@@ -95,7 +95,8 @@ export type SegmentAnswer =
 export interface ManifestNotice {
   swarm: string;
   live: boolean;
-  entries: Array<{ key: string; url: string; durationSec: number; seq: number }>;
+  /** `sha256`: the segment's hash from its HLS playlist (`#EXT-X-SWARMFETCH-SHA256`), for the segment's `key`. */
+  entries: Array<{ key: string; url: string; durationSec: number; seq: number; sha256?: string }>;
 }
 
 /** A manifest (HLS playlist or DASH MPD) the worker passed to the player, as text for the agent to read. */

@@ -26,7 +26,10 @@ export function manifestNotices(parsed: ParsedManifest, siteOrigin: string): Man
     // VOD: from the start; live: the newest (the live edge)
     for (const s of parsed.live ? r.segments.slice(-MAX_ENTRIES) : r.segments.slice(0, MAX_ENTRIES)) {
       const key = segmentKey(s.url, s.range);
-      if (key && swarmId(siteOrigin, s.url) === swarm) entries.push({ key, url: s.url, durationSec: s.durationSec, seq: s.seq });
+      if (!key || swarmId(siteOrigin, s.url) !== swarm) continue;
+      const entry: ManifestNotice['entries'][number] = { key, url: s.url, durationSec: s.durationSec, seq: s.seq };
+      if (s.sha256) entry.sha256 = s.sha256;
+      entries.push(entry);
     }
     out.push({ swarm, live: parsed.live, entries });
   }

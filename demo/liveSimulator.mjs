@@ -11,6 +11,11 @@
 //   - sequence s is published at start + (s − W + 1)·T (s ≥ W−1), so at time t the newest is W − 1 + ⌊(t − start)/T⌋;
 //   - EXT-X-PROGRAM-DATE-TIME of s is start + (s − W)·T: its content "ends" when it is published, so the wall-clock
 //     latency of a player is Date.now() − the program date-time of its playhead.
+//
+// Given swarmfetch's `annotatePlaylist` (from swarmfetch/server), each segment's SHA-256 goes into the media playlist
+// (`#EXT-X-SWARMFETCH-SHA256`, before its #EXTINF), as a live packager would write it: the VOD files are hashed once
+// at start, and pages check live segments from peers without asking the P2P server's hash oracle.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, extname, join, posix } from 'node:path';
 
@@ -55,13 +60,22 @@ export function readVod(mediaDir, masterName = 'master.m3u8') {
 /**
  * The simulator without HTTP: playlists and segment files at the time `now()` says.
  * @param {{ master: string, renditions: ReturnType<typeof readVod>['renditions'], targetDurationSec?: number,
- *   windowSegments?: number, now?: () => number, startMs?: number }} options
+ *   windowSegments?: number, now?: () => number, startMs?: number,
+ *   annotatePlaylist?: (text: string, hashOf: (uri: string) => string | undefined) => string }} options
+ *   annotatePlaylist: swarmfetch/server's; when given, media playlists carry each segment's SHA-256
  */
-export function createLiveSimulator({ master, renditions, targetDurationSec = 2, windowSegments = 6, now = Date.now, startMs }) {
+export function createLiveSimulator({ master, renditions, targetDurationSec = 2, windowSegments = 6, now = Date.now, startMs, annotatePlaylist }) {
   if (!(targetDurationSec > 0)) throw new Error('liveSimulator: targetDurationSec must be > 0');
   if (!Number.isInteger(windowSegments) || windowSegments < 1) throw new Error('liveSimulator: windowSegments must be an integer ≥ 1');
   const periodMs = targetDurationSec * 1000;
   const start = startMs ?? now();
+  // SHA-256 of each VOD segment file, per rendition, in order (hashed once: live segments loop over them)
+  const hashes = new Map();
+  if (annotatePlaylist) {
+    for (const [name, r] of renditions) {
+      hashes.set(name, r.segments.map((s) => createHash('sha256').update(readFileSync(s.file)).digest('hex')));
+    }
+  }
 
   /** Newest published sequence number now. */
   function lastSequence() {
@@ -111,7 +125,13 @@ export function createLiveSimulator({ master, renditions, targetDurationSec = 2,
       lines.push(`#EXTINF:${seg.duration.toFixed(6)},`);
       lines.push(`seg_${seq}${seg.ext}`);
     }
-    return `${lines.join('\n')}\n`;
+    const text = `${lines.join('\n')}\n`;
+    if (!annotatePlaylist) return text;
+    const own = hashes.get(name);
+    return annotatePlaylist(text, (uri) => {
+      const m = /^seg_(\d{1,12})\./.exec(uri);
+      return m ? own[Number(m[1]) % n] : undefined;
+    });
   }
 
   /** The VOD file that serves `seg_<seq><ext>` of a rendition, or null (unknown, malformed or not published yet). */
@@ -145,11 +165,12 @@ export function createLiveSimulator({ master, renditions, targetDurationSec = 2,
  *   `<urlPath>/<rendition>/seg_<sequence>.ts` (the looped VOD file; 404 until published).
  * @param {import('express').Express} app
  * @param {{ mediaDir: string, urlPath?: string, targetDurationSec?: number, windowSegments?: number,
- *   now?: () => number }} options  mediaDir: the VOD directory holding master.m3u8 (e.g. demo/media/vod)
+ *   now?: () => number, annotatePlaylist?: Parameters<typeof createLiveSimulator>[0]['annotatePlaylist'] }} options
+ *   mediaDir: the VOD directory holding master.m3u8 (e.g. demo/media/vod); annotatePlaylist: see createLiveSimulator
  */
-export function mountLiveSimulator(app, { mediaDir, urlPath = '/media/live', targetDurationSec = 2, windowSegments = 6, now = Date.now }) {
+export function mountLiveSimulator(app, { mediaDir, urlPath = '/media/live', targetDurationSec = 2, windowSegments = 6, now = Date.now, annotatePlaylist }) {
   const { master, renditions } = readVod(mediaDir);
-  const live = createLiveSimulator({ master, renditions, targetDurationSec, windowSegments, now });
+  const live = createLiveSimulator({ master, renditions, targetDurationSec, windowSegments, now, annotatePlaylist });
   const base = urlPath.replace(/\/$/, '');
   const playlist = (res, text) =>
     res.set({ 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-cache' }).send(text);
@@ -161,7 +182,8 @@ export function mountLiveSimulator(app, { mediaDir, urlPath = '/media/live', tar
     else playlist(res, text);
   });
   // A live stream cannot have a static list of hashes: an integrity manifest that lists no file tells pages so
-  // (no 404 for them to log), and the P2P server's hash oracle checks each live segment instead.
+  // (no 404 for them to log). Pages check live segments with the hashes in the media playlists (annotatePlaylist
+  // given), else with the P2P server's hash oracle (one more origin copy of each segment).
   const noHashes = JSON.stringify({ swarmfetchIntegrity: 1, algorithm: 'sha256', pieceBytes: 1048576, files: {} });
   app.get([`${base}/swarmfetch-integrity.json`, `${base}/:rendition/swarmfetch-integrity.json`], (_req, res) => {
     res.set('Cache-Control', 'no-cache').type('application/json').send(noHashes);

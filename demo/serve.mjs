@@ -25,9 +25,9 @@ function flag(name) {
 const port = Number(flag('--port') ?? process.env.PORT ?? 8080);
 const host = flag('--host') ?? process.env.HOST ?? '127.0.0.1';
 
-let createSwarmServer;
+let createSwarmServer, annotatePlaylist;
 try {
-  ({ createSwarmServer } = await import('../dist/esm/server.js'));
+  ({ createSwarmServer, annotatePlaylist } = await import('../dist/esm/server.js'));
 } catch (err) {
   console.error('swarmfetch demo: cannot load dist/esm/server.js; run `npm run build` first.\n', err.message);
   process.exit(1);
@@ -36,7 +36,8 @@ try {
 const server = await createSwarmServer({
   port,
   host,
-  // the hash oracle may fetch this demo's own media (live segments: the VOD ones are in demo/media/vod's manifest)
+  // the hash oracle may fetch this demo's own media (what neither a manifest nor a playlist hashes: the VOD segments
+  // are in demo/media/*'s manifests, the live ones in their playlists)
   hashOrigins: port > 0 ? [`http://127.0.0.1:${port}`, `http://localhost:${port}`] : [],
   // express.static: content types by extension (see above), single Range requests answered with 206 / 416
   static: [
@@ -51,8 +52,9 @@ const { app } = server;
 // media bytes the origin served, per User-Agent (what P2P saved shows up here)
 const originStats = countOriginBytes(server.httpServer, '/media/');
 app.get('/demo-stats/origin', (_req, res) => res.set('Cache-Control', 'no-store').json(originStats()));
-// a live stream looped from the VOD test stream: /media/live/master.m3u8 (counted by originStats like /media/vod)
-mountLiveSimulator(app, { mediaDir: join(here, 'media', 'vod'), urlPath: '/media/live' });
+// a live stream looped from the VOD test stream: /media/live/master.m3u8 (counted by originStats like /media/vod),
+// each segment's SHA-256 in its media playlist (#EXT-X-SWARMFETCH-SHA256)
+mountLiveSimulator(app, { mediaDir: join(here, 'media', 'vod'), urlPath: '/media/live', annotatePlaylist });
 
 // the demo pages: one per format, each with the live dashboard
 app.get('/', (_req, res) => res.sendFile(join(here, 'index.html')));

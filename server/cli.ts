@@ -1,5 +1,6 @@
 /** The `swarmfetch` command line (bin/swarmfetch.js calls main). */
 import { createSwarmServer } from './index';
+import { annotateMediaPlaylists } from './annotateMediaPlaylists';
 import { hashMediaDir } from './hashMediaDir';
 import { parseCliArgs, USAGE } from './parseCliArgs';
 
@@ -16,6 +17,10 @@ export async function main(argv: string[]): Promise<void> {
     });
     const also = subdirPaths.length ? ` (and one per media subdirectory: ${subdirPaths.length})` : '';
     console.log(`swarmfetch: ${Object.keys(manifest.files).length} media files hashed into ${path}${also}`);
+    if (parsed.playlists) {
+      const written = await annotateMediaPlaylists(parsed.dir, manifest);
+      console.log(`swarmfetch: segment hashes written into ${written.length} media playlists`);
+    }
     return;
   }
   const server = await createSwarmServer(parsed.options);

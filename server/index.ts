@@ -25,6 +25,9 @@ export type { TrackerOptions, TrackerStats } from './Tracker';
 export { HashOracle } from './HashOracle';
 export type { HashOracleOptions, OracleResult, OracleError } from './HashOracle';
 export { hashMediaDir } from './hashMediaDir';
+export { annotatePlaylist, type PlaylistHashLookup } from './annotatePlaylist';
+export { annotateMediaPlaylists } from './annotateMediaPlaylists';
+export { PLAYLIST_HASH_TAG } from '../core/manifest/playlistHashTag';
 
 /** Where the PeerJS server is mounted; browser clients use `{ path: PEERJS_PATH, key: 'peerjs' }`. */
 export const PEERJS_PATH = '/peerjs';

@@ -4,7 +4,7 @@ import type { StaticDir, SwarmServerOptions } from './SwarmServerOptions';
 export type CliCommand =
   | { command: 'help' }
   | { command: 'server'; options: Partial<SwarmServerOptions> }
-  | { command: 'hash'; dir: string; out: string | null; pattern: string | null };
+  | { command: 'hash'; dir: string; out: string | null; pattern: string | null; playlists: boolean };
 
 export const USAGE = `Usage:
   swarmfetch server [options]   run the P2P server (PeerJS signalling + swarm tracker)
@@ -30,7 +30,8 @@ Limits (exceeding one drops that connection or request, with a logged reason):
 
 Options of hash:
   --out FILE                    write the manifest there instead
-  --pattern REGEX               media file names (default the segment pattern: .ts .m4s .mp4 .m4v .m4a .aac …)`;
+  --pattern REGEX               media file names (default the segment pattern: .ts .m4s .mp4 .m4v .m4a .aac …)
+  --playlists                   also write #EXT-X-SWARMFETCH-SHA256 tags into the HLS media playlists (.m3u8) in place`;
 
 const LIMIT_FLAGS = {
   '--max-peers': 'maxPeers',
@@ -116,9 +117,11 @@ function parseHashArgs(rest: readonly string[]): CliCommand {
   let dir: string | null = null;
   let out: string | null = null;
   let pattern: string | null = null;
+  let playlists = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
-    if (arg === '--out' || arg === '--pattern') {
+    if (arg === '--playlists') playlists = true;
+    else if (arg === '--out' || arg === '--pattern') {
       const value = rest[++i];
       if (value === undefined || value === '') usageError(`${arg} needs a value`);
       if (arg === '--out') out = value;
@@ -135,5 +138,5 @@ function parseHashArgs(rest: readonly string[]): CliCommand {
       usageError('--pattern is not a regular expression', pattern);
     }
   }
-  return { command: 'hash', dir, out, pattern };
+  return { command: 'hash', dir, out, pattern, playlists };
 }

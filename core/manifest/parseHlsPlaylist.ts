@@ -2,6 +2,7 @@ import { SwarmError } from '../SwarmError';
 import { assertManifestSize } from './assertManifestSize';
 import { parseAttributeList } from './parseAttributeList';
 import { parseDecimal, parseSafeInteger } from './parseDecimal';
+import { PLAYLIST_HASH_TAG, parsePlaylistHash } from './playlistHashTag';
 import { MANIFEST_LIMITS, type ManifestSegment, type ParsedManifest } from './types';
 import { UrlResolver } from './UrlResolver';
 
@@ -28,6 +29,7 @@ function parseByteRange(value: string, nextOffset: number | null, line: number):
  * 'size-exceeded' for text over MANIFEST_LIMITS.maxTextBytes and 'protocol-violation' for what cannot be read
  * (no #EXTM3U header, bad EXTINF / BYTERANGE / sequence numbers, invalid URLs). Lists are truncated to
  * MANIFEST_LIMITS (media: the first maxSegmentsPerRendition segments; live playlists list a short window anyway).
+ * A media segment's `#EXT-X-SWARMFETCH-SHA256` (see playlistHashTag) becomes its `sha256`; a malformed one is ignored.
  */
 export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
   assertManifestSize(text);
@@ -54,6 +56,7 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
   let pendingRangeLine = 0;
   let pendingStreamInf = false;
   let pendingGap = false;
+  let pendingSha256: string | null = null;
   let segmentCount = 0; // segments so far, skipped (EXT-X-SKIP) and gaps included: seq = mediaSequence + segmentCount
   let seenSegment = false;
   let startSec = 0;
@@ -82,7 +85,9 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
         }
         if (segments.length < maxSegments && !pendingGap) {
           const abs = resolver.resolve(line, url); // past the cap nothing is resolved (nor counted in the URL budget)
-          segments.push({ url: abs, range, durationSec: pendingDuration, seq: mediaSequence + segmentCount, startSec });
+          const segment: ManifestSegment = { url: abs, range, durationSec: pendingDuration, seq: mediaSequence + segmentCount, startSec };
+          if (pendingSha256 !== null) segment.sha256 = pendingSha256;
+          segments.push(segment);
         }
         segmentCount++;
         seenSegment = true;
@@ -90,6 +95,7 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
         pendingDuration = null;
         pendingRange = null;
         pendingGap = false;
+        pendingSha256 = null;
       } else if (!isMaster) {
         throw violation('URI line without #EXTINF', lineNo);
       }
@@ -121,6 +127,9 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
         if (!seenSegment) mediaSequence = seq;
         break;
       }
+      case PLAYLIST_HASH_TAG:
+        pendingSha256 = parsePlaylistHash(value); // malformed: ignored (no hash for the segment)
+        break;
       case '#EXT-X-GAP':
         pendingGap = true; // the segment has no media: counted (seq, startSec), not listed
         break;

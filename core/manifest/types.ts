@@ -20,6 +20,11 @@ export interface ManifestSegment {
    * live: relative to the first segment listed). Init segments carry 0.
    */
   startSec: number;
+  /**
+   * Lowercase hex SHA-256 of the segment's bytes (its byte range, when `range` is set), from the playlist's
+   * `#EXT-X-SWARMFETCH-SHA256` tag (HLS media segments only; see playlistHashTag).
+   */
+  sha256?: string;
 }
 
 export interface Rendition {

@@ -2,7 +2,9 @@
  * Issue 2's end-to-end guarantees, in real Chromium against the built bundles:
  * two viewers of the demo share segments (≥ 50 % P2P for the second, checked at the origin too), every segment
  * the player got is byte-identical to the origin file, both play ≥ 10 s; the page still plays over HTTP without a
- * P2P server, without service workers and without WebRTC; a restarted service worker gets a new port.
+ * P2P server, without service workers and without WebRTC; a restarted service worker gets a new port. Live: two
+ * viewers of the demo's live stream share its segments, checked with the hashes its playlists carry
+ * (#EXT-X-SWARMFETCH-SHA256), without one lookup at the P2P server's hash oracle.
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -35,6 +37,8 @@ interface Stats {
   storeSegments: number;
   peerId: string | null;
   active: boolean;
+  verifiedSegments: number;
+  verifiedBy: { playlist: number; manifest: number; oracle: number };
 }
 
 /** Records swarmfetch's peer and error events in the page, for diagnosis when an assertion fails. */
@@ -47,6 +51,22 @@ const eventLog = `(() => {
     window.swarmfetch.on('error', (e) => window.__swarmLog.push(['error', e.code, e.message]));
   }, 5);
 })();`;
+/** Records the page's segment events (where the bytes came from, where their hash came from). */
+const segmentLog = `(() => {
+  window.__segmentEvents = [];
+  // the page's own requests, the hash oracle's included, stay countable however long it plays
+  performance.setResourceTimingBufferSize(10000);
+  const t = setInterval(() => {
+    if (!window.swarmfetch) return;
+    clearInterval(t);
+    window.swarmfetch.on('segment', (e) => window.__segmentEvents.push({ url: e.url, source: e.source, verifiedBy: e.verifiedBy }));
+  }, 5);
+})();`;
+const segmentEvents = (page: Page) =>
+  page.evaluate('window.__segmentEvents || []') as Promise<Array<{ url: string; source: string; verifiedBy: string | null }>>;
+/** Requests the page made to the P2P server's hash oracle. */
+const oracleLookups = (page: Page) =>
+  page.evaluate("performance.getEntriesByType('resource').filter((r) => r.name.includes('/swarmfetch/v1/hash')).length") as Promise<number>;
 const swarmLog = (page: Page) => page.evaluate('JSON.stringify(window.__swarmLog || [])') as Promise<string>;
 const stats = (page: Page) => page.evaluate('window.swarmfetch ? window.swarmfetch.stats() : null') as Promise<Stats | null>;
 const playerErrors = (page: Page) =>
@@ -176,6 +196,55 @@ describe('two viewers of the demo stream', () => {
     await waitForPlayback(v.page, 6, 30_000);
     await waitFor('swarmfetch to be active again', () => stats(v.page), (s) => !!s && s.active, 10_000);
     await cdp.detach();
+  });
+});
+
+describe('two viewers of the live stream', () => {
+  it('share live segments checked with the hashes in the playlist: no oracle lookup, no extra origin copy', async () => {
+    const demo = await startDemo(); // its own origin counter: only these two viewers
+    // the live simulator loops over the VOD files: seg_<s>.ts of a rendition is its VOD seg_<s mod 30>
+    const live = new Map<string, string>();
+    for (const r of ['180p', '360p']) {
+      for (let s = 0; s < 1000; s++) live.set(`/media/live/${r}/seg_${s}.ts`, origin.get(`/media/vod/${r}/seg_${String(s % 30).padStart(3, '0')}.ts`)!);
+    }
+    const page = `${demo.url}/?src=/media/live/master.m3u8`;
+    const scripts = [eventLog, segmentLog, segmentHashesInitScript];
+    try {
+      const a = await open(browser, page, { initScript: scripts, contextOptions: { userAgent: 'live-a' } });
+      await waitFor('viewer A to hold live segments', () => stats(a.page), (s) => !!s && s.storeSegments >= 3, 40_000);
+      const b = await open(browser, page, { initScript: scripts, contextOptions: { userAgent: 'live-b' } });
+      await waitFor('viewer B to get live segments from a peer', () => stats(b.page), (s) => !!s && s.p2pBytes > 0, 60_000);
+      // a few more live segments (one every 2 s) while both play
+      const t = { a: (await videoState(a.page)).currentTime, b: (await videoState(b.page)).currentTime };
+      await waitForPlayback(b.page, t.b + 6, 30_000);
+      await waitForPlayback(a.page, t.a + 6, 30_000);
+
+      const [sa, sb] = [await stats(a.page), await stats(b.page)];
+      const [ea, eb] = [await segmentEvents(a.page), await segmentEvents(b.page)];
+      console.log(`events A: ${await swarmLog(a.page)}\nevents B: ${await swarmLog(b.page)}`);
+      console.log(`live: B p2p ${sb!.p2pBytes} B, http ${sb!.httpBytes} B; verified A ${JSON.stringify(sa!.verifiedBy)}, B ${JSON.stringify(sb!.verifiedBy)}`);
+      const fromPeers = [...ea, ...eb].filter((e) => e.source === 'p2p');
+      expect(fromPeers.length).toBeGreaterThan(0);
+      // every live segment a player got from a peer was checked against its playlist's hash…
+      expect(fromPeers.filter((e) => e.verifiedBy !== 'playlist')).toEqual([]);
+      for (const s of [sa!, sb!]) expect(s.verifiedBy).toEqual({ playlist: s.verifiedSegments, manifest: 0, oracle: 0 });
+      expect(sb!.verifiedBy.playlist).toBeGreaterThan(0);
+      // …with no lookup at the hash oracle, so the origin sent live segments to the viewers only (none to the oracle)
+      expect(await oracleLookups(a.page)).toBe(0);
+      expect(await oracleLookups(b.page)).toBe(0);
+      const served = (await (await fetch(`${demo.url}/demo-stats/origin`)).json()) as { byAgent: Record<string, number> };
+      expect(Object.keys(served.byAgent).filter((agent) => !agent.startsWith('live-'))).toEqual([]);
+
+      // hls.js ignores the tag: it played the live stream, byte-exact, without a playlist error
+      assertByteExact(await readSegmentHashes(a.page), live, { minSegments: 4 });
+      assertByteExact(await readSegmentHashes(b.page), live, { minSegments: 4 });
+      for (const v of [a, b]) {
+        expect(await v.page.evaluate("window.demo.errors.filter((e) => e.fatal || /parsing/i.test(e.details))")).toEqual([]);
+        expect(v.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
+      }
+    } finally {
+      await demo.stop();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { createHash, webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HashOracleClient, type OracleAnswer } from '../../client/HashOracleClient';
 import { IntegrityManifests, type ManifestAnswer } from '../../client/IntegrityManifests';
+import { PlaylistHashes } from '../../client/PlaylistHashes';
 import { SegmentVerifier, type SegmentVerifierDeps } from '../../client/SegmentVerifier';
 import { Reassembly } from '../../client/protocol';
 import { SwarmError } from '../../core/SwarmError';
@@ -14,7 +15,7 @@ const URL_ = 'http://cdn.example/v/seg_1.ts';
 function verifier(manifest: ManifestAnswer | null, oracle: OracleAnswer | null, over: Partial<SegmentVerifierDeps> = {}) {
   const asked: string[] = [];
   const v = new SegmentVerifier({
-    manifests: manifest ? { lookup: async () => manifest } : null,
+    manifests: manifest ? { lookup: async (url) => (asked.push(`manifest ${url}`), manifest) } : null,
     oracle: oracle ? { lookup: async (url, range) => (asked.push(range ? `${url}#${range.start}-${range.end}` : url), oracle) } : null,
     required: false,
     timeoutMs: 1000,
@@ -35,7 +36,7 @@ const listed: ManifestAnswer = { kind: 'covered', file: { bytes: BODY.length, sh
 describe('SegmentVerifier', () => {
   it('accepts bytes matching the manifest as verified, refuses any other bytes as a mismatch', async () => {
     const { v } = verifier(listed, null);
-    expect(await check(v, URL_, BODY)).toBe(true);
+    expect(await check(v, URL_, BODY)).toBe('manifest');
     const flipped = BODY.slice();
     flipped[100]! ^= 1;
     expect(await check(v, URL_, flipped)).toBe('integrity-mismatch');
@@ -45,7 +46,7 @@ describe('SegmentVerifier', () => {
 
   it('checks bytes handed over in memory as it checks a Blob', async () => {
     const { v } = verifier(listed, null);
-    expect(await v.check(URL_, BODY, v.expect(URL_), 1000)).toBe(true);
+    expect(await v.check(URL_, BODY, v.expect(URL_), 1000)).toBe('manifest');
     await expect(v.check(URL_, BODY.subarray(1), v.expect(URL_), 1000)).rejects.toMatchObject({ code: 'integrity-mismatch' });
   });
 
@@ -61,14 +62,14 @@ describe('SegmentVerifier', () => {
 
   it('uses the oracle for what no manifest lists', async () => {
     const { v, asked } = verifier({ kind: 'none' }, { kind: 'hash', sha256: sha(BODY), bytes: BODY.length });
-    expect(await check(v, URL_, BODY)).toBe(true);
+    expect(await check(v, URL_, BODY)).toBe('oracle');
     expect(await check(v, URL_, BODY.map((b) => b ^ 1))).toBe('integrity-mismatch');
-    expect(asked).toEqual([URL_, URL_]);
+    expect(asked.filter((a) => !a.startsWith('manifest'))).toEqual([URL_, URL_]);
   });
 
   it('with no source at all accepts whole segments unverified, unless verification is required', async () => {
-    expect(await check(verifier({ kind: 'none' }, { kind: 'not-covered' }).v, URL_, BODY)).toBe(false);
-    expect(await check(verifier(null, null).v, URL_, BODY)).toBe(false);
+    expect(await check(verifier({ kind: 'none' }, { kind: 'not-covered' }).v, URL_, BODY)).toBe(null);
+    expect(await check(verifier(null, null).v, URL_, BODY)).toBe(null);
     expect(await check(verifier(null, null, { required: true }).v, URL_, BODY)).toBe('integrity-unavailable');
   });
 
@@ -81,7 +82,7 @@ describe('SegmentVerifier', () => {
   it('checks piece-aligned ranges from piece hashes; refuses ranges nothing can check, even with no source', async () => {
     const file = { bytes: 3000, sha256: sha(BODY), pieces: [sha(BODY.subarray(0, 1000)), sha(BODY.subarray(1000, 2000)), sha(BODY.subarray(2000))] };
     const { v } = verifier({ kind: 'covered', file, pieceBytes: 1000 }, null);
-    expect(await check(v, `${URL_}#1000-2999`, BODY.subarray(1000))).toBe(true);
+    expect(await check(v, `${URL_}#1000-2999`, BODY.subarray(1000))).toBe('manifest');
     expect(await check(v, `${URL_}#1000-1999`, BODY.subarray(2000, 3000))).toBe('integrity-mismatch');
     expect(await check(v, `${URL_}#500-1499`, BODY.subarray(500, 1500))).toBe('integrity-unavailable');
     expect(await check(verifier({ kind: 'none' }, null).v, `${URL_}#0-999`, BODY.subarray(0, 1000))).toBe('integrity-unavailable');
@@ -89,8 +90,46 @@ describe('SegmentVerifier', () => {
     // the oracle hashes ranges too
     const part = BODY.subarray(500, 1500);
     const o = verifier({ kind: 'none' }, { kind: 'hash', sha256: sha(part), bytes: 1000 });
-    expect(await check(o.v, `${URL_}#500-1499`, part)).toBe(true);
-    expect(o.asked).toEqual([`${URL_}#500-1499`]);
+    expect(await check(o.v, `${URL_}#500-1499`, part)).toBe('oracle');
+    expect(o.asked).toEqual([`manifest ${URL_}`, `${URL_}#500-1499`]);
+  });
+
+  it('asks the playlist first: its hash decides, and neither the manifest nor the oracle is asked', async () => {
+    const playlist = new PlaylistHashes();
+    playlist.set(URL_, sha(BODY));
+    const wrongManifest: ManifestAnswer = { kind: 'covered', file: { bytes: 3000, sha256: sha(BODY.map((b) => b ^ 1)) }, pieceBytes: 1000 };
+    const { v, asked } = verifier(wrongManifest, { kind: 'hash', sha256: 'f'.repeat(64), bytes: 3000 }, { playlist });
+    expect(await check(v, URL_, BODY)).toBe('playlist');
+    expect(asked).toEqual([]);
+    // a whole file's hash from the playlist fixes its size too: one byte more or less is a mismatch
+    expect(await check(v, URL_, BODY.subarray(1))).toBe('integrity-mismatch');
+    expect(await check(v, URL_, new Uint8Array([...BODY, 0]))).toBe('integrity-mismatch');
+    // a segment the playlist has no hash for: manifest, then oracle, as before
+    const other = `${URL_}x`;
+    expect(await check(v, other, BODY)).toBe('integrity-mismatch'); // the (wrong) manifest entry decides
+    expect(asked).toEqual([`manifest ${other}`]);
+  });
+
+  it('a wrong hash in the playlist makes a peer\'s bytes fail with integrity-mismatch, whatever the other sources say', async () => {
+    const playlist = new PlaylistHashes();
+    playlist.set(URL_, sha(BODY.map((b) => b ^ 1)));
+    const { v } = verifier(listed, { kind: 'hash', sha256: sha(BODY), bytes: 3000 }, { playlist });
+    await expect(v.check(URL_, BODY, v.expect(URL_), 1000)).rejects.toMatchObject({ code: 'integrity-mismatch', details: { from: 'playlist' } });
+  });
+
+  it('uses a playlist hash only for the exact key it was given: a byte range of an EXT-X-BYTERANGE segment, or the whole file', async () => {
+    const playlist = new PlaylistHashes();
+    const part = BODY.subarray(500, 1500);
+    playlist.set(`${URL_}#500-1499`, sha(part));
+    const { v, asked } = verifier({ kind: 'none' }, { kind: 'not-covered' }, { playlist });
+    expect(await check(v, `${URL_}#500-1499`, part)).toBe('playlist');
+    expect(await check(v, `${URL_}#500-1499`, BODY.subarray(500, 1499))).toBe('integrity-mismatch'); // size from the range
+    expect(asked).toEqual([]);
+    // the whole file, another range, an open range: not what the playlist hashed
+    expect(await check(v, URL_, BODY)).toBe(null); // no source at all: accepted unverified (integrityRequired false)
+    expect(await check(v, `${URL_}#500-1000`, BODY.subarray(500, 1001))).toBe('integrity-unavailable');
+    expect(await check(v, `${URL_}#500-`, BODY.subarray(500))).toBe('integrity-unavailable');
+    expect(asked).toEqual([`manifest ${URL_}`, URL_, `manifest ${URL_}`, `${URL_}#500-1000`]);
   });
 
   it('never waits past its deadline for a hash: no answer in time is integrity-unavailable', async () => {

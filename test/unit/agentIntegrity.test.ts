@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Agent } from '../../client/Agent';
 import type { PeerLink, Received } from '../../client/PeerLink';
 import { SegmentStore } from '../../client/SegmentStore';
+import { PlaylistHashes } from '../../client/PlaylistHashes';
 import { SegmentVerifier } from '../../client/SegmentVerifier';
 import type { SegmentQuery } from '../../core/contract';
 import { mergeConfig } from '../../core/mergeConfig';
@@ -14,7 +15,7 @@ const KEY = 'http://cdn/v/seg1.ts';
 const BODY = new Uint8Array(2000).map((_, i) => (i * 31) & 0xff);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-function setup(answers: Array<(key: string) => Promise<Received>>) {
+function setup(answers: Array<(key: string) => Promise<Received>>, playlist = new PlaylistHashes()) {
   const store = new SegmentStore(10_000_000);
   const banned: Array<[string, string]> = [];
   const integrity: Array<{ code: string; peerId: string }> = [];
@@ -34,6 +35,7 @@ function setup(answers: Array<(key: string) => Promise<Received>>) {
     announce: () => {},
   };
   const verifier = new SegmentVerifier({
+    playlist,
     manifests: { lookup: async () => ({ kind: 'covered', file: { bytes: BODY.length, sha256: sha(BODY) }, pieceBytes: 1048576 }) },
     oracle: null,
     required: false,
@@ -48,6 +50,7 @@ function setup(answers: Array<(key: string) => Promise<Received>>) {
     canSeed: () => false,
     now: () => performance.now(),
     verifier,
+    playlistHashes: playlist,
     ban: (peerId, reason) => void banned.push([peerId, reason]),
     onIntegrity: (e) => void integrity.push({ code: e.code, peerId: e.peerId }),
   });
@@ -62,6 +65,31 @@ describe('Agent with a verifier', () => {
     const a = await agent.getSegment(query());
     expect(a.kind).toBe('hit');
     expect(store.get(KEY)?.verified).toBe(true);
+    expect(store.get(KEY)?.verifiedBy).toBe('manifest');
+  });
+
+  /** The worker passes the player's media playlist, with each segment's hash in it. */
+  const playlistText = (hash: string) => ({
+    text: `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-SWARMFETCH-SHA256:${hash}\n#EXTINF:2,\nseg1.ts?token=1\n`,
+    url: 'http://cdn/v/index.m3u8', contentType: 'application/vnd.apple.mpegurl', siteOrigin: 'http://site',
+  });
+
+  it('learns segment hashes from the playlists it reads and verifies peer bytes with them first', async () => {
+    const playlist = new PlaylistHashes();
+    const { agent, store } = setup([async () => received(BODY)], playlist);
+    agent.manifestText(playlistText(sha(BODY)));
+    expect(playlist.get(KEY)).toBe(sha(BODY));
+    expect((await agent.getSegment(query())).kind).toBe('hit');
+    expect(store.get(KEY)?.verifiedBy).toBe('playlist');
+  });
+
+  it('a wrong hash in the playlist fails the peer\'s bytes (integrity-mismatch, peer banned) though the manifest would pass them', async () => {
+    const { agent, store, banned, integrity } = setup([async () => received(BODY)]);
+    agent.manifestText(playlistText(sha(BODY.subarray(1))));
+    expect(await agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'integrity-mismatch' });
+    expect(store.size).toBe(0);
+    expect(banned).toEqual([['peer0', 'integrity-mismatch']]);
+    expect(integrity).toEqual([{ code: 'integrity-mismatch', peerId: 'peer0' }]);
   });
 
   it('drops wrong bytes before the store, bans the sender, reports it, and takes the next peer', async () => {

@@ -132,6 +132,8 @@ describe('parsers under huge hostile inputs', () => {
     ['200 000 HLS segments', 'http://a/x.m3u8', `#EXTM3U\n${'#EXTINF:1,\nseg.ts\n'.repeat(200_000)}`],
     ['a 700 000-attribute HLS tag', 'http://a/x.m3u8', `#EXTM3U\n#EXT-X-STREAM-INF:${'A=1,'.repeat(700_000)}\nv.m3u8\n`],
     ['an unterminated quoted HLS attribute', 'http://a/x.m3u8', `#EXTM3U\n#EXT-X-STREAM-INF:A="${'x'.repeat(3_000_000)}\nv.m3u8\n`],
+    ['a 3 MB segment hash tag', 'http://a/x.m3u8', `#EXTM3U\n#EXT-X-SWARMFETCH-SHA256:${'f'.repeat(3_000_000)}\n#EXTINF:1,\ns.ts\n`],
+    ['40 000 segment hash tags', 'http://a/x.m3u8', `#EXTM3U\n${`#EXT-X-SWARMFETCH-SHA256:${'a'.repeat(64)}\n#EXTINF:1,\ns.ts\n`.repeat(40_000)}`],
     ['a 1000-digit BYTERANGE', 'http://a/x.m3u8', `#EXTM3U\n#EXT-X-BYTERANGE:${'9'.repeat(1000)}@${'9'.repeat(1000)}\n#EXTINF:1,\ns.ts\n`],
   ];
   for (const [name, url, text] of hostile) {

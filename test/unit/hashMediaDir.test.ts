@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseIntegrityManifest } from '../../core/integrity';
 import { main } from '../../server/cli';
+import { annotateMediaPlaylists } from '../../server/annotateMediaPlaylists';
 import { hashMediaDir } from '../../server/hashMediaDir';
 import { parseCliArgs } from '../../server/parseCliArgs';
 import { thrownCode } from './helpers/thrownCode';
@@ -51,6 +52,31 @@ describe('swarmfetch hash <media-dir>', () => {
     expect(sub.files).toEqual({ 'seg_000.ts': { bytes: 3, sha256: sha(small) } });
   });
 
+  it('with --playlists, writes each segment\'s hash into the media playlists in place (whole files and byte ranges)', async () => {
+    await writeFile(join(dir, 'master.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n180p/index.m3u8\n');
+    await writeFile(join(dir, '180p', 'index.m3u8'), '#EXTM3U\n#EXTINF:2,\nseg_000.ts?v=1\n#EXTINF:2,\nmissing.ts\n#EXTINF:2,\n../../outside.ts\n');
+    await writeFile(join(dir, 'movie.m3u8'), '#EXTM3U\n#EXTINF:2,\n#EXT-X-BYTERANGE:1000@5\nmovie.mp4\n#EXTINF:2,\n#EXT-X-BYTERANGE:2000\nmovie.mp4\n');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await main(['hash', dir, '--playlists']);
+    } finally {
+      log.mockRestore();
+    }
+    expect(await readFile(join(dir, 'master.m3u8'), 'utf8')).toBe('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n180p/index.m3u8\n');
+    expect(await readFile(join(dir, '180p', 'index.m3u8'), 'utf8')).toBe(
+      `#EXTM3U\n#EXT-X-SWARMFETCH-SHA256:${sha(small)}\n#EXTINF:2,\nseg_000.ts?v=1\n#EXTINF:2,\nmissing.ts\n#EXTINF:2,\n../../outside.ts\n`,
+    );
+    expect(await readFile(join(dir, 'movie.m3u8'), 'utf8')).toBe(
+      `#EXTM3U\n#EXT-X-SWARMFETCH-SHA256:${sha(big.subarray(5, 1005))}\n#EXTINF:2,\n#EXT-X-BYTERANGE:1000@5\nmovie.mp4\n` +
+        `#EXT-X-SWARMFETCH-SHA256:${sha(big.subarray(1005, 3005))}\n#EXTINF:2,\n#EXT-X-BYTERANGE:2000\nmovie.mp4\n`,
+    );
+    // again: nothing changes (the tags are replaced by the same ones)
+    const before = await readFile(join(dir, 'movie.m3u8'), 'utf8');
+    const m = parseIntegrityManifest(await readFile(join(dir, 'swarmfetch-integrity.json'), 'utf8'));
+    expect(await annotateMediaPlaylists(dir, m)).toEqual([]);
+    expect(await readFile(join(dir, 'movie.m3u8'), 'utf8')).toBe(before);
+  });
+
   it('takes another pattern and output path, and writes nothing with out: null', async () => {
     const out = join(dir, 'elsewhere.json');
     const { manifest, path } = await hashMediaDir(dir, { pattern: '\\.txt$', out });
@@ -62,9 +88,9 @@ describe('swarmfetch hash <media-dir>', () => {
   });
 
   it('parses the hash command and refuses bad arguments', () => {
-    expect(parseCliArgs(['hash', 'media'])).toEqual({ command: 'hash', dir: 'media', out: null, pattern: null });
-    expect(parseCliArgs(['hash', 'media', '--out', 'x.json', '--pattern', '\\.ts$'])).toEqual({
-      command: 'hash', dir: 'media', out: 'x.json', pattern: '\\.ts$',
+    expect(parseCliArgs(['hash', 'media'])).toEqual({ command: 'hash', dir: 'media', out: null, pattern: null, playlists: false });
+    expect(parseCliArgs(['hash', 'media', '--out', 'x.json', '--pattern', '\\.ts$', '--playlists'])).toEqual({
+      command: 'hash', dir: 'media', out: 'x.json', pattern: '\\.ts$', playlists: true,
     });
     for (const argv of [['hash'], ['hash', 'a', 'b'], ['hash', 'a', '--out'], ['hash', 'a', '--nope'], ['hash', 'a', '--pattern', '(']]) {
       expect(thrownCode(() => parseCliArgs(argv))).toBe('config-invalid');

@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseHlsPlaylist } from '../../core/manifest/parseHlsPlaylist';
+import { annotatePlaylist } from '../../server/annotatePlaylist';
 // @ts-expect-error -- plain ESM JavaScript of the demo, no declarations
 import { createLiveSimulator, mountLiveSimulator, readVod } from '../../demo/liveSimulator.mjs';
 
@@ -47,7 +50,7 @@ function parse(text: string): Playlist {
 }
 
 /** A simulator over the real test stream with a settable clock. */
-function simulator(options: { windowSegments?: number; targetDurationSec?: number } = {}) {
+function simulator(options: { windowSegments?: number; targetDurationSec?: number; annotatePlaylist?: typeof annotatePlaylist } = {}) {
   const clock = { now: T0 };
   const vod = readVod(VOD);
   const live = createLiveSimulator({ ...vod, ...options, now: () => clock.now });
@@ -161,6 +164,22 @@ describe('createLiveSimulator', () => {
     expect(live.segmentFile('720p', 'seg_1.ts')).toBeNull();
   });
 
+  it('with annotatePlaylist, puts each segment\'s SHA-256 (of the VOD file it loops over) in the playlist', () => {
+    const { clock, live } = simulator({ annotatePlaylist });
+    clock.now = T0 + 27 * 2000; // window 27..32, across the wrap
+    const text = live.mediaPlaylist('360p')!;
+    expect(text.match(/#EXT-X-SWARMFETCH-SHA256:/g)).toHaveLength(6);
+    const base = 'http://127.0.0.1/media/live/360p/';
+    const segments = parseHlsPlaylist(text, `${base}index.m3u8`).renditions[0]!.segments;
+    expect(segments.map((s) => s.seq)).toEqual([27, 28, 29, 30, 31, 32]);
+    for (const s of segments) {
+      const file = live.segmentFile('360p', s.url.slice(base.length))!;
+      expect(s.sha256).toBe(createHash('sha256').update(readFileSync(file)).digest('hex'));
+    }
+    // without it, the playlist is as before
+    expect(simulator().live.mediaPlaylist('360p')).not.toContain('SWARMFETCH');
+  });
+
   it('never goes back in time when the clock does', () => {
     const { clock, live } = simulator();
     clock.now = T0 - 60_000;
@@ -191,7 +210,7 @@ describe('mountLiveSimulator', () => {
   it('serves the master, live media playlists and the looped segment files', async () => {
     const clock = { now: T0 };
     const app = express();
-    mountLiveSimulator(app, { mediaDir: VOD, urlPath: '/media/live', now: () => clock.now });
+    mountLiveSimulator(app, { mediaDir: VOD, urlPath: '/media/live', now: () => clock.now, annotatePlaylist });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server!.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/media/live`;
@@ -207,6 +226,8 @@ describe('mountLiveSimulator', () => {
     expect(media.headers['content-type']).toMatch(/^application\/vnd\.apple\.mpegurl/);
     expect(media.headers['cache-control']).toBe('no-cache');
     expect(parse(media.body.toString()).mediaSequence).toBe(30);
+    const sha33 = createHash('sha256').update(readFileSync(join(VOD, '180p', 'seg_003.ts'))).digest('hex');
+    expect(media.body.toString()).toContain(`#EXT-X-SWARMFETCH-SHA256:${sha33}\n#EXTINF:2.000000,\nseg_33.ts\n`);
 
     const seg = await get(`${base}/180p/seg_33.ts`);
     expect(seg.status).toBe(200);

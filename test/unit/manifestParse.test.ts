@@ -63,7 +63,8 @@ function checkLimits(parsed: ParsedManifest): void {
         Number.isFinite(s.durationSec) &&
         Number.isFinite(s.startSec) &&
         Number.isFinite(s.seq) &&
-        (s.range === null || (Number.isSafeInteger(s.range.start) && s.range.end >= s.range.start));
+        (s.range === null || (Number.isSafeInteger(s.range.start) && s.range.end >= s.range.start)) &&
+        (s.sha256 === undefined || /^[0-9a-f]{64}$/.test(s.sha256));
       if (!ok) problems.push(JSON.stringify(s));
     }
   }
@@ -112,6 +113,8 @@ const TOKENS = [
   '1000000000',
   '#EXTINF:',
   '#EXT-X-BYTERANGE:',
+  '#EXT-X-SWARMFETCH-SHA256:',
+  'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '@',
   ',',
   '\r',
