@@ -27,6 +27,7 @@ export function scenarioText(s) {
     ['  limit 1 − 1/N · ratio offload/limit', '', `${pct(w.limit)} · ${num(w.ratio, 3)}`],
     ['  exact limit (1 − unique ÷ consumed)', pct(b.exactLimit), pct(w.exactLimit)],
     ['origin MB / consumed MB', `${mb(b.originBytes)} / ${mb(b.consumedBytes)}`, `${mb(w.originBytes)} / ${mb(w.consumedBytes)}`],
+    ['  of which no viewer asked for (hash oracle) MB', mb(b.otherOriginBytes ?? 0), mb(w.otherOriginBytes ?? 0)],
     ['time to first frame ms  mean', num(b.ttffMs.mean), num(w.ttffMs.mean)],
     ['                        p50 / max', `${num(b.ttffMs.p50)} / ${num(b.ttffMs.max)}`, `${num(w.ttffMs.p50)} / ${num(w.ttffMs.max)}`],
     ['  start, mean ms: swarmfetch.js / hls.js loaded', `— / ${num(b.startPhasesMs.hlsJsLoaded)}`, `${num(w.startPhasesMs.swarmfetchJsLoaded)} / ${num(w.startPhasesMs.hlsJsLoaded)}`],

@@ -170,13 +170,21 @@ export async function runScenarioMode(o) {
     viewers.fill(null);
     await sleep(300);
     const after = await o.demo.originStats();
+    const viewerAgents = new Set();
     for (const r of records) {
       const ua = userAgentFor(browser, `${runTag}/v${r.index}`);
+      viewerAgents.add(ua);
       r.originBytes = (after.byAgent[ua] ?? 0) - (before.byAgent[ua] ?? 0);
+    }
+    // origin bytes no viewer's page or worker asked for (e.g. the hash oracle's own fetches), by User-Agent
+    const otherAgents = {};
+    for (const [ua, n] of Object.entries(after.byAgent)) {
+      const d = n - (before.byAgent[ua] ?? 0);
+      if (d > 0 && !viewerAgents.has(ua)) otherAgents[ua.slice(0, 120)] = d;
     }
     return {
       scenario: o.name, mode: o.mode, url, viewers: o.viewers, staggerMs: stagger, seconds: o.seconds,
-      runMs: endedAtMs, originBytes: after.total - before.total, records, events,
+      runMs: endedAtMs, originBytes: after.total - before.total, otherAgents, records, events,
       conditions: {
         loadAvg1m: load(),
         browserCpuS: browserCpu ? Math.round(browserCpu.total * 10) / 10 : null,

@@ -103,6 +103,9 @@ export function summarizeMode(result) {
     noFirstFrame: all.filter((v) => v.ttffMs === null).length,
     consumedBytes: consumed,
     originBytes: origin,
+    /** Origin bytes no viewer asked for (page or worker): the hash oracle's own fetches, by User-Agent. */
+    otherOriginBytes: sum(Object.values(result.otherAgents ?? {})),
+    otherAgents: result.otherAgents ?? {},
     uniqueBytes: round(unique),
     offload: round(offload, 4),
     limit: round(limit, 4),

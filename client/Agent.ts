@@ -152,7 +152,7 @@ export class Agent implements AgentApi {
     if (waitForPeers && !query.wholeKey) {
       const fetcher = starving
         ? await this.awaitFetcher(key, Math.min(deadline, this.deps.now() + connectWaitMs), tried, false)
-        : await this.awaitFetcher(key, deadline, tried);
+        : await this.awaitFetcher(key, deadline, tried, !this.playlists.isLive(query.swarm));
       if (fetcher) {
         const left = deadline - this.deps.now();
         const got = await this.fromPeer(fetcher, key, query.swarm, left, Math.max(0, left - 100)).catch(
@@ -318,7 +318,10 @@ export class Agent implements AgentApi {
   /**
    * A peer that holds or downloads `key`, waiting (until `deadline`) up to CONNECT_WAIT_MS while peer connections
    * are being made, then up to ELECTION_WAIT_MS while the peer elected to download it has not said so yet.
-   * Null when this page is the elected one, or nobody turns up. `election` false: connections only.
+   * Null when this page is the elected one, or nobody turns up. `election` false: connections only — for a
+   * starving player, and for live, where every viewer wants the newest segment within about a second and the first
+   * to ask fetches it at once (waiting for an elected viewer whose player has not asked yet adds its wait to the
+   * latency and often ends in a second HTTP fetch); the others find that download announced and wait for it.
    */
   private async awaitFetcher(key: string, deadline: number, tried: ReadonlySet<string>, election = true): Promise<PeerLink | null> {
     const { pool } = this.deps;

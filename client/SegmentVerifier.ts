@@ -5,6 +5,12 @@ import type { HashOracleClient } from './HashOracleClient';
 import type { IntegrityManifests } from './IntegrityManifests';
 import type { PlaylistHashes } from './PlaylistHashes';
 
+/**
+ * Longest a lookup waits for the playlist that lists a segment of a tagged stream (see PlaylistHashes.whenListed);
+ * it runs while the peer sends the bytes, so it rarely adds to a transfer.
+ */
+export const PLAYLIST_WAIT_MS = 400;
+
 /** Where a trusted hash came from: the segment's HLS playlist, an integrity manifest, or the P2P server's oracle. */
 export type HashSource = 'playlist' | 'manifest' | 'oracle';
 
@@ -23,7 +29,7 @@ export type Expectation =
 
 export interface SegmentVerifierDeps {
   /** Hashes from HLS playlists, by segment key; asked first. */
-  playlist?: Pick<PlaylistHashes, 'get'> | null;
+  playlist?: Pick<PlaylistHashes, 'get' | 'whenListed'> | null;
   manifests: Pick<IntegrityManifests, 'lookup'> | null;
   oracle: Pick<HashOracleClient, 'lookup'> | null;
   /** Accept only verified peer bytes. */
@@ -86,7 +92,7 @@ export class SegmentVerifier {
     const { url, range } = parseKeyRange(key);
     if (range === 'open') return { kind: 'unknown' };
     // the playlist hashed exactly what this key names: the whole file, or the byte range of an EXT-X-BYTERANGE segment
-    const listed = this.deps.playlist?.get(key);
+    const listed = await this.deps.playlist?.whenListed(key, PLAYLIST_WAIT_MS);
     if (listed) {
       return range
         ? { kind: 'parts', parts: [{ start: 0, end: range.end - range.start + 1, sha256: listed }], from: 'playlist' }

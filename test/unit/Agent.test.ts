@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../../client/Agent';
+import { electFetcher } from '../../client/electFetcher';
 import { SegmentStore, type StoredSegment } from '../../client/SegmentStore';
 import type { PeerLink, Received } from '../../client/PeerLink';
 import type { SegmentQuery, SegmentReport } from '../../core/contract';
@@ -272,6 +273,23 @@ describe('Agent scheduling', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(holder.calls).toHaveLength(0);
     expect(store.size).toBe(0);
+  });
+
+  it('VOD waits for the peer elected to fetch a segment; live does not: the first viewer to ask fetches it', async () => {
+    const list = entries(4);
+    const q = query({ key: list[1]!.key, url: list[1]!.url, budgetMs: 600 });
+    // pick a peer id the election prefers to 'me' for this key
+    const other = ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => electFetcher(list[1]!.key, ['me', id]) === id)!;
+    const outcome = async (live: boolean) => {
+      const link = fakeLink(other, [], async () => ({ body: blobOf(3), totalBytes: 3, contentType: null }));
+      const { agent } = setup([link], { bufferAhead: 20 });
+      agent.manifest([{ swarm: SWARM, live, entries: list }]);
+      // the elected peer announces its download 150 ms after our player asked
+      setTimeout(() => link.fetching.add(list[1]!.key), 150);
+      return agent.getSegment(q);
+    };
+    expect(await outcome(false)).toMatchObject({ kind: 'hit', source: 'p2p', peerId: other });
+    expect(await outcome(true)).toEqual({ kind: 'miss', reason: 'no-peer' });
   });
 
   it('seeds over HTTP only the next segments nobody holds, and only those this page is elected for', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PLAYLIST_HASHES, PlaylistHashes } from '../../client/PlaylistHashes';
+import { MAX_HASH_WAITERS, MAX_PLAYLIST_HASHES, PlaylistHashes } from '../../client/PlaylistHashes';
 
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 
@@ -14,6 +14,36 @@ describe('PlaylistHashes', () => {
     expect(h.size).toBe(3);
     expect(h.get('b')).toBeUndefined();
     expect([h.get('a'), h.get('c'), h.get('d')]).toEqual([hex(11), hex(3), hex(4)]);
+  });
+
+  it('whenListed: waits for a hash a tagged playlist has not brought yet, never for untagged streams', async () => {
+    const h = new PlaylistHashes();
+    // nothing known of this directory: no wait, even with a long timeout
+    expect(await h.whenListed('http://cdn/live/s2.ts', 60_000)).toBeUndefined();
+    h.set('http://cdn/live/s1.ts', hex(1));
+    expect(await h.whenListed('http://cdn/live/s1.ts', 60_000)).toBe(hex(1));
+    // the playlist listing s2 arrives after the request: the waiter gets its hash
+    const waiting = h.whenListed('http://cdn/live/s2.ts', 60_000);
+    const alsoWaiting = h.whenListed('http://cdn/live/s2.ts', 60_000);
+    setTimeout(() => h.set('http://cdn/live/s2.ts', hex(2)), 5);
+    expect(await Promise.all([waiting, alsoWaiting])).toEqual([hex(2), hex(2)]);
+    // it never comes: undefined once the wait is over; another directory: no wait
+    expect(await h.whenListed('http://cdn/live/s9.ts', 20)).toBeUndefined();
+    expect(await h.whenListed('http://cdn/vod/s2.ts', 60_000)).toBeUndefined();
+    // byte-range keys wait on their file's directory too
+    const range = h.whenListed('http://cdn/live/all.ts#0-99', 60_000);
+    h.set('http://cdn/live/all.ts#0-99', hex(3));
+    expect(await range).toBe(hex(3));
+  });
+
+  it('whenListed: at most MAX_HASH_WAITERS wait at once; clear() releases them', async () => {
+    const h = new PlaylistHashes();
+    h.set('http://cdn/live/s0.ts', hex(1));
+    const waits = Array.from({ length: MAX_HASH_WAITERS }, (_, i) => h.whenListed(`http://cdn/live/w${i}.ts`, 60_000));
+    // one more: answered at once
+    expect(await h.whenListed('http://cdn/live/extra.ts', 60_000)).toBeUndefined();
+    h.clear();
+    expect(new Set(await Promise.all(waits))).toEqual(new Set([undefined]));
   });
 
   it('keeps 4096 by default, and no more however many playlists pass', () => {

@@ -110,6 +110,16 @@ describe('SegmentVerifier', () => {
     expect(asked).toEqual([`manifest ${other}`]);
   });
 
+  it('a live request that comes before its playlist reached the page waits for that playlist, not the oracle', async () => {
+    const playlist = new PlaylistHashes();
+    playlist.set(`${URL_}0`, sha(BODY)); // an earlier segment of the same stream: its playlists carry hashes
+    const { v, asked } = verifier({ kind: 'covered', file: null, pieceBytes: 1000 }, { kind: 'hash', sha256: sha(BODY), bytes: 3000 }, { playlist });
+    const expectation = v.expect(URL_);
+    setTimeout(() => playlist.set(URL_, sha(BODY)), 20);
+    expect(await v.check(URL_, BODY, expectation, 1000)).toBe('playlist');
+    expect(asked).toEqual([]);
+  });
+
   it('a wrong hash in the playlist makes a peer\'s bytes fail with integrity-mismatch, whatever the other sources say', async () => {
     const playlist = new PlaylistHashes();
     playlist.set(URL_, sha(BODY.map((b) => b ^ 1)));
