@@ -44,6 +44,8 @@ const PREFETCH_TICK_MS = 400;
 const SEED_TIMEOUT_MS = 10_000;
 /** Transfers in a row a peer started but did not finish in time (a drip) before it is dropped for the session. */
 const MAX_SLOW_STRIKES = 3;
+/** Shortest request deadline whose expiry counts as a strike. */
+const STRIKE_MIN_TIMEOUT_MS = 1000;
 
 export type PoolView = Pick<
   PeerPool, 'join' | 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'
@@ -272,7 +274,7 @@ export class Agent implements AgentApi {
     try {
       got = await link.request(key, timeoutMs, waitMs);
     } catch (err) {
-      this.strike(link.remoteId, err);
+      this.strike(link.remoteId, err, timeoutMs);
       throw err;
     }
     this.slowStrikes.delete(link.remoteId);
@@ -297,8 +299,13 @@ export class Agent implements AgentApi {
     return segment;
   }
 
-  /** Counts a transfer the peer started but did not finish in time; a peer that keeps doing so is dropped. */
-  private strike(peerId: string, err: unknown): void {
+  /**
+   * Counts a transfer the peer started but did not finish in time; a peer that keeps doing so is dropped. Only a
+   * transfer that had at least STRIKE_MIN_TIMEOUT_MS counts: a starving player's short tries end on our deadline,
+   * not on the peer's pace, and a busy machine must not make an honest peer look like a drip.
+   */
+  private strike(peerId: string, err: unknown, timeoutMs: number): void {
+    if (timeoutMs < STRIKE_MIN_TIMEOUT_MS) return;
     if (!SwarmError.is(err, 'peer-timeout') || !(Number(err.details.received) >= 0)) return;
     const n = (this.slowStrikes.get(peerId) ?? 0) + 1;
     if (this.slowStrikes.size > 256) this.slowStrikes.clear();

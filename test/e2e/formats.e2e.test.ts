@@ -150,7 +150,9 @@ async function twoViewers(player: PlayerName, src: string): Promise<{ a: Viewer;
   const b = await open('viewer-b');
   await controlled(b);
   await b.page.evaluate('window.show()');
-  await waitFor('viewer B to connect to a peer', () => stats(b.page), (s) => s.peers >= 1);
+  await waitFor('viewer B to connect to a peer', () => stats(b.page), (s) => s.peers >= 1).catch(async (err: Error) => {
+    throw new Error(`${err.message}\nB events:\n${(await b.page.evaluate('window.demo.events.join("\\n")')) as string}`);
+  });
   await b.page.evaluate('window.start()');
   await bufferedToEnd(b.page, 'viewer B');
   await waitFor('viewer B to play 3 s', () => videoState(b.page), (v) => v.currentTime >= 3);

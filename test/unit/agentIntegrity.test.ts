@@ -15,7 +15,7 @@ const KEY = 'http://cdn/v/seg1.ts';
 const BODY = new Uint8Array(2000).map((_, i) => (i * 31) & 0xff);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-function setup(answers: Array<(key: string) => Promise<Received>>, playlist = new PlaylistHashes()) {
+function setup(answers: Array<(key: string) => Promise<Received>>, playlist = new PlaylistHashes(), bufferAheadSec = 20) {
   const store = new SegmentStore(10_000_000);
   const banned: Array<[string, string]> = [];
   const integrity: Array<{ code: string; peerId: string }> = [];
@@ -45,7 +45,7 @@ function setup(answers: Array<(key: string) => Promise<Received>>, playlist = ne
   const agent = new Agent({
     config: mergeConfig({}),
     store, pool, onReport: () => {}, onStored: () => {},
-    bufferAhead: () => 20,
+    bufferAhead: () => bufferAheadSec,
     seed: () => {},
     canSeed: () => false,
     now: () => performance.now(),
@@ -116,8 +116,24 @@ describe('Agent with a verifier', () => {
       throw new SwarmError('peer-timeout', 'slow', { received: 64 });
     };
     const { agent, banned } = setup([drip]);
-    for (let i = 0; i < 3; i++) expect((await agent.getSegment(query())).kind).toBe('miss');
+    for (let i = 0; i < 3; i++) {
+      expect((await agent.getSegment(query())).kind).toBe('miss');
+      // the worker's HTTP download of it ended (here: with nothing to share), so the next ask starts afresh
+      agent.report({ url: KEY, key: KEY, source: 'http', peerId: null, bytes: 0, ms: 1, fallback: 'peer-timeout', error: 'network-error' });
+    }
     expect(banned).toEqual([['peer0', 'peer-stall']]);
+  });
+
+  it('does not count short tries that ended on our own deadline (a starving player gives a peer < 1 s)', async () => {
+    const drip = async (): Promise<Received> => {
+      throw new SwarmError('peer-timeout', 'slow', { received: 64 });
+    };
+    const { agent, banned } = setup([drip], undefined, 0);
+    for (let i = 0; i < 4; i++) {
+      expect((await agent.getSegment(query())).kind).toBe('miss');
+      agent.report({ url: KEY, key: KEY, source: 'http', peerId: null, bytes: 0, ms: 1, fallback: 'peer-timeout', error: 'network-error' });
+    }
+    expect(banned).toEqual([]);
   });
 
   it('does not ban a peer that never started answering (only slow, not lying)', async () => {
