@@ -101,7 +101,8 @@ async function uploadedBytes(viewer) {
  */
 export async function runScenarioMode(o) {
   const sc = SCENARIOS[o.name];
-  const url = `${o.demo.url}/?src=${encodeURIComponent(STREAMS[sc.stream])}`;
+  // the same page in both modes, without the demo's dashboard: its rendering is the demo's cost, not swarmfetch's
+  const url = `${o.demo.url}/?src=${encodeURIComponent(STREAMS[sc.stream])}&dashboard=off`;
   const stagger = sc.together ? 0 : o.staggerMs;
   const lastJoinMs = (o.viewers - 1) * stagger;
   const runMs = lastJoinMs + o.seconds * 1000;

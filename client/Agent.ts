@@ -31,6 +31,8 @@ const ANSWER_MARGIN_MS = 50;
 const MAX_PEER_TRIES = 2;
 /** Longest a request waits for the elected peer of its swarm to start downloading a segment. */
 const ELECTION_WAIT_MS = 1200;
+/** Live: how long a viewer that is not the elected one waits for another's `fetching` before fetching itself. */
+const LIVE_ELECTION_WAIT_MS = 150;
 /** Longest a request waits for peer connections that are being made (they take ~100–300 ms). */
 const CONNECT_WAIT_MS = 800;
 const POLL_MS = 40;
@@ -153,8 +155,8 @@ export class Agent implements AgentApi {
     const waitForPeers = !starving || (connectWaitMs > 0 && pool.connecting);
     if (waitForPeers && !query.wholeKey) {
       const fetcher = starving
-        ? await this.awaitFetcher(key, Math.min(deadline, this.deps.now() + connectWaitMs), tried, false)
-        : await this.awaitFetcher(key, deadline, tried, !this.playlists.isLive(query.swarm));
+        ? await this.awaitFetcher(key, Math.min(deadline, this.deps.now() + connectWaitMs), tried, 0)
+        : await this.awaitFetcher(key, deadline, tried, this.playlists.isLive(query.swarm) ? LIVE_ELECTION_WAIT_MS : ELECTION_WAIT_MS);
       if (fetcher) {
         const left = deadline - this.deps.now();
         const got = await this.fromPeer(fetcher, key, query.swarm, left, Math.max(0, left - 100)).catch(
@@ -325,12 +327,13 @@ export class Agent implements AgentApi {
   /**
    * A peer that holds or downloads `key`, waiting (until `deadline`) up to CONNECT_WAIT_MS while peer connections
    * are being made, then up to ELECTION_WAIT_MS while the peer elected to download it has not said so yet.
-   * Null when this page is the elected one, or nobody turns up. `election` false: connections only — for a
-   * starving player, and for live, where every viewer wants the newest segment within about a second and the first
-   * to ask fetches it at once (waiting for an elected viewer whose player has not asked yet adds its wait to the
-   * latency and often ends in a second HTTP fetch); the others find that download announced and wait for it.
+   * Null when this page is the elected one, or nobody turns up. `electionWaitMs`: how long the elected peer gets —
+   * 0 for a starving player (connections only); LIVE_ELECTION_WAIT_MS for live, where every viewer wants the newest
+   * segment within about a second: the first to ask fetches it after that short wait (at once when elected), since
+   * waiting long for an elected viewer whose player has not asked yet adds to the latency and often ends in a
+   * second HTTP copy; the wait only lets two viewers asking at nearly the same moment see each other's `fetching`.
    */
-  private async awaitFetcher(key: string, deadline: number, tried: ReadonlySet<string>, election = true): Promise<PeerLink | null> {
+  private async awaitFetcher(key: string, deadline: number, tried: ReadonlySet<string>, electionWaitMs: number): Promise<PeerLink | null> {
     const { pool } = this.deps;
     const now = (): number => this.deps.now();
     // Connections being made may bring a peer that holds it or will fetch it: give them a moment.
@@ -345,7 +348,7 @@ export class Agent implements AgentApi {
         if (waitUntil === null) {
           const members = this.members();
           const elected = members.length > 1 ? electFetcher(key, members) : null;
-          waitUntil = Math.min(deadline, now() + (election && elected && elected !== pool.peerId ? ELECTION_WAIT_MS : 0));
+          waitUntil = Math.min(deadline, now() + (elected && elected !== pool.peerId ? electionWaitMs : 0));
         }
         if (now() + POLL_MS > waitUntil) return null;
       }

@@ -62,6 +62,7 @@
   const strip = [];
   const seeded = new Set();
   let listening = false;
+  let stripDirty = false;
   const started = performance.now();
 
   function bytes(n) {
@@ -82,7 +83,7 @@
     const source = e.source === 'p2p' ? 'p2p' : e.source === 'store' ? 'store' : seeded.has(url) ? 'seed' : 'http';
     strip.push({ url, label: segmentLabel(url), source, peerId: e.peerId, bytes: e.bytes, ms: e.ms });
     if (strip.length > STRIP_MAX) strip.shift();
-    renderStrip();
+    stripDirty = true; // drawn on the next tick: one layout a second, not one per segment
   }
 
   function renderStrip() {
@@ -240,6 +241,10 @@
       });
       listening = true;
     }
+    if (stripDirty) {
+      stripDirty = false;
+      renderStrip();
+    }
     try {
       Promise.resolve(sf.stats()).then(renderStats, () => {});
     } catch {
@@ -262,6 +267,12 @@
     return true;
   };
 
+  // `?dashboard=off`: the page without the dashboard (the benchmark measures players and swarmfetch, not this
+  // panel's rendering, whose cost grows with what it has to show)
+  if (new URLSearchParams(location.search).get('dashboard') === 'off') {
+    $('dashboard').hidden = true;
+    return;
+  }
   $('dashboard').innerHTML = TEMPLATE;
   $('another').addEventListener('click', () => window.open(location.href, '_blank', 'noopener'));
   window.addEventListener('resize', drawChart);

@@ -275,7 +275,7 @@ describe('Agent scheduling', () => {
     expect(store.size).toBe(0);
   });
 
-  it('VOD waits for the peer elected to fetch a segment; live does not: the first viewer to ask fetches it', async () => {
+  it('VOD waits for the peer elected to fetch a segment; live only briefly: the first viewer to ask fetches it', async () => {
     const list = entries(4);
     const q = query({ key: list[1]!.key, url: list[1]!.url, budgetMs: 600 });
     // pick a peer id the election prefers to 'me' for this key
@@ -290,6 +290,12 @@ describe('Agent scheduling', () => {
     };
     expect(await outcome(false)).toMatchObject({ kind: 'hit', source: 'p2p', peerId: other });
     expect(await outcome(true)).toEqual({ kind: 'miss', reason: 'no-peer' });
+    // live: a download another viewer announces within the short wait (two asking at nearly the same moment) is used
+    const link = fakeLink(other, [], async () => ({ body: blobOf(3), totalBytes: 3, contentType: null }));
+    const { agent } = setup([link], { bufferAhead: 20 });
+    agent.manifest([{ swarm: SWARM, live: true, entries: list }]);
+    setTimeout(() => link.fetching.add(list[1]!.key), 30);
+    expect(await agent.getSegment(q)).toMatchObject({ kind: 'hit', source: 'p2p', peerId: other });
   });
 
   it('seeds over HTTP only the next segments nobody holds, and only those this page is elected for', async () => {
