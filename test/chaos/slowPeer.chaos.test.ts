@@ -58,7 +58,8 @@ async function play(label: string) {
     console.log(
       `G1 ${label}: rebuffers ${probe.rebuffers}, first frame after ${Math.round(probe.firstPlayingMs ?? -1)} ms, ` +
         `p2p ${stats.p2pBytes} B (${fromPeers.length} segments, ${fromPeers.filter((e) => e.verified).length} verified), ` +
-        `http ${stats.httpBytes} B, banned ${stats.bannedPeers}, ${hashes.length} bodies byte-exact`,
+        `http ${stats.httpBytes} B, banned ${stats.bannedPeers}, ${hashes.length} bodies byte-exact; peer events: ` +
+        JSON.stringify(probe.events.filter((e) => e.type === 'peer' || e.type === 'error').slice(0, 20)),
     );
     return { stats, probe, fromPeers };
   } finally {
