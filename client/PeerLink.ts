@@ -53,10 +53,20 @@ export interface PeerLinkLimits {
   maxRemoteKeys: number;
   /** Longest an upload waits for the channel to drain before the link is closed. */
   drainTimeoutMs: number;
+  /**
+   * An open link that heard nothing for this long sends a ping; one whose ping stays unanswered (nothing at all
+   * heard) for twice this long closes with peer-timeout. Catches a peer that vanished without closing.
+   */
+  pingIntervalMs: number;
 }
 
 export interface PeerLinkDeps {
   limits: PeerLinkLimits;
+  /**
+   * This page dialled the connection (the peer accepted it). The dialler never speaks first: it says hello only
+   * once it has heard the accepting side's (see protocol.ts). @default false
+   */
+  dialled?: boolean;
   /** The segment to serve for a key, or undefined; may wait up to `waitMs` for a download in progress. */
   provide(key: string, waitMs: number): StoredSegment | undefined | Promise<StoredSegment | undefined>;
   /** Milliseconds to wait before sending `bytes` more (upload rate cap); 0 = now. */
@@ -96,6 +106,12 @@ const FETCHING_FRESH_MS = 8_000;
 const MAX_REMOTE_FETCHING = 512;
 /** An upload the cap would delay longer than this is refused (absent). */
 const UPLOAD_BUSY_MS = 1000;
+/** The accepting side repeats its hello after this long, then twice as long each time, until it hears one. */
+const HELLO_RETRY_FIRST_MS = 250;
+/** Hellos a peer may repeat (answers to our repeats, or its own repeats crossing ours); more ends the link. */
+const MAX_EXTRA_HELLOS = 8;
+/** Pings answered at most this often (a peer that pings faster gets fewer pongs, and its own check copes). */
+const PONG_MIN_GAP_MS = 100;
 
 /**
  * One peer connection speaking the wire protocol: announcements both ways, requests out with stall detection,
@@ -104,6 +120,15 @@ const UPLOAD_BUSY_MS = 1000;
 export class PeerLink {
   readonly remoteId: string;
   private helloSeen = false;
+  private helloSent = false;
+  /** What we hold has been announced to the peer; later news follows as it happens. */
+  private announcing = false;
+  private helloRetry: ReturnType<typeof setTimeout> | null = null;
+  private extraHellos = 0;
+  /** Our side of the channel reported open (sending is possible). */
+  private channelOpen = false;
+  /** Both hellos exchanged (ours sent, theirs received): the link is usable. */
+  private opened = false;
   private closed = false;
   private nextId = 1;
   private downloads = new Map<number, Download>();
@@ -115,6 +140,11 @@ export class PeerLink {
   private remoteFetching = new Map<string, number>();
   /** The peer's request budget (maxRequestsPerSec). */
   private readonly requestBudget: TokenBucket;
+  /** When anything last arrived from the peer; when our unanswered ping left (null: none out); our last pong. */
+  private lastHeardAt: number;
+  private pingSentAt: number | null = null;
+  private lastPongAt = -Infinity;
+  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   /** Download throughput of completed transfers, bytes per ms (EWMA); null until one completes. */
   throughput: number | null = null;
   downloadedBytes = 0;
@@ -126,6 +156,7 @@ export class PeerLink {
   ) {
     this.remoteId = conn.peer;
     this.requestBudget = new TokenBucket(Math.max(1, deps.limits.maxRequestsPerSec), deps.now);
+    this.lastHeardAt = deps.now();
     conn.on('open', () => this.onOpen());
     conn.on('data', (data) => this.onData(data));
     conn.on('close', () => this.shutdown('closed'));
@@ -134,12 +165,12 @@ export class PeerLink {
   }
 
   get isOpen(): boolean {
-    return this.helloSeen && !this.closed;
+    return this.opened && !this.closed;
   }
 
   /** Whether the link ever completed its handshake (a closed one included). */
   get everOpened(): boolean {
-    return this.helloSeen;
+    return this.opened;
   }
 
   get activeDownloads(): number {
@@ -166,7 +197,8 @@ export class PeerLink {
 
   /** Tells the peer about segments this page now holds (or no longer holds). */
   announce(type: 'have' | 'lost' | 'fetching', swarm: string, keys: string[]): void {
-    if (this.closed) return;
+    // before our first announcement (the store as it is then) news is not sent: that announcement includes it
+    if (this.closed || !this.announcing) return;
     for (const chunk of chunkKeys(keys)) this.sendControl({ t: type, swarm, keys: chunk });
   }
 
@@ -213,12 +245,55 @@ export class PeerLink {
   // ---- incoming ----
 
   private onOpen(): void {
-    if (this.closed) return;
+    if (this.closed || this.channelOpen) return;
+    this.channelOpen = true;
+    // the accepting side speaks first; the dialler answers once it has heard it (or now, if it already has)
+    if (!this.deps.dialled || this.helloSeen) this.sayHello();
+  }
+
+  private sayHello(): void {
+    if (this.closed || this.helloSent) return;
+    this.helloSent = true;
     this.sendControl({ t: 'hello', v: PROTOCOL_VERSION });
+    // the peer's hello may have come before our channel reported open (nothing could be sent until then)
+    if (this.helloSeen) return this.finishOpen();
+    if (this.deps.dialled) return;
+    // the accepting side announces what it holds with its hello, so the dialler knows it the moment it opens
+    this.announceHeld();
+    // The accepting side's hello, sent the moment its channel opens, is sometimes never delivered (Chromium, about
+    // 1 connection in 100 under load): say it again, backing off, until the dialler's answer arrives.
+    this.repeatHello(HELLO_RETRY_FIRST_MS);
+  }
+
+  private repeatHello(afterMs: number): void {
+    this.helloRetry = setTimeout(() => {
+      this.helloRetry = null;
+      if (this.closed || this.helloSeen) return;
+      this.sendControl({ t: 'hello', v: PROTOCOL_VERSION });
+      this.repeatHello(afterMs * 2);
+    }, afterMs);
+  }
+
+  /** Both hellos are out: start the heartbeat, tell the peer what we hold, and report the link open. */
+  private finishOpen(): void {
+    if (this.opened || this.closed) return;
+    this.opened = true;
+    const every = Math.max(50, this.deps.limits.pingIntervalMs / 2);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
+    this.announceHeld();
+    this.deps.onOpen(this);
+  }
+
+  /** Tells the peer everything we hold (once); from then on, news as it happens. */
+  private announceHeld(): void {
+    if (this.announcing || this.closed) return;
+    this.announcing = true;
+    for (const [swarm, keys] of this.deps.initialHaves()) this.announce('have', swarm, keys);
   }
 
   private onData(data: unknown): void {
     if (this.closed) return;
+    this.lastHeardAt = this.deps.now();
     try {
       if (typeof data === 'string') this.onControl(decodeControl(data));
       else if (data instanceof ArrayBuffer) this.onFrame(data);
@@ -233,16 +308,37 @@ export class PeerLink {
 
   private onControl(m: ControlMessage): void {
     if (!this.helloSeen) {
-      if (m.t !== 'hello') throw new SwarmError('protocol-violation', 'expected hello', { t: m.t });
-      if (m.v !== PROTOCOL_VERSION) throw new SwarmError('protocol-violation', 'protocol version mismatch', { v: m.v });
-      this.helloSeen = true;
-      for (const [swarm, keys] of this.deps.initialHaves()) this.announce('have', swarm, keys);
-      this.deps.onOpen(this);
-      return;
+      if (m.t === 'hello') {
+        if (m.v !== PROTOCOL_VERSION) throw new SwarmError('protocol-violation', 'protocol version mismatch', { v: m.v });
+        this.helloSeen = true;
+        if (this.helloRetry) clearTimeout(this.helloRetry);
+        if (this.helloSent) this.finishOpen();
+        else if (this.channelOpen) this.sayHello();
+        return;
+      }
+      // announcements may come before a hello that was lost (its repeat follows); nothing else may
+      if (m.t !== 'have' && m.t !== 'lost' && m.t !== 'fetching') {
+        throw new SwarmError('protocol-violation', 'expected hello', { t: m.t });
+      }
     }
     switch (m.t) {
       case 'hello':
-        throw new SwarmError('protocol-violation', 'second hello');
+        // a repeated hello: the accepting side has not heard ours yet (the dialler answers again), or repeats
+        // that crossed our answer (ignored); bounded, and never a different version
+        if (m.v !== PROTOCOL_VERSION) throw new SwarmError('protocol-violation', 'protocol version changed', { v: m.v });
+        if (++this.extraHellos > MAX_EXTRA_HELLOS) throw new SwarmError('protocol-violation', 'too many hellos');
+        if (this.deps.dialled) this.sendControl({ t: 'hello', v: PROTOCOL_VERSION });
+        return;
+      case 'ping': {
+        const now = this.deps.now();
+        if (now - this.lastPongAt >= PONG_MIN_GAP_MS) {
+          this.lastPongAt = now;
+          this.sendControl({ t: 'pong' });
+        }
+        return;
+      }
+      case 'pong':
+        return; // being heard is all it is for
       case 'have':
         for (const key of m.keys) {
           if (!keyInSwarm(key, m.swarm)) throw new SwarmError('protocol-violation', 'key outside swarm');
@@ -424,6 +520,30 @@ export class PeerLink {
     }
   }
 
+  /**
+   * Liveness: a link can stay "open" long after the peer is gone (a killed tab, a lost network: no close ever
+   * arrives), holding a slot and attracting requests. Ping a silent peer; close it when the ping goes unanswered.
+   * A page whose timers are throttled (background tab) only checks late; its answers to pings never are late.
+   */
+  private heartbeat(): void {
+    if (this.closed) return;
+    const now = this.deps.now();
+    const interval = this.deps.limits.pingIntervalMs;
+    if (this.pingSentAt !== null) {
+      if (this.lastHeardAt >= this.pingSentAt) this.pingSentAt = null;
+      else {
+        if (now - this.pingSentAt >= 2 * interval) {
+          this.shutdown('peer-timeout', `no answer to a ping for ${Math.round(now - this.pingSentAt)} ms`);
+        }
+        return;
+      }
+    }
+    if (now - this.lastHeardAt >= interval) {
+      this.pingSentAt = now;
+      this.sendControl({ t: 'ping' });
+    }
+  }
+
   /** Resolves when the channel has room; rejects (peer-stall) when it does not drain in time. */
   private drain(): Promise<void> {
     const dc = this.conn.dataChannel;
@@ -458,6 +578,8 @@ export class PeerLink {
   private shutdown(reason: SwarmErrorCode | 'closed', detail?: string): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.helloRetry) clearTimeout(this.helloRetry);
     for (const [id] of this.downloads) this.failDownload(id, 'peer-closed', false);
     this.remoteKeys.clear();
     try {

@@ -94,6 +94,7 @@ export class PeerPool {
       maxRequestsPerSec: c.peerMaxRequestsPerSec,
       maxRemoteKeys: 20_000,
       drainTimeoutMs: 10_000,
+      pingIntervalMs: c.peerPingIntervalMs,
     };
   }
 
@@ -218,8 +219,8 @@ export class PeerPool {
       if (list) list.push(s.key);
       else bySwarm.set(s.swarm, [s.key]);
     }
+    // a link announces only once it has told its peer what we held (on open, or with the accepting side's hello)
     for (const link of this.links.values()) {
-      if (!link.isOpen) continue;
       for (const [swarm, keys] of bySwarm) link.announce(type, swarm, keys);
     }
   }
@@ -305,6 +306,7 @@ export class PeerPool {
     }
     const link = new PeerLink(conn, {
       limits: this.limits,
+      dialled: outgoing,
       // Isolation: only segments of swarms this page joined, whatever else the store holds; anything else is absent.
       provide: (key, waitMs) =>
         this.deps.config.uploadEnabled && this.inJoinedSwarm(key) ? this.deps.provide(key, waitMs) : undefined,
@@ -318,7 +320,13 @@ export class PeerPool {
       onClose: (l, reason, detail) => {
         if (this.links.get(remote) === l) this.links.delete(remote);
         // a peer that broke the protocol or its bounds is not heard again this session
-        if (BANNED_FOR.has(reason)) this.banned.add(remote);
+        if (BANNED_FOR.has(reason)) {
+          this.banned.add(remote);
+          this.deps.events.error({
+            code: reason as SwarmErrorCode,
+            message: `peer ${remote} dropped for this session${l.everOpened ? '' : ' during its handshake'}: ${detail ?? reason}`,
+          });
+        }
         // a connection that never opened (a duplicate dial, an unreachable peer) was never announced
         if (!l.everOpened) return;
         this.deps.events.peer({

@@ -33,6 +33,12 @@ export interface SwarmfetchConfig extends SwConfig {
   maxPeers: number;
   /** A peer transfer with no bytes for this long is abandoned. @default 750 (clamped 50–30000) */
   p2pStallMs: number;
+  /**
+   * A peer link silent this long is pinged; one whose ping stays unanswered for twice this long is closed
+   * (peer-timeout), so a viewer that vanished (tab killed, network gone) frees its slot within ~3.5× this.
+   * @default 5000 (clamped 200–60000)
+   */
+  peerPingIntervalMs: number;
   /** How often the agent asks the tracker for peers while below maxPeers. @default 5000 (clamped 500–600000) */
   trackerRefreshMs: number;
   /** Deadline of one tracker HTTP request. @default 3000 (clamped 100–60000) */
@@ -88,6 +94,7 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   storeMaxBytes: 64 * MiB,
   maxPeers: 8,
   p2pStallMs: 750,
+  peerPingIntervalMs: 5000,
   trackerRefreshMs: 5000,
   trackerTimeoutMs: 3000,
   sendHighWaterBytes: MiB,
@@ -113,6 +120,7 @@ export const NUMBER_BOUNDS: Record<NumberKey, readonly [number, number]> = {
   storeMaxBytes: [MiB, 1024 * MiB],
   maxPeers: [1, 50],
   p2pStallMs: [50, 30_000],
+  peerPingIntervalMs: [200, 60_000],
   trackerRefreshMs: [500, 600_000],
   trackerTimeoutMs: [100, 60_000],
   sendHighWaterBytes: [64 * 1024, 8 * MiB],

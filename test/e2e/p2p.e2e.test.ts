@@ -139,6 +139,13 @@ describe('two viewers of the demo stream', () => {
     expect(await playerErrors(a.page)).toEqual([]);
     expect(await playerErrors(b.page)).toEqual([]);
     expect([...a.errors, ...b.errors].filter((e) => e.startsWith('pageerror'))).toEqual([]);
+
+    // A vanishes without a goodbye (its browser context is torn down: no close reaches B over the channel).
+    // B's heartbeat notices and frees the slot within ~3.5 ping intervals (peerPingIntervalMs, 5 s by default).
+    await a.close();
+    const gone = Date.now();
+    await waitFor('viewer B to drop the vanished viewer A', () => stats(b.page), (s) => !!s && s.peers === 0, 30_000);
+    console.log(`B dropped the vanished A after ${Date.now() - gone} ms; events B: ${await swarmLog(b.page)}`);
   });
 
   it('a restarted service worker asks the page for a new port and answers from the store again', async () => {

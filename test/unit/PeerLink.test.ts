@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PeerLink, type PeerLinkDeps, type PeerLinkLimits } from '../../client/PeerLink';
-import { decodeControl, encodeControl, encodeDataFrame, FRAME_MAX_BYTES } from '../../client/protocol';
+import { decodeControl, encodeControl, encodeDataFrame, FRAME_MAX_BYTES, PROTOCOL_VERSION } from '../../client/protocol';
 import type { StoredSegment } from '../../client/SegmentStore';
 import { SwarmError } from '../../core/SwarmError';
 import { FakeConnection } from './fakes/FakeConnection';
@@ -16,6 +16,7 @@ const limits: PeerLinkLimits = {
   maxRequestsPerSec: 1000,
   maxRemoteKeys: 100,
   drainTimeoutMs: 1000,
+  pingIntervalMs: 60_000,
 };
 
 function bytes(n: number): Uint8Array {
@@ -113,11 +114,12 @@ describe('PeerLink', () => {
     ['frame for no request', encodeDataFrame(77, new Uint8Array(10))],
     ['oversized frame', new ArrayBuffer(FRAME_MAX_BYTES + 1)],
     ['done for no request', encodeControl({ t: 'done', id: 99 })],
-    ['second hello', encodeControl({ t: 'hello', v: 1 })],
+    ['a hello of another version', encodeControl({ t: 'hello', v: PROTOCOL_VERSION + 1 })],
+    ['a ninth repeated hello', Array(9).fill(encodeControl({ t: 'hello', v: PROTOCOL_VERSION }))],
     ['key outside the swarm', encodeControl({ t: 'have', swarm: SWARM, keys: ['http://evil/x/seg.ts'] })],
   ])('ends the link on %s', async (_name, payload) => {
     const { client, toServer } = await openPair(new Map());
-    toServer.deliver(payload);
+    for (const p of Array.isArray(payload) ? payload : [payload]) toServer.deliver(p);
     expect(client.closes).toEqual(['protocol-violation']);
     expect(client.link.isOpen).toBe(false);
   });
@@ -289,6 +291,136 @@ describe('PeerLink and downloads in progress', () => {
     await vi.waitFor(() => expect(client.link.isOpen && server.link.isOpen).toBe(true));
     await client.link.request(KEY, 3000);
     expect(asked.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(40_000);
+  });
+});
+
+describe('PeerLink handshake and liveness', () => {
+  it("a peer's hello that arrives before our channel reports open: our hello still goes first, then our haves", async () => {
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    const client = makeLink(toServer, new Map([[KEY, stored(KEY, bytes(10))]]));
+    const server = makeLink(toClient);
+    // the server's side opens and says hello; the client's channel has not reported open yet
+    toClient.open = true;
+    toClient.emit('open');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(client.link.isOpen).toBe(false);
+    expect(toServer.sent).toEqual([]); // nothing could be sent on a channel that is not open
+    toServer.open = true;
+    toServer.emit('open');
+    await vi.waitFor(() => expect(client.link.isOpen && server.link.isOpen).toBe(true));
+    const types = toServer.sent.map((d) => decodeControl(d as string).t);
+    expect(types).toEqual(['hello', 'have']);
+    expect(client.opened).toHaveLength(1);
+    expect(server.closes).toEqual([]);
+  });
+
+  it('the side that dialled says nothing until the accepting side has said hello, then answers it', async () => {
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    let serverHello: string | null = null;
+    toClient.intercept = (d) => void (serverHello = d as string); // hold the accepting side's hello back
+    const client = makeLink(toServer, new Map([[KEY, stored(KEY, bytes(10))]]), { dialled: true });
+    const server = makeLink(toClient);
+    toServer.openBoth();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(serverHello && decodeControl(serverHello).t).toBe('hello');
+    expect(toServer.sent).toEqual([]); // the dialler is silent: its first words could reach a page not yet listening
+    toClient.intercept = null;
+    toServer.deliver(serverHello!);
+    await vi.waitFor(() => expect(client.link.isOpen && server.link.isOpen).toBe(true));
+    expect(toServer.sent.map((d) => decodeControl(d as string).t)).toEqual(['hello', 'have']);
+  });
+
+  it("the accepting side's haves follow its hello at once, not a round trip later, and are kept when that hello got lost", async () => {
+    for (const loseHello of [false, true]) {
+      vi.useFakeTimers();
+      const [toServer, toClient] = FakeConnection.pair('client', 'server');
+      const client = makeLink(toServer, new Map(), { dialled: true, now: () => Date.now() });
+      // what the accepting side had sent by the time the dialler's hello opened its side
+      const sentWhenOpened: string[][] = [];
+      makeLink(toClient, new Map([[KEY, stored(KEY, bytes(10))]]), {
+        now: () => Date.now(), onOpen: () => sentWhenOpened.push(toClient.sent.map((d) => decodeControl(d as string).t)),
+      });
+      let first = loseHello;
+      toClient.intercept = (d) => {
+        if (first && decodeControl(d as string).t === 'hello') return void (first = false); // lost on the way
+        setTimeout(() => toServer.emit('data', d), 0);
+      };
+      toServer.openBoth();
+      await vi.advanceTimersByTimeAsync(loseHello ? 300 : 10); // a lost hello is repeated after 250 ms
+      expect(client.link.isOpen).toBe(true);
+      expect(client.link.has(KEY)).toBe(true);
+      expect(sentWhenOpened).toEqual([loseHello ? ['hello', 'have', 'hello'] : ['hello', 'have']]);
+      expect(client.closes).toEqual([]);
+      client.link.close();
+      vi.useRealTimers();
+    }
+  });
+
+  it('the accepting side repeats a hello that got lost, and the dialler answers a repeat again', async () => {
+    vi.useFakeTimers();
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    const client = makeLink(toServer, new Map(), { dialled: true, now: () => Date.now() });
+    const server = makeLink(toClient, new Map(), { now: () => Date.now() });
+    let dropped = 0;
+    toClient.intercept = () => void dropped++; // the accepting side's first hello is never delivered
+    toServer.openBoth();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(dropped).toBe(1);
+    expect(client.link.isOpen || server.link.isOpen).toBe(false);
+    toClient.intercept = null;
+    let answers = 0;
+    toServer.intercept = (d) => {
+      // the dialler's first answer is lost too; its answer to the next repeat gets through
+      if (decodeControl(d as string).t === 'hello' && answers++ === 0) return;
+      setTimeout(() => toClient.emit('data', d), 0);
+    };
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(client.link.isOpen && server.link.isOpen).toBe(true);
+    expect(answers).toBe(2);
+    expect(client.closes.concat(server.closes)).toEqual([]);
+    const helloCount = toClient.sent.filter((d) => decodeControl(d as string).t === 'hello').length;
+    expect(helloCount).toBe(3); // the lost one, the one whose answer was lost, the one that got through
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(toClient.sent.filter((d) => typeof d === 'string' && decodeControl(d).t === 'hello')).toHaveLength(3); // no more once heard
+    client.link.close();
+  });
+
+  // fake timers: a heartbeat is about time, and a loaded machine must not make an answered ping look late
+  const heartbeatPair = () => {
+    vi.useFakeTimers();
+    const over = { limits: { ...limits, pingIntervalMs: 1000 }, now: () => Date.now() };
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    const client = makeLink(toServer, new Map(), { ...over, dialled: true });
+    const server = makeLink(toClient, new Map(), over);
+    toServer.openBoth();
+    return { client, server, toServer, toClient };
+  };
+  const controlTypes = (c: FakeConnection) =>
+    c.sent.filter((d): d is string => typeof d === 'string').map((d) => decodeControl(d).t);
+
+  it('pings a silent peer and closes the link with peer-timeout when nothing answers', async () => {
+    const { client, toServer, toClient } = heartbeatPair();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(client.link.isOpen).toBe(true);
+    toClient.intercept = () => {}; // the server's side vanished: nothing of it arrives any more (no close either)
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(controlTypes(toServer)).toContain('ping');
+    expect(client.link.isOpen).toBe(true); // a ping gets twice the interval to be answered
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(client.closes).toEqual(['peer-timeout']);
+    expect(client.link.isOpen).toBe(false);
+  });
+
+  it('keeps an idle link whose peer answers its pings open', async () => {
+    const { client, server, toServer, toClient } = heartbeatPair();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(client.link.isOpen && server.link.isOpen).toBe(true);
+    await vi.advanceTimersByTimeAsync(60_000); // a minute of nothing but the heartbeat
+    expect(controlTypes(toServer).concat(controlTypes(toClient)).filter((t) => t === 'ping').length).toBeGreaterThan(10);
+    expect(controlTypes(toServer).concat(controlTypes(toClient))).toContain('pong');
+    expect(client.closes.concat(server.closes)).toEqual([]);
+    expect(client.link.isOpen && server.link.isOpen).toBe(true);
+    client.link.close();
   });
 });
 

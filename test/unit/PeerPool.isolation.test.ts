@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PeerPool, type PeerLike } from '../../client/PeerPool';
-import { decodeControl, encodeControl, type ControlMessage } from '../../client/protocol';
+import { decodeControl, encodeControl, PROTOCOL_VERSION, type ControlMessage } from '../../client/protocol';
 import { SegmentStore, type StoredSegment } from '../../client/SegmentStore';
 import type { TrackerClient } from '../../client/TrackerClient';
 import { mergeConfig } from '../../core/mergeConfig';
@@ -42,7 +42,7 @@ const segment = (key: string, swarm: string): StoredSegment => ({
 const pools: PeerPool[] = [];
 afterEach(() => pools.splice(0).forEach((p) => p.destroy()));
 
-function setup(config: Record<string, unknown> = {}) {
+function setup(config: Record<string, unknown> = {}, errors: Array<{ code: string; message: string }> = []) {
   const store = new SegmentStore(64 * 1024 * 1024);
   store.put(segment(KEY_JOINED, JOINED));
   store.put(segment(KEY_OTHER, OTHER)); // held from an earlier stream, but that swarm was never joined here
@@ -54,7 +54,7 @@ function setup(config: Record<string, unknown> = {}) {
     tracker,
     store,
     provide: (key) => store.get(key),
-    events: { peer: () => {}, ready: () => {}, upload: () => {}, error: () => {} },
+    events: { peer: () => {}, ready: () => {}, upload: () => {}, error: (e) => errors.push(e) },
     now: () => performance.now(),
     random: Math.random,
   });
@@ -67,7 +67,7 @@ function setup(config: Record<string, unknown> = {}) {
   toRemote.intercept = () => {};
   toRemote.open = true;
   peer.emit('connection', toRemote);
-  return { toRemote };
+  return { toRemote, pool };
 }
 
 function answers(conn: FakeConnection): Array<{ t: string; id?: number }> {
@@ -75,10 +75,21 @@ function answers(conn: FakeConnection): Array<{ t: string; id?: number }> {
 }
 
 describe('PeerPool isolation', () => {
+  it('bans a peer that breaks the protocol during its handshake, and reports the rule it broke', async () => {
+    const errors: Array<{ code: string; message: string }> = [];
+    const { toRemote, pool } = setup({}, errors);
+    await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true));
+    toRemote.deliver(encodeControl({ t: 'req', id: 1, key: KEY_JOINED, waitMs: 0 })); // before its hello
+    expect(pool.bannedCount).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.code).toBe('protocol-violation');
+    expect(errors[0]!.message).toMatch(/during its handshake.*expected hello/);
+  });
+
   it("answers a peer's request for a key of a swarm this page did not join with absent, never bytes", async () => {
     const { toRemote } = setup();
     await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true));
-    toRemote.deliver(encodeControl({ t: 'hello', v: 1 }));
+    toRemote.deliver(encodeControl({ t: 'hello', v: PROTOCOL_VERSION }));
     toRemote.deliver(encodeControl({ t: 'req', id: 1, key: KEY_OTHER, waitMs: 0 }));
     toRemote.deliver(encodeControl({ t: 'req', id: 2, key: KEY_JOINED, waitMs: 0 }));
     await vi.waitFor(() => expect(answers(toRemote).filter((m) => m.t === 'done' || m.t === 'absent')).toHaveLength(2));
@@ -94,7 +105,7 @@ describe('PeerPool isolation', () => {
   it('announces to a peer only what it holds of the swarms it joined', async () => {
     const { toRemote } = setup();
     await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true));
-    toRemote.deliver(encodeControl({ t: 'hello', v: 1 }));
+    toRemote.deliver(encodeControl({ t: 'hello', v: PROTOCOL_VERSION }));
     const haves = toRemote.sent
       .filter((d): d is string => typeof d === 'string')
       .map((d) => decodeControl(d))
@@ -105,7 +116,7 @@ describe('PeerPool isolation', () => {
   it('with uploadEnabled false answers absent even for the joined swarm', async () => {
     const { toRemote } = setup({ uploadEnabled: false });
     await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true));
-    toRemote.deliver(encodeControl({ t: 'hello', v: 1 }));
+    toRemote.deliver(encodeControl({ t: 'hello', v: PROTOCOL_VERSION }));
     toRemote.deliver(encodeControl({ t: 'req', id: 1, key: KEY_JOINED, waitMs: 0 }));
     await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'absent' && m.id === 1)).toBe(true));
     expect(toRemote.sent.some((d) => d instanceof ArrayBuffer)).toBe(false);

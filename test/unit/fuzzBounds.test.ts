@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PeerLink, type PeerLinkLimits, type Received } from '../../client/PeerLink';
-import { encodeControl, FRAME_PAYLOAD_BYTES, type ControlMessage } from '../../client/protocol';
+import { encodeControl, FRAME_PAYLOAD_BYTES, PROTOCOL_VERSION, type ControlMessage } from '../../client/protocol';
 import type { StoredSegment } from '../../client/SegmentStore';
 import { parseManifest } from '../../core/manifest/parseManifest';
 import { MANIFEST_LIMITS } from '../../core/manifest/types';
@@ -27,13 +27,14 @@ const limits: PeerLinkLimits = {
   maxRequestsPerSec: 20,
   maxRemoteKeys: 5,
   drainTimeoutMs: 500,
+  pingIntervalMs: 60_000,
 };
 
 /** What a peer can put on the channel: well-formed control messages about ids near ours, junk text, frames. */
 const ids = fc.integer({ min: 0, max: 6 });
 const key = fc.constantFrom(...KEYS);
 const control: fc.Arbitrary<ControlMessage> = fc.oneof(
-  fc.constant({ t: 'hello', v: 1 } as const),
+  fc.constant({ t: 'hello', v: PROTOCOL_VERSION } as const),
   fc.record({ t: fc.constantFrom('have', 'lost', 'fetching'), swarm: fc.constantFrom(SWARM, 'http://site|http://cdn/w/'), keys: fc.array(key, { maxLength: 8 }) }),
   fc.record({ t: fc.constant('req'), id: ids, key, waitMs: fc.integer({ min: 0, max: 20_000 }) }),
   fc.record({ t: fc.constantFrom('cancel', 'absent', 'done'), id: ids }),
@@ -91,7 +92,7 @@ describe('PeerLink under arbitrary peer input (property)', () => {
         });
         conn.open = true;
         conn.emit('open');
-        conn.deliver(encodeControl({ t: 'hello', v: 1 }));
+        conn.deliver(encodeControl({ t: 'hello', v: PROTOCOL_VERSION }));
         const pending: Array<Promise<Received | SwarmError>> = [];
         for (let i = 0; i < asks; i++) pending.push(link.request(KEYS[i % 3]!, 5_000, 0).catch((e: SwarmError) => e));
         const inner = link as unknown as LinkInternals;

@@ -1,6 +1,6 @@
 /**
  * A rogue peer for chaos tests: a browser page that loads PeerJS, joins a swarmfetch swarm through the real tracker,
- * speaks the peer wire protocol v1 (client/protocol.ts) to real viewers, announces `have` for every segment it
+ * speaks the peer wire protocol (client/protocol.ts, its current version) to real viewers, announces `have` for every segment it
  * is told about, and answers requests according to a mode:
  *
  * - `correct`: the origin's bytes after `delayMs` (Infinity = never answers);
@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT } from './servers';
+import { PROTOCOL_VERSION } from '../../../client/protocol';
 
 export type RogueMode = 'correct' | 'flip' | 'wrong-length' | 'short' | 'wrong-segment' | 'oversized-frame' | 'drip';
 
@@ -148,24 +149,38 @@ const ROGUE_SCRIPT = String.raw`
   const conns = new Map();
   const helloConns = new Set();
   window.__rogue.peers = () => [...conns.entries()].map(([id, set]) => id + ':' + [...set].map((c) => (c.open ? 'open' : 'closed') + (helloConns.has(c) ? '+hello' : '')).join(','));
-  function attach(conn) {
+  // dialled: the rogue made this connection, so (as the protocol says) it speaks only after the viewer's hello
+  function attach(conn, dialled) {
     if (!conn) return;
     if (!conns.has(conn.peer)) conns.set(conn.peer, new Set());
     conns.get(conn.peer).add(conn);
     let hello = false;
-    const onOpen = () => conn.send(JSON.stringify({ t: 'hello', v: 1 }));
+    const sayHello = () => conn.send(JSON.stringify({ t: 'hello', v: ${PROTOCOL_VERSION} }));
+    // accepting: hello at open, repeated until the viewer's arrives (a first message can get lost, see protocol.ts)
+    const onOpen = () => {
+      if (dialled) return;
+      sayHello();
+      let wait = 250;
+      const again = () => setTimeout(() => { if (!hello && conn.open) { sayHello(); wait *= 2; again(); } }, wait);
+      again();
+    };
     conn.on('open', onOpen);
     if (conn.open) onOpen();
     conn.on('data', (data) => {
       if (typeof data !== 'string') return;
       let m;
       try { m = JSON.parse(data); } catch { return; }
-      if (m.t === 'hello' && !hello) {
+      if (m.t === 'hello' && hello) {
+        if (dialled) sayHello(); // the viewer repeats: it has not heard our answer
+      } else if (m.t === 'hello') {
         hello = true;
+        if (dialled) sayHello();
         helloConns.add(conn);
         st.open = helloConns.size;
         st.connections++;
         for (const s of cfg.swarms) conn.send(JSON.stringify({ t: 'have', swarm: s.swarm, keys: s.keys }));
+      } else if (m.t === 'ping') {
+        conn.send(JSON.stringify({ t: 'pong' }));
       } else if (m.t === 'req') {
         answer(conn, m.id, m.key).catch(() => {});
       }
@@ -182,7 +197,7 @@ const ROGUE_SCRIPT = String.raw`
     host: server.hostname, port: Number(server.port) || 80, path: '/peerjs', key: 'peerjs', secure: false, token,
     config: { iceServers: [] },
   });
-  peer.on('connection', attach);
+  peer.on('connection', (conn) => attach(conn, false));
   peer.on('error', () => {});
   peer.on('open', (id) => {
     st.peerId = id;
@@ -195,7 +210,7 @@ const ROGUE_SCRIPT = String.raw`
           });
           const { peers } = await res.json();
           for (const p of peers || []) {
-            if (!conns.has(p)) attach(peer.connect(p, { reliable: true, serialization: 'raw' }));
+            if (!conns.has(p)) attach(peer.connect(p, { reliable: true, serialization: 'raw' }), true);
           }
         } catch {}
       }
