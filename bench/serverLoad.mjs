@@ -304,6 +304,24 @@ await expectCase('signalling: flood of 2000 messages', async () => {
   }
   return closeOf(ws);
 });
+await expectCase('signalling: LEAVE without dst', async () => {
+  const ws = await garbageSocket();
+  ws.send(JSON.stringify({ type: 'LEAVE' }));
+  return closeOf(ws);
+});
+await expectCase('signalling: 40 offers of 48 KB to absent ids', async () => {
+  // the server queues 16 per client (maxQueuedMessagesPerClient) for ids that may still connect; the rest: EXPIRE
+  const ws = await garbageSocket();
+  let expired = 0;
+  ws.on('message', (data) => {
+    if (String(data).includes('"EXPIRE"')) expired++;
+  });
+  for (let i = 0; i < 40; i++) ws.send(JSON.stringify({ type: 'OFFER', dst: `absent-${i}`, payload: 'x'.repeat(48 * 1024) }));
+  const deadline = Date.now() + 5_000;
+  while (expired < 24 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  ws.terminate();
+  return { expired };
+});
 await expectCase('signalling: wrong key', async () => {
   const r = await openPeer(`junk-${g}`, `tok${g++}`, GARBAGE_IP, { key: 'nope' });
   r.ws?.terminate();

@@ -1,34 +1,56 @@
 import { timingSafeEqual } from 'node:crypto';
 
+/** The part of a signalling socket the registry uses. */
+export interface PeerSocket {
+  close(code?: number, reason?: string): void;
+}
+
 /** What the registry needs of a PeerJS server client. */
 export interface PeerClient {
   getId(): string;
   getToken(): string;
+  getSocket?(): PeerSocket | null;
 }
+
+/** Close code and reason of a socket replaced by a newer one of the same peer (same id and token). */
+export const CLOSE_REPLACED = 1000;
+export const REPLACED_REASON = 'replaced';
 
 /**
  * The peers connected to the PeerJS server right now, by id, fed from its 'connection' and 'disconnect' events.
  * Lets the tracker check that a request comes from the holder of a peer id (it knows the id's secret token).
+ * One socket per peer: PeerJS takes a second socket with the same id and token as the peer's new socket but leaves
+ * the old one open and out of its peer count; the registry closes the old one.
  */
 export class PeerRegistry {
-  private readonly clients = new Map<string, PeerClient>();
+  private readonly clients = new Map<string, { client: PeerClient; socket: PeerSocket | null }>();
 
   add(client: PeerClient): void {
-    this.clients.set(client.getId(), client);
+    const socket = client.getSocket?.() ?? null;
+    const known = this.clients.get(client.getId());
+    if (known && known.client === client && known.socket && known.socket !== socket) {
+      known.socket.close(CLOSE_REPLACED, REPLACED_REASON);
+    }
+    this.clients.set(client.getId(), { client, socket });
   }
 
   /** Forgets `client`; false when its id now belongs to another client object (a reconnect) or is unknown. */
   remove(client: PeerClient): boolean {
-    if (this.clients.get(client.getId()) !== client) return false;
+    if (this.clients.get(client.getId())?.client !== client) return false;
     this.clients.delete(client.getId());
     return true;
   }
 
+  /** Whether `peerId` is connected now. */
+  has(peerId: string): boolean {
+    return this.clients.has(peerId);
+  }
+
   /** Whether `peerId` is connected and `token` is its token (compared in constant time). */
   verify(peerId: string, token: string): boolean {
-    const client = this.clients.get(peerId);
-    if (!client) return false;
-    const expected = Buffer.from(client.getToken());
+    const known = this.clients.get(peerId);
+    if (!known) return false;
+    const expected = Buffer.from(known.client.getToken());
     const given = Buffer.from(token);
     return expected.length === given.length && timingSafeEqual(expected, given);
   }

@@ -1,5 +1,7 @@
 import { statSync } from 'node:fs';
+import { compileSegmentPattern } from '../core/isSegmentRequest';
 import { SwarmError } from '../core/SwarmError';
+import { DEFAULT_SEGMENT_PATTERN } from '../core/swConfig';
 
 /** A directory served as static files under a URL path. */
 export interface StaticDir {
@@ -29,17 +31,25 @@ export interface SwarmServerOptions {
   /** Most peers connected to signalling at once; one more is refused (PeerJS CONNECTION_LIMIT_EXCEED). @default 5000 (clamped 1–1000000) */
   maxPeers: number;
   /**
-   * Most TCP connections (signalling websockets and tracker HTTP) from one IP address at once; one more is answered
-   * 429 too-many-connections and closed. Behind a reverse proxy every client has the proxy's address: raise it.
-   * @default 64 (clamped 1–100000)
+   * Most TCP connections (signalling websockets and tracker HTTP) from one client at once — an IPv4 address or an
+   * IPv6 /64 —; one more is answered 429 too-many-connections and closed. Behind a reverse proxy every client has the
+   * proxy's address: raise it. @default 64 (clamped 1–100000)
    */
   maxConnectionsPerIp: number;
   /** Largest signalling websocket message; a larger one closes that socket (1009). @default 65536 (clamped 1024–1048576) */
   maxMessageBytes: number;
   /** Signalling messages per second one websocket may send (bursts of one second's worth); faster closes it (1008 rate-exceeded). @default 50 (clamped 1–10000) */
   maxMessagesPerSec: number;
-  /** Tracker requests per second from one IP address (bursts of one second's worth); faster is answered 429 rate-exceeded. @default 50 (clamped 1–100000) */
+  /** Tracker and oracle requests per second from one client (IPv4 address or IPv6 /64; bursts of one second's worth); faster is answered 429 rate-exceeded. @default 50 (clamped 1–100000) */
   maxTrackerRequestsPerSec: number;
+  /**
+   * Signalling messages (OFFER/ANSWER/CANDIDATE) one client (IPv4 address or IPv6 /64) may have queued at once for
+   * peer ids that are not connected (PeerJS keeps them ~5 s for the id to connect); past it a message is dropped and
+   * its sender gets EXPIRE. 0 = queue nothing. @default 16 (clamped 0–1000)
+   */
+  maxQueuedMessagesPerClient: number;
+  /** Bytes of such queued messages over all clients (each counted with 1 KiB of overhead). @default 4 MiB (clamped 0–256 MiB) */
+  maxQueuedBytes: number;
   /** Where a dropped connection's reason is written (one line each, at most 20 lines a second). @default console.warn */
   log: (line: string) => void;
   /**
@@ -51,6 +61,15 @@ export interface SwarmServerOptions {
   hashMaxBytes: number;
   /** Deadline of one oracle fetch. @default 10000 (clamped 500–60000) */
   hashTimeoutMs: number;
+  /**
+   * Regular expression (source, case-insensitive, on the URL path) of the URLs the oracle hashes: the pages'
+   * `segmentPattern`; anything else is 403 not-allowed, never fetched. @default the client's default segment pattern
+   */
+  hashSegmentPattern: string;
+  /** Smallest byte range the oracle hashes; smaller is 400 bad-request, never fetched. @default 16384 (clamped 4096–1048576) */
+  hashMinRangeBytes: number;
+  /** Oracle fetches from the origin one client (IPv4 address or IPv6 /64) may have under way; more are 503 busy. @default 2 (clamped 1–64) */
+  hashMaxFetchesPerClient: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freeze({
@@ -65,10 +84,15 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freez
   maxMessageBytes: 64 * 1024,
   maxMessagesPerSec: 50,
   maxTrackerRequestsPerSec: 50,
+  maxQueuedMessagesPerClient: 16,
+  maxQueuedBytes: 4 * 1024 * 1024,
   log: (line: string) => console.warn(line),
   hashOrigins: Object.freeze([]),
   hashMaxBytes: 32 * 1024 * 1024,
   hashTimeoutMs: 10_000,
+  hashSegmentPattern: DEFAULT_SEGMENT_PATTERN,
+  hashMinRangeBytes: 16 * 1024,
+  hashMaxFetchesPerClient: 2,
 });
 
 const BOUNDS = {
@@ -81,7 +105,14 @@ const BOUNDS = {
   maxTrackerRequestsPerSec: [1, 100_000],
   hashMaxBytes: [64 * 1024, 256 * 1024 * 1024],
   hashTimeoutMs: [500, 60_000],
+  maxQueuedMessagesPerClient: [0, 1000],
+  maxQueuedBytes: [0, 256 * 1024 * 1024],
+  hashMinRangeBytes: [4096, 1024 * 1024],
+  hashMaxFetchesPerClient: [1, 64],
 } as const;
+
+/** Longest segment pattern accepted. */
+const MAX_PATTERN_LENGTH = 512;
 
 function invalid(key: string, why: string, value: unknown): never {
   throw new SwarmError('config-invalid', `${key} ${why}`, { key, value: String(value).slice(0, 100) });
@@ -138,6 +169,9 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
         if (!Array.isArray(value)) invalid(key, 'must be an array of origins', value);
         out.hashOrigins = Object.freeze([...new Set(value.map((o) => normaliseOrigin(o, key)))]);
         break;
+      case 'hashSegmentPattern':
+        out.hashSegmentPattern = checkPattern(key, value);
+        break;
       case 'maxSwarmsPerPeer':
       case 'peersPerAnswer':
       case 'maxPeers':
@@ -146,7 +180,11 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
       case 'maxMessagesPerSec':
       case 'maxTrackerRequestsPerSec':
       case 'hashMaxBytes':
-      case 'hashTimeoutMs': {
+      case 'hashTimeoutMs':
+      case 'maxQueuedMessagesPerClient':
+      case 'maxQueuedBytes':
+      case 'hashMinRangeBytes':
+      case 'hashMaxFetchesPerClient': {
         if (typeof value !== 'number' || Number.isNaN(value)) invalid(key, 'must be a number', value);
         const [min, max] = BOUNDS[key];
         out[key] = Math.min(max, Math.max(min, Math.round(value)));
@@ -157,6 +195,18 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
     }
   }
   return Object.freeze(out);
+}
+
+function checkPattern(key: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '' || value.length > MAX_PATTERN_LENGTH) {
+    invalid(key, `must be a regular expression of 1–${MAX_PATTERN_LENGTH} characters`, value);
+  }
+  try {
+    compileSegmentPattern(value);
+  } catch {
+    invalid(key, 'is not a regular expression', value);
+  }
+  return value;
 }
 
 function checkStaticDir(entry: unknown): StaticDir {

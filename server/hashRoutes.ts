@@ -1,6 +1,8 @@
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
+import { addressGroup } from './addressGroup';
 import { corsGuard } from './corsGuard';
 import type { HashOracle, OracleError } from './HashOracle';
+import { requireOrigin } from './requireOrigin';
 
 const STATUS: Record<OracleError, number> = {
   'bad-request': 400,
@@ -12,23 +14,37 @@ const STATUS: Record<OracleError, number> = {
   timeout: 504,
 };
 
+export interface HashRoutesDeps {
+  /** The oracle; null when the server runs none (every ask is then 404 `no-oracle`). */
+  oracle: HashOracle | null;
+  isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
+  /** Refuse requests that carry no Origin (true when the server has an origin allow-list). */
+  originRequired: boolean;
+  /** Runs before each ask (a per-client request budget); none by default. */
+  limit?: RequestHandler;
+}
+
 /**
  * The hash oracle's HTTP API (mounted at /swarmfetch/v1/hash):
  * `GET ?url=<absolute segment URL>[&range=start-end]` → 200 `{ sha256, bytes }`, or an error `{ error }` with the
- * status of STATUS (403 not-allowed for URLs outside the allow-list).
+ * status of STATUS (403 not-allowed for URLs outside the allow-list or not segments); 404 `no-oracle` when the server
+ * has no oracle, so a page can tell "no oracle here" from "the oracle failed". CORS first (a disallowed Origin: 403
+ * forbidden, as are requests without one when `originRequired`), so every answer, 429 included, is readable by the
+ * pages allowed.
  */
-export function hashRoutes(deps: {
-  oracle: HashOracle;
-  isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
-}): Router {
+export function hashRoutes(deps: HashRoutesDeps): Router {
   const router = express.Router();
   router.use(corsGuard(deps.isOriginAllowed));
-  router.get('/', (req, res) => {
+  if (deps.originRequired) router.use(requireOrigin);
+  const limit: RequestHandler = deps.limit ?? ((_req, _res, next) => next());
+  router.get('/', limit, (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
+    const oracle = deps.oracle;
+    if (!oracle) return void res.status(404).json({ error: 'no-oracle' });
     const { url, range } = req.query;
-    deps.oracle.hash(url, range).then(
+    oracle.hash(url, range, addressGroup(req.socket.remoteAddress)).then(
       (r) => {
-        if (r.ok) res.json({ sha256: r.sha256, bytes: r.bytes });
+        if (r.ok) res.json({ sha256: r.sha256, bytes: r.bytes, ...(r.totalBytes !== null ? { totalBytes: r.totalBytes } : {}) });
         else res.status(STATUS[r.error]).json({ error: r.error });
       },
       () => res.status(502).json({ error: 'upstream-error' }),

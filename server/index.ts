@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer, type ServerOptions } from 'ws';
+import { AbsentPeerBudget } from './AbsentPeerBudget';
 import { ConnectionGuard } from './ConnectionGuard';
 import { createDropLog } from './dropLog';
 import { guardSignalling } from './guardSignalling';
@@ -34,6 +35,11 @@ export const PEERJS_PATH = '/peerjs';
 /** Where the tracker routes are mounted. */
 export const TRACKER_PATH = '/swarmfetch/v1';
 
+/** PeerJS keeps a message for an absent id this long after its queue was made (`expire_timeout`)… */
+const PEERJS_EXPIRE_TIMEOUT_MS = 5_000;
+/** …checked this often (`cleanup_out_msgs`): a queued message lives at most about the sum. */
+const PEERJS_CLEANUP_MS = 1_000;
+
 export interface SwarmServer {
   /** Base URL, e.g. 'http://127.0.0.1:8080' (no trailing slash). */
   url: string;
@@ -59,6 +65,12 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   const drop = createDropLog(config.log);
   const guard = new ConnectionGuard(config.maxConnectionsPerIp, drop);
   const rateLimit = trackerRateLimit(config.maxTrackerRequestsPerSec, drop);
+  const absentBudget = new AbsentPeerBudget({
+    maxPerClient: config.maxQueuedMessagesPerClient,
+    maxTotalBytes: config.maxQueuedBytes,
+    // one more check interval of margin for a late timer
+    holdMs: PEERJS_EXPIRE_TIMEOUT_MS + 2 * PEERJS_CLEANUP_MS,
+  });
 
   // Every socket, upgraded ones included, so close() can end them all at once; each counted against its IP.
   const sockets = new Set<Socket>();
@@ -71,7 +83,7 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
 
   let wss: WebSocketServer | null = null;
   // The websocket handshake is where signalling starts: refuse disallowed page origins (401) and connections over
-  // the per-IP limit (429) there. Each accepted socket is policed before PeerJS reads it (guardSignalling).
+  // the per-client limit (429) there. Each accepted socket is policed before PeerJS reads it (guardSignalling).
   const verifyClient = (info: { origin?: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
     if (guard.isRefused(info.req.socket)) return done(false, 429, 'too-many-connections');
     if (!allowed(info.origin, info.req.headers.host)) {
@@ -82,7 +94,9 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   };
   const createWebSocketServer = (wsOptions: ServerOptions): WebSocketServer => {
     const server = new WebSocketServer({ ...wsOptions, maxPayload: config.maxMessageBytes, verifyClient });
-    server.on('connection', (socket, req) => guardSignalling(socket, req, config.maxMessagesPerSec, drop));
+    server.on('connection', (socket, req) =>
+      guardSignalling(socket, req, { maxMessagesPerSec: config.maxMessagesPerSec, drop, isConnected: (id) => peers.has(id), absentBudget }),
+    );
     return (wss = server);
   };
 
@@ -91,6 +105,8 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
     key: 'peerjs',
     allow_discovery: false,
     concurrent_limit: config.maxPeers,
+    expire_timeout: PEERJS_EXPIRE_TIMEOUT_MS,
+    cleanup_out_msgs: PEERJS_CLEANUP_MS,
     corsOptions: {
       origin: (origin: string | undefined, done: (err: Error | null, allow?: boolean) => void) => done(null, allowed(origin)),
     },
@@ -103,10 +119,22 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   // Socket errors of single clients; the PeerJS server already drops such clients. Without a listener they would throw.
   peerServer.on('error', () => {});
 
-  if (config.hashOrigins.length > 0) {
-    const oracle = new HashOracle({ origins: config.hashOrigins, maxBytes: config.hashMaxBytes, timeoutMs: config.hashTimeoutMs });
-    app.use(`${TRACKER_PATH}/hash`, rateLimit.middleware, hashRoutes({ oracle, isOriginAllowed: allowed }));
-  }
+  const oracle =
+    config.hashOrigins.length > 0
+      ? new HashOracle({
+          origins: config.hashOrigins,
+          maxBytes: config.hashMaxBytes,
+          timeoutMs: config.hashTimeoutMs,
+          segmentPattern: config.hashSegmentPattern,
+          minRangeBytes: config.hashMinRangeBytes,
+          maxFetchesPerClient: config.hashMaxFetchesPerClient,
+        })
+      : null;
+  // mounted without an oracle too: it answers 404 no-oracle then
+  app.use(
+    `${TRACKER_PATH}/hash`,
+    hashRoutes({ oracle, isOriginAllowed: allowed, originRequired: config.allowedOrigins !== '*', limit: rateLimit.middleware }),
+  );
   app.use(
     TRACKER_PATH,
     trackerRoutes({ tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed, limit: rateLimit.middleware }),
@@ -118,6 +146,7 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
       rateLimit.destroy();
+      oracle?.close();
       const ws = wss as WebSocketServer | null;
       for (const client of ws?.clients ?? []) client.terminate();
       ws?.close();

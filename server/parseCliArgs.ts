@@ -21,24 +21,34 @@ Options of server:
   --hash-origin O1,O2           origins the hash oracle may fetch segments from (default none: no oracle)
   --hash-max-bytes N            largest segment the oracle hashes (default 33554432)
   --hash-timeout-ms N           deadline of one oracle fetch (default 10000)
+  --hash-segment-pattern REGEX  URL paths the oracle hashes (default the segment pattern: .ts .m4s .mp4 …)
+  --hash-min-range-bytes N      smallest byte range the oracle hashes (default 16384)
+  --hash-max-fetches-per-client N  oracle fetches one client may have under way (default 2)
 Limits (exceeding one drops that connection or request, with a logged reason):
   --max-peers N                 peers connected to signalling at once (default 5000)
-  --max-connections-per-ip N    TCP connections from one IP, websockets and HTTP (default 64)
+  --max-connections-per-ip N    TCP connections from one client, websockets and HTTP (default 64)
   --max-message-bytes N         largest signalling message (default 65536)
   --max-messages-per-sec N      signalling messages per second per websocket (default 50)
-  --max-tracker-requests-per-sec N  tracker requests per second per IP (default 50)
+  --max-tracker-requests-per-sec N  tracker and oracle requests per second per client (default 50)
+  --max-queued-messages-per-client N  signalling messages queued for absent peers per client (default 16)
+  --max-queued-bytes N          bytes of such queued messages in all (default 4194304)
+A client is an IPv4 address or an IPv6 /64.
 
 Options of hash:
   --out FILE                    write the manifest there instead
   --pattern REGEX               media file names (default the segment pattern: .ts .m4s .mp4 .m4v .m4a .aac …)
   --playlists                   also write #EXT-X-SWARMFETCH-SHA256 tags into the HLS media playlists (.m3u8) in place`;
 
-const LIMIT_FLAGS = {
+const NUMBER_FLAGS = {
   '--max-peers': 'maxPeers',
   '--max-connections-per-ip': 'maxConnectionsPerIp',
   '--max-message-bytes': 'maxMessageBytes',
   '--max-messages-per-sec': 'maxMessagesPerSec',
   '--max-tracker-requests-per-sec': 'maxTrackerRequestsPerSec',
+  '--max-queued-messages-per-client': 'maxQueuedMessagesPerClient',
+  '--max-queued-bytes': 'maxQueuedBytes',
+  '--hash-min-range-bytes': 'hashMinRangeBytes',
+  '--hash-max-fetches-per-client': 'hashMaxFetchesPerClient',
 } as const;
 
 function usageError(message: string, value?: string): never {
@@ -102,9 +112,12 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       case '--hash-timeout-ms':
         options.hashTimeoutMs = toNumber(flag, value);
         break;
+      case '--hash-segment-pattern':
+        options.hashSegmentPattern = value;
+        break;
       default:
-        if (!Object.hasOwn(LIMIT_FLAGS, flag)) usageError(`unknown option '${flag}'`, flag);
-        options[LIMIT_FLAGS[flag as keyof typeof LIMIT_FLAGS]] = toNumber(flag, value);
+        if (!Object.hasOwn(NUMBER_FLAGS, flag)) usageError(`unknown option '${flag}'`, flag);
+        options[NUMBER_FLAGS[flag as keyof typeof NUMBER_FLAGS]] = toNumber(flag, value);
     }
   }
   if (origins.length > 0) options.allowedOrigins = origins.includes('*') ? '*' : origins;

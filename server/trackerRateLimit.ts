@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { addressGroup } from './addressGroup';
 import type { DropLog } from './dropLog';
 import { RateBudget } from './RateBudget';
 
@@ -15,25 +16,27 @@ export interface TrackerRateLimit {
 }
 
 /**
- * Per-IP request budget for the tracker: more than `perSec` requests a second (bursts of one second's worth) are
+ * Per-client request budget for the tracker (and the hash oracle); a client is an address group (an IPv4 address or
+ * an IPv6 /64, see addressGroup): more than `perSec` requests a second (bursts of one second's worth) are
  * answered 429 `{ error: 'rate-exceeded' }` with `Retry-After: 1` and the connection closed, and logged.
  */
 export function trackerRateLimit(perSec: number, drop: DropLog, now: () => number = Date.now): TrackerRateLimit {
   const budgets = new Map<string, RateBudget>();
   const sweep = setInterval(() => {
-    for (const [ip, budget] of budgets) if (budget.isFull) budgets.delete(ip);
+    for (const [client, budget] of budgets) if (budget.isFull) budgets.delete(client);
   }, SWEEP_MS);
   sweep.unref();
   return {
     middleware: (req, res, next) => {
       const ip = req.socket.remoteAddress ?? 'unknown';
-      let budget = budgets.get(ip);
+      const client = addressGroup(req.socket.remoteAddress);
+      let budget = budgets.get(client);
       if (!budget) {
         if (budgets.size >= MAX_CLIENTS) budgets.delete(budgets.keys().next().value as string);
-        budgets.set(ip, (budget = new RateBudget(perSec, now)));
+        budgets.set(client, (budget = new RateBudget(perSec, now)));
       }
       if (budget.take()) return next();
-      drop('rate-exceeded', { ip, via: 'tracker', limitPerSec: perSec });
+      drop('rate-exceeded', { ip, ...(client !== ip ? { client } : {}), via: 'tracker', limitPerSec: perSec });
       res.setHeader('Retry-After', '1');
       res.setHeader('Connection', 'close');
       res.status(429).json({ error: 'rate-exceeded' });

@@ -110,6 +110,8 @@ describe('P2P server under load (second process on loopback)', () => {
     expect(garbage('signalling: binary message')).toMatchObject({ code: 1007, reason: 'bad-message' });
     expect(garbage('signalling: 1 MiB message')).toMatchObject({ code: 1009 });
     expect(garbage('signalling: flood of 2000 messages')).toMatchObject({ code: 1008, reason: 'rate-exceeded' });
+    expect(garbage('signalling: LEAVE without dst')).toMatchObject({ code: 1000, reason: 'leave' });
+    expect(garbage('signalling: 40 offers of 48 KB to absent ids')).toMatchObject({ expired: 24 });
     expect(garbage('signalling: wrong key')).toMatchObject({ first: 'ERROR', msg: 'Invalid key provided' });
     expect(garbage("signalling: another peer's id")).toMatchObject({ first: 'ID-TAKEN' });
     expect(garbage('signalling: 100 connections from one IP')).toMatchObject({ opened: 64, refused429: 36 });

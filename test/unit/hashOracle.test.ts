@@ -29,7 +29,7 @@ describe('HashOracle', () => {
     const f = fakeFetch(() => new Response(BODY));
     const o = oracle(f.fetch);
     const [a, b] = await Promise.all([o.hash(`${ALLOWED}/v/seg_1.ts`), o.hash(`${ALLOWED}/v/seg_1.ts`)]);
-    expect(a).toEqual({ ok: true, sha256: sha(BODY), bytes: BODY.length });
+    expect(a).toEqual({ ok: true, sha256: sha(BODY), bytes: BODY.length, totalBytes: BODY.length });
     expect(b).toEqual(a);
     expect(await o.hash(`${ALLOWED}/v/seg_1.ts#frag`)).toEqual(a);
     expect(f.calls).toHaveLength(1);
@@ -86,12 +86,12 @@ describe('HashOracle', () => {
   it('hashes a byte range from an exact 206, and nothing else', async () => {
     const part = BODY.subarray(1000, 2000);
     const good = fakeFetch(() => new Response(part, { status: 206, headers: { 'Content-Range': 'bytes 1000-1999/5000' } }));
-    expect(await oracle(good.fetch).hash(`${ALLOWED}/a.mp4`, '1000-1999')).toEqual({ ok: true, sha256: sha(part), bytes: 1000 });
+    expect(await oracle(good.fetch, { minRangeBytes: 1000 }).hash(`${ALLOWED}/a.mp4`, '1000-1999')).toEqual({ ok: true, sha256: sha(part), bytes: 1000, totalBytes: 5000 });
     expect((good.calls[0]!.init.headers as Record<string, string>).Range).toBe('bytes=1000-1999');
     const whole = fakeFetch(() => new Response(BODY));
-    expect(await oracle(whole.fetch).hash(`${ALLOWED}/a.mp4`, '1000-1999')).toEqual({ ok: false, error: 'upstream-error' });
+    expect(await oracle(whole.fetch, { minRangeBytes: 1000 }).hash(`${ALLOWED}/a.mp4`, '1000-1999')).toEqual({ ok: false, error: 'upstream-error' });
     const other = fakeFetch(() => new Response(part, { status: 206, headers: { 'Content-Range': 'bytes 0-999/5000' } }));
-    expect(await oracle(other.fetch).hash(`${ALLOWED}/a.mp4`, '1000-1999')).toEqual({ ok: false, error: 'upstream-error' });
+    expect(await oracle(other.fetch, { minRangeBytes: 1000 }).hash(`${ALLOWED}/a.mp4`, '1000-1999')).toEqual({ ok: false, error: 'upstream-error' });
   });
 
   it('reports origin errors and does not cache them', async () => {
@@ -143,7 +143,7 @@ describe('hash oracle route', () => {
       const res = await fetch(`${server!.url}/swarmfetch/v1/hash?${q}`);
       return { status: res.status, body: await res.json() };
     };
-    expect(await ask(`url=${encodeURIComponent(`${originUrl}/v/seg.ts`)}`)).toEqual({ status: 200, body: { sha256: sha(BODY), bytes: BODY.length } });
+    expect(await ask(`url=${encodeURIComponent(`${originUrl}/v/seg.ts`)}`)).toEqual({ status: 200, body: { sha256: sha(BODY), bytes: BODY.length, totalBytes: BODY.length } });
     expect(await ask(`url=${encodeURIComponent(`${server.url}/swarmfetch/v1/health`)}`)).toEqual({ status: 403, body: { error: 'not-allowed' } });
     expect(await ask(`url=${encodeURIComponent(`${originUrl}/nope.ts`)}`)).toEqual({ status: 404, body: { error: 'upstream-not-found' } });
     expect(await ask('url=a&url=b')).toEqual({ status: 400, body: { error: 'bad-request' } });

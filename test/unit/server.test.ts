@@ -283,9 +283,14 @@ describe('mergeServerOptions', () => {
       maxMessageBytes: 65536,
       maxMessagesPerSec: 50,
       maxTrackerRequestsPerSec: 50,
+      maxQueuedMessagesPerClient: 16,
+      maxQueuedBytes: 4 * 1024 * 1024,
       hashOrigins: [],
       hashMaxBytes: 32 * 1024 * 1024,
       hashTimeoutMs: 10_000,
+      hashSegmentPattern: '\\.(ts|m4s|mp4|m4v|m4a|aac|cmfv|cmfa)$',
+      hashMinRangeBytes: 16 * 1024,
+      hashMaxFetchesPerClient: 2,
     });
   });
 

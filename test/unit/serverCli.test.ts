@@ -39,6 +39,15 @@ describe('parseCliArgs', () => {
       options: { maxPeers: 100, maxConnectionsPerIp: 8, maxMessageBytes: 4096, maxMessagesPerSec: 10, maxTrackerRequestsPerSec: 5 },
     });
     expect(parseCliArgs(['server', '--allow-origin', '*'])).toEqual({ command: 'server', options: { allowedOrigins: '*' } });
+    expect(
+      parseCliArgs([
+        'server', '--hash-segment-pattern', '\\.bin$', '--hash-min-range-bytes=8192', '--hash-max-fetches-per-client', '1',
+        '--max-queued-messages-per-client', '0', '--max-queued-bytes=1048576',
+      ]),
+    ).toEqual({
+      command: 'server',
+      options: { hashSegmentPattern: '\\.bin$', hashMinRangeBytes: 8192, hashMaxFetchesPerClient: 1, maxQueuedMessagesPerClient: 0, maxQueuedBytes: 1048576 },
+    });
   });
 
   it('throws config-invalid with the usage for wrong arguments', () => {

@@ -61,3 +61,89 @@ export function closed(ws: WebSocket): Promise<{ code: number; reason: string }>
     ws.once('close', (code, reason) => resolve({ code, reason: String(reason) }));
   });
 }
+
+/** A parsed signalling message as the PeerJS server sends it. */
+export interface SignalMessage {
+  type: string;
+  src?: string;
+  dst?: string;
+  payload?: unknown;
+}
+
+/** Every message a socket received, from its first on, and a way to wait for one. */
+export interface Inbox {
+  readonly messages: SignalMessage[];
+  /** Resolves with the first message (already received or still to come) that `match` accepts. */
+  until(match: (m: SignalMessage) => boolean): Promise<SignalMessage>;
+}
+
+/**
+ * Collects `ws`'s messages from now on. Attach it before the messages can arrive: ws emits all the messages of one
+ * TCP chunk synchronously, so a collector attached after an `await` can miss some.
+ */
+export function inbox(ws: WebSocket): Inbox {
+  const messages: SignalMessage[] = [];
+  const waiters = new Set<{ match: (m: SignalMessage) => boolean; resolve: (m: SignalMessage) => void }>();
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data)) as SignalMessage;
+    messages.push(m);
+    for (const w of waiters) {
+      if (!w.match(m)) continue;
+      waiters.delete(w);
+      w.resolve(m);
+    }
+  });
+  return {
+    messages,
+    until: (match) =>
+      new Promise((resolve) => {
+        const hit = messages.find(match);
+        if (hit) resolve(hit);
+        else waiters.add({ match, resolve });
+      }),
+  };
+}
+
+/** Opens a signalling websocket that collects every message from the first (OPEN or ERROR…) on. */
+export async function openSignallingWithInbox(port: number, id: string, token: string, o: SignallingOptions = {}): Promise<{ ws: WebSocket; first: SignalMessage; inbox: Inbox }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/peerjs/peerjs?key=peerjs&id=${id}&token=${token}`, {
+    origin: o.origin,
+    localAddress: o.localAddress,
+  });
+  const box = inbox(ws);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => {
+      res.resume();
+      reject(new Error(`handshake refused: ${res.statusCode}`));
+    });
+    ws.once('error', reject);
+  });
+  const first = await box.until(() => true);
+  return { ws, first, inbox: box };
+}
+
+/**
+ * Writes `texts` as client text frames in ONE write on the TCP socket, as a client batching its sends would: the
+ * server then reads them all in one chunk.
+ */
+export function sendInOneWrite(ws: WebSocket, texts: readonly string[]): void {
+  const socket = (ws as unknown as { _socket: { write(b: Buffer): boolean } })._socket;
+  socket.write(Buffer.concat(texts.map(clientTextFrame)));
+}
+
+/** One masked (key 0: the payload is unchanged) final text frame. */
+function clientTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const n = payload.length;
+  let head: Buffer;
+  if (n < 126) head = Buffer.from([0x81, 0x80 | n]);
+  else if (n < 65536) head = Buffer.from([0x81, 0x80 | 126, n >> 8, n & 0xff]);
+  else {
+    head = Buffer.alloc(10);
+    head[0] = 0x81;
+    head[1] = 0x80 | 127;
+    head.writeBigUInt64BE(BigInt(n), 2);
+  }
+  return Buffer.concat([head, Buffer.alloc(4), payload]);
+}
