@@ -12,6 +12,9 @@ import {
   encodeControl,
   type ControlMessage,
 } from './protocol';
+import { FetchingNews } from './peer/FetchingNews';
+import { CANCELLED, cancelUpload, drainOrCancel, newUpload, whileWanted, type Upload } from './peer/Upload';
+import { RemoteKeys } from './peer/RemoteKeys';
 import type { StoredSegment } from './SegmentStore';
 import { TokenBucket } from './TokenBucket';
 
@@ -51,6 +54,19 @@ export interface PeerLinkLimits {
   maxRequestsPerSec: number;
   /** Segment keys remembered from the peer's announcements. */
   maxRemoteKeys: number;
+  /**
+   * Characters of key text remembered from the peer's announcements (the sum of the keys' lengths); past it, or
+   * past maxRemoteKeys, the oldest announcement is forgotten. @default REMOTE_KEY_CHARS_MAX (1 Mi)
+   */
+  maxRemoteKeyChars?: number;
+  /**
+   * Announcements (`have`/`lost`/`fetching`) the peer may send, in characters of key text per second (each message
+   * also costs ANNOUNCE_MESSAGE_COST), with bursts up to `announceBurstChars`; faster ends the link (rate-exceeded).
+   * @default ANNOUNCE_CHARS_PER_SEC (64 Ki)
+   */
+  announceCharsPerSec?: number;
+  /** @default ANNOUNCE_BURST_CHARS (2 Mi: a whole store announced at once, twice over) */
+  announceBurstChars?: number;
   /** Longest an upload waits for the channel to drain before the link is closed. */
   drainTimeoutMs: number;
   /**
@@ -78,6 +94,13 @@ export interface PeerLinkDeps {
   onOpen(link: PeerLink): void;
   onClose(link: PeerLink, reason: SwarmErrorCode | 'closed', detail?: string): void;
   onUpload(link: PeerLink, bytes: number): void;
+  /**
+   * The peer's `fetching` news is not believed from the start (it used up its strikes on an earlier link this
+   * session). @default false
+   */
+  fetchingIgnored?: boolean;
+  /** Requests made on the peer's `fetching` news ended with nothing too often: that news is ignored from now on. */
+  onFetchingIgnored?(link: PeerLink): void;
   now(): number;
 }
 
@@ -97,13 +120,21 @@ interface Download {
   meta: { totalBytes: number | null; contentType: string | null } | null;
   stallTimer: ReturnType<typeof setTimeout>;
   startedAt: number;
+  /** Sent because the peer said it was fetching the key (not that it held it): ending with nothing is a strike. */
+  onFetchingNews: boolean;
 }
+
+/** Default characters of key text remembered per peer (~1 MiB; an honest store of 1 GiB in 1 MiB pieces is ~0.2). */
+export const REMOTE_KEY_CHARS_MAX = 1024 * 1024;
+/** Default sustained announcement rate, characters of key text per second (~300 keys/s of 200 characters). */
+export const ANNOUNCE_CHARS_PER_SEC = 64 * 1024;
+/** Default announcement burst: a whole store announced with the hello, twice over. */
+export const ANNOUNCE_BURST_CHARS = 2 * REMOTE_KEY_CHARS_MAX;
+/** What one announcement message costs beyond its keys (so a flood of empty ones is counted too). */
+export const ANNOUNCE_MESSAGE_COST = 64;
 
 /** Cancelled request ids whose in-flight frames are still dropped quietly. */
 const MAX_TOMBSTONES = 64;
-/** How long a peer's "fetching" news is believed. */
-const FETCHING_FRESH_MS = 8_000;
-const MAX_REMOTE_FETCHING = 512;
 /** An upload the cap would delay longer than this is refused (absent). */
 const UPLOAD_BUSY_MS = 1000;
 /** The accepting side repeats its hello after this long, then twice as long each time, until it hears one. */
@@ -132,14 +163,19 @@ export class PeerLink {
   private closed = false;
   private nextId = 1;
   private downloads = new Map<number, Download>();
-  private uploads = new Set<number>();
-  private cancelledUploads = new Set<number>();
+  /** Requests of the peer being served, cancelled ones included until they are gone (they hold their place). */
+  private uploads = new Map<number, Upload>();
   private tombstones = new Map<number, number>();
-  private remoteKeys = new Set<string>();
-  /** Keys the peer said it is downloading over HTTP now, with when that news goes stale. */
-  private remoteFetching = new Map<string, number>();
+  private readonly remoteKeys: RemoteKeys;
+  /** Keys the peer said it is downloading over HTTP now (and whether that news is still believed). */
+  private readonly remoteFetching: FetchingNews;
   /** The peer's request budget (maxRequestsPerSec). */
   private readonly requestBudget: TokenBucket;
+  /** The peer's announcement budget, in characters of key text. */
+  private readonly announceBudget: TokenBucket;
+  /** When the handshake completed, and when segment bytes last moved either way (a transfer completed or a frame sent). */
+  private openedAt: number | null = null;
+  private lastUsefulAt: number | null = null;
   /** When anything last arrived from the peer; when our unanswered ping left (null: none out); our last pong. */
   private lastHeardAt: number;
   private pingSentAt: number | null = null;
@@ -155,7 +191,13 @@ export class PeerLink {
     private readonly deps: PeerLinkDeps,
   ) {
     this.remoteId = conn.peer;
-    this.requestBudget = new TokenBucket(Math.max(1, deps.limits.maxRequestsPerSec), deps.now);
+    const l = deps.limits;
+    this.requestBudget = new TokenBucket(Math.max(1, l.maxRequestsPerSec), deps.now);
+    this.announceBudget = new TokenBucket(
+      Math.max(1, l.announceCharsPerSec ?? ANNOUNCE_CHARS_PER_SEC), deps.now, l.announceBurstChars ?? ANNOUNCE_BURST_CHARS,
+    );
+    this.remoteKeys = new RemoteKeys(l.maxRemoteKeys, l.maxRemoteKeyChars ?? REMOTE_KEY_CHARS_MAX);
+    this.remoteFetching = new FetchingNews(deps.now, deps.fetchingIgnored === true, () => deps.onFetchingIgnored?.(this));
     this.lastHeardAt = deps.now();
     conn.on('open', () => this.onOpen());
     conn.on('data', (data) => this.onData(data));
@@ -182,17 +224,45 @@ export class PeerLink {
     return this.isOpen && this.downloads.size < this.deps.limits.maxRequestsInFlight;
   }
 
+  /** This page dialled the connection (a peer the tracker chose), rather than the peer dialling in. */
+  get dialled(): boolean {
+    return this.deps.dialled === true;
+  }
+
+  /** Requests of the peer held now, cancelled ones that have not ended yet included. */
+  get uploadsInFlight(): number {
+    return this.uploads.size;
+  }
+
+  /** Characters of key text remembered from the peer's announcements. */
+  get remoteKeyChars(): number {
+    return this.remoteKeys.charCount;
+  }
+
+  /**
+   * How long the open link has gone without segment bytes moving either way (since it opened, or since the last
+   * transfer), in ms; 0 while a transfer is under way or before it opened.
+   */
+  idleMs(): number {
+    if (!this.isOpen || this.openedAt === null || this.downloads.size > 0 || this.uploads.size > 0) return 0;
+    return this.deps.now() - (this.lastUsefulAt ?? this.openedAt);
+  }
+
   has(key: string): boolean {
     return this.remoteKeys.has(key);
   }
 
-  /** Whether the peer announced, recently, that it is downloading this segment over HTTP. */
+  /** Whether the peer announced holding any key that passes `test`. */
+  offersAny(test: (key: string) => boolean): boolean {
+    return this.remoteKeys.some(test);
+  }
+
+  /**
+   * Whether the peer announced, recently, that it is downloading this segment over HTTP. Always false once requests
+   * made on such news ended with nothing FetchingNews.MAX_STRIKES times in a row.
+   */
   isFetching(key: string): boolean {
-    const until = this.remoteFetching.get(key);
-    if (until === undefined) return false;
-    if (until > this.deps.now()) return true;
-    this.remoteFetching.delete(key);
-    return false;
+    return this.remoteFetching.isFetching(key);
   }
 
   /** Tells the peer about segments this page now holds (or no longer holds). */
@@ -205,8 +275,13 @@ export class PeerLink {
   /**
    * Asks the peer for a segment; settles within `timeoutMs` (peer-timeout) and fails on a stall (peer-stall).
    * `waitMs` lets a peer that is still downloading it answer once it has it (the first byte may take that long).
+   * `signal`: aborting cancels the request on the wire like a timeout does (frames still on their way, up to the
+   * declared size, are dropped quietly) and rejects with `signal.reason` when it is a SwarmError, else with
+   * peer-timeout whose details carry `aborted: true` and no `received` count. An abort is never held against the peer
+   * (no strike, no ban, no throughput penalty).
    */
-  request(key: string, timeoutMs: number, waitMs = 0): Promise<Received> {
+  request(key: string, timeoutMs: number, waitMs = 0, signal?: AbortSignal): Promise<Received> {
+    if (signal?.aborted) return Promise.reject(this.abortError(key, signal));
     if (!this.isOpen) return Promise.reject(new SwarmError('peer-closed', 'link not open', { peer: this.remoteId }));
     if (!this.canRequest) {
       // the peer would drop us for it: never send more than it allows
@@ -218,24 +293,37 @@ export class PeerLink {
     waitMs = Math.min(MAX_REQ_WAIT_MS, Math.max(0, Math.floor(waitMs)));
     return new Promise<Received>((resolve, reject) => {
       const deadline = setTimeout(() => this.failDownload(id, 'peer-timeout', true), timeoutMs);
+      const onAbort = () => this.failDownload(id, 'peer-timeout', true, this.abortError(key, signal!));
+      const settled = () => {
+        clearTimeout(deadline);
+        signal?.removeEventListener('abort', onAbort);
+      };
       const download: Download = {
         key,
         resolve: (v) => {
-          clearTimeout(deadline);
+          settled();
           resolve(v);
         },
         reject: (e) => {
-          clearTimeout(deadline);
+          settled();
           reject(e);
         },
         assembly: null,
         meta: null,
         stallTimer: setTimeout(() => this.failDownload(id, 'peer-stall', true), this.deps.limits.stallMs + waitMs),
         startedAt: this.deps.now(),
+        onFetchingNews: !this.remoteKeys.has(key) && this.remoteFetching.isFetching(key),
       };
       this.downloads.set(id, download);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.sendControl({ t: 'req', id, key, waitMs });
     });
+  }
+
+  private abortError(key: string, signal: AbortSignal): SwarmError {
+    const reason: unknown = signal.reason;
+    if (SwarmError.is(reason)) return reason;
+    return new SwarmError('peer-timeout', 'request aborted', { peer: this.remoteId, key, aborted: true });
   }
 
   close(reason: SwarmErrorCode | 'closed' = 'closed', detail?: string): void {
@@ -278,6 +366,7 @@ export class PeerLink {
   private finishOpen(): void {
     if (this.opened || this.closed) return;
     this.opened = true;
+    this.openedAt = this.deps.now();
     const every = Math.max(50, this.deps.limits.pingIntervalMs / 2);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
     this.announceHeld();
@@ -340,30 +429,26 @@ export class PeerLink {
       case 'pong':
         return; // being heard is all it is for
       case 'have':
+        this.chargeAnnouncement(m.keys);
         for (const key of m.keys) {
           if (!keyInSwarm(key, m.swarm)) throw new SwarmError('protocol-violation', 'key outside swarm');
-          if (this.remoteKeys.size >= this.deps.limits.maxRemoteKeys) {
-            // forget the oldest announcement rather than grow
-            const oldest = this.remoteKeys.values().next().value;
-            if (oldest !== undefined) this.remoteKeys.delete(oldest);
-          }
-          this.remoteKeys.add(key);
-          this.remoteFetching.delete(key);
+          this.remoteKeys.add(key); // bounded by count and characters: the oldest is forgotten
+          this.remoteFetching.forget(key);
         }
         return;
       case 'lost':
+        this.chargeAnnouncement(m.keys);
         for (const key of m.keys) {
           this.remoteKeys.delete(key);
-          this.remoteFetching.delete(key);
+          this.remoteFetching.forget(key);
         }
         return;
       case 'fetching': {
-        const until = this.deps.now() + FETCHING_FRESH_MS;
+        this.chargeAnnouncement(m.keys);
         for (const key of m.keys) {
           if (!keyInSwarm(key, m.swarm)) throw new SwarmError('protocol-violation', 'key outside swarm');
-          if (this.remoteFetching.size >= MAX_REMOTE_FETCHING) this.remoteFetching.delete(this.remoteFetching.keys().next().value!);
-          this.remoteFetching.set(key, until);
         }
+        this.remoteFetching.heard(m.keys);
         return;
       }
       case 'req': {
@@ -371,15 +456,25 @@ export class PeerLink {
         if (this.requestBudget.take(1) > 0) {
           throw new SwarmError('rate-exceeded', 'peer sends requests too fast', { limitPerSec: maxRequestsPerSec });
         }
-        if (this.uploads.size - this.cancelledUploads.size >= maxRequestsInFlight) {
+        let live = 0;
+        for (const u of this.uploads.values()) if (!u.cancelled) live++;
+        if (live >= maxRequestsInFlight) {
           throw new SwarmError('too-many-requests', 'peer has too many requests in flight', { limit: maxRequestsInFlight });
+        }
+        // Cancelled uploads still winding down hold their place: no new work until one is gone. Not a violation: an
+        // honest asker sends its next request right after a cancel and cannot know when our upload ended.
+        if (this.uploads.size >= maxRequestsInFlight || this.uploads.has(m.id)) {
+          this.sendControl({ t: 'absent', id: m.id });
+          return;
         }
         void this.serve(m.id, m.key, m.waitMs);
         return;
       }
-      case 'cancel':
-        if (this.uploads.has(m.id)) this.cancelledUploads.add(m.id);
+      case 'cancel': {
+        const u = this.uploads.get(m.id);
+        if (u) cancelUpload(u); // ends its wait now: its copy of the segment goes with it
         return;
+      }
       case 'absent': {
         const d = this.downloads.get(m.id);
         if (d) {
@@ -440,6 +535,17 @@ export class PeerLink {
     this.touch(id, d);
   }
 
+  /** Books an announcement against the peer's budget; a peer over it is flooding (rate-exceeded). */
+  private chargeAnnouncement(keys: readonly string[]): void {
+    let chars = ANNOUNCE_MESSAGE_COST;
+    for (const k of keys) chars += k.length;
+    if (this.announceBudget.take(chars) > 0) {
+      throw new SwarmError('rate-exceeded', 'peer sends announcements too fast', {
+        limitCharsPerSec: this.deps.limits.announceCharsPerSec ?? ANNOUNCE_CHARS_PER_SEC,
+      });
+    }
+  }
+
   /** The last word on a cancelled request; anything else is an answer to no request. */
   private endTombstone(id: number): void {
     if (!this.tombstones.delete(id)) throw new SwarmError('protocol-violation', 'answer to no request', { id });
@@ -453,12 +559,18 @@ export class PeerLink {
   private finishDownload(id: number, d: Download): void {
     clearTimeout(d.stallTimer);
     this.downloads.delete(id);
+    if (d.onFetchingNews) this.remoteFetching.delivered();
+    this.lastUsefulAt = this.deps.now();
     const ms = Math.max(1, this.deps.now() - d.startedAt);
     const rate = (d.assembly?.declaredBytes ?? 0) / ms;
     this.throughput = this.throughput === null ? rate : 0.7 * this.throughput + 0.3 * rate;
   }
 
-  private failDownload(id: number, code: SwarmErrorCode, cancel: boolean): void {
+  /**
+   * Ends a download. `cancel`: tell the peer, and tolerate what it already sent. `aborted`: our caller gave up (the
+   * error to reject with); not the peer's doing, so neither a strike nor a throughput penalty.
+   */
+  private failDownload(id: number, code: SwarmErrorCode, cancel: boolean, aborted?: SwarmError): void {
     const d = this.downloads.get(id);
     if (!d) return;
     clearTimeout(d.stallTimer);
@@ -470,45 +582,52 @@ export class PeerLink {
       if (this.tombstones.size > MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.keys().next().value!);
       this.sendControl({ t: 'cancel', id });
     }
+    if (aborted) return d.reject(aborted);
     if (code === 'peer-stall' || code === 'peer-timeout') {
       this.throughput = this.throughput === null ? 0 : this.throughput / 2;
     }
     // `received`: bytes of a transfer under way (-1 when the peer never started sending)
     const received = d.assembly ? d.assembly.receivedBytes : -1;
+    // asked because it said it was fetching, and nothing came of it
+    if (d.onFetchingNews && code !== 'peer-closed' && received <= 0) this.remoteFetching.strike();
     d.reject(new SwarmError(code, `request ${id} failed`, { peer: this.remoteId, key: d.key, received }));
   }
 
   // ---- uploads ----
 
   private async serve(id: number, key: string, waitMs: number): Promise<void> {
-    if (this.uploads.has(id)) {
-      this.sendControl({ t: 'absent', id });
-      return;
-    }
-    this.uploads.add(id);
+    const up = newUpload();
+    this.uploads.set(id, up);
     try {
-      const segment = await this.deps.provide(key, waitMs);
+      const segment = await whileWanted(up, this.deps.provide(key, waitMs));
       if (this.closed) return;
       // Absent rather than slow: a peer held back by its upload cap lets the asker go elsewhere at once.
-      if (!segment || this.cancelledUploads.has(id) || this.deps.uploadWaitMs(segment.body.size) > UPLOAD_BUSY_MS) {
+      if (segment === CANCELLED || !segment || this.deps.uploadWaitMs(segment.body.size) > UPLOAD_BUSY_MS) {
         this.sendControl({ t: 'absent', id });
         return;
       }
-      const bytes = new Uint8Array(await segment.body.arrayBuffer());
+      const read = await whileWanted(up, segment.body.arrayBuffer());
       if (this.closed) return;
+      if (read === CANCELLED) {
+        this.sendControl({ t: 'absent', id });
+        return;
+      }
+      const bytes = new Uint8Array(read);
       this.sendControl({
         t: 'send', id, bytes: bytes.byteLength, totalBytes: segment.totalBytes, contentType: segment.contentType,
       });
+      // A cancel ends each wait below at once: this coroutine returns and its copy of the segment is freed.
       for (const frame of dataFrames(id, bytes)) {
-        if (this.closed) return;
-        if (this.cancelledUploads.has(id)) return;
-        await this.drain();
+        if (this.closed || up.cancelled) return;
+        const { sendHighWaterBytes, drainTimeoutMs } = this.deps.limits;
+        if (!(await drainOrCancel(up, this.conn.dataChannel, sendHighWaterBytes, drainTimeoutMs, this.remoteId))) return;
         const wait = this.deps.throttle(frame.byteLength);
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        if (this.closed || this.cancelledUploads.has(id)) return;
+        if (wait > 0 && (await whileWanted(up, new Promise<void>((r) => setTimeout(r, wait)))) === CANCELLED) return;
+        if (this.closed || up.cancelled) return;
         this.conn.send(frame);
         const payload = frame.byteLength - FRAME_HEADER_BYTES;
         this.uploadedBytes += payload;
+        this.lastUsefulAt = this.deps.now();
         this.deps.onUpload(this, payload);
       }
       this.sendControl({ t: 'done', id });
@@ -516,7 +635,6 @@ export class PeerLink {
       if (!this.closed) this.shutdown(SwarmError.is(err) ? err.code : 'peer-closed', String(err));
     } finally {
       this.uploads.delete(id);
-      this.cancelledUploads.delete(id);
     }
   }
 
@@ -544,28 +662,6 @@ export class PeerLink {
     }
   }
 
-  /** Resolves when the channel has room; rejects (peer-stall) when it does not drain in time. */
-  private drain(): Promise<void> {
-    const dc = this.conn.dataChannel;
-    const high = this.deps.limits.sendHighWaterBytes;
-    if (!dc || dc.bufferedAmount <= high) return Promise.resolve();
-    dc.bufferedAmountLowThreshold = Math.floor(high / 4);
-    return new Promise((resolve, reject) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        dc.removeEventListener('bufferedamountlow', onLow);
-        dc.removeEventListener('close', onClose);
-        if (ok) resolve();
-        else reject(new SwarmError('peer-stall', 'send buffer did not drain', { peer: this.remoteId }));
-      };
-      const onLow = () => done(true);
-      const onClose = () => done(false);
-      const timer = setTimeout(() => done(false), this.deps.limits.drainTimeoutMs);
-      dc.addEventListener('bufferedamountlow', onLow);
-      dc.addEventListener('close', onClose);
-    });
-  }
-
   private sendControl(m: ControlMessage): void {
     if (this.closed) return;
     try {
@@ -582,6 +678,9 @@ export class PeerLink {
     if (this.helloRetry) clearTimeout(this.helloRetry);
     for (const [id] of this.downloads) this.failDownload(id, 'peer-closed', false);
     this.remoteKeys.clear();
+    this.remoteFetching.clear();
+    // uploads under way stop at their next step (they see `closed`); wake the ones waiting so their copies go now
+    for (const u of this.uploads.values()) cancelUpload(u);
     try {
       this.conn.close();
     } catch {

@@ -1,10 +1,24 @@
 import type { SwarmfetchConfig } from '../core/config';
-import type { SwarmErrorCode } from '../core/SwarmError';
+import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
 import { keyInSwarm } from '../core/swarmId';
-import { PeerLink, type ConnectionLike, type PeerLinkLimits } from './PeerLink';
+import { boundLostMessages } from './peer/boundLostMessages';
+import {
+  ANNOUNCE_BURST_CHARS,
+  ANNOUNCE_CHARS_PER_SEC,
+  PeerLink,
+  REMOTE_KEY_CHARS_MAX,
+  type ConnectionLike,
+  type PeerLinkLimits,
+} from './PeerLink';
 import type { SegmentStore, StoredSegment } from './SegmentStore';
 import type { TrackerClient } from './TrackerClient';
 import { TokenBucket } from './TokenBucket';
+
+/** The part of a PeerJS MediaConnection the pool needs: media calls are refused. */
+export interface MediaConnectionLike {
+  readonly peer?: string;
+  close(): void;
+}
 
 /** The part of a PeerJS `Peer` the pool needs (so tests can use a fake). */
 export interface PeerLike {
@@ -13,6 +27,7 @@ export interface PeerLike {
   readonly disconnected: boolean;
   on(event: 'open', listener: (id: string) => void): unknown;
   on(event: 'connection', listener: (conn: ConnectionLike) => void): unknown;
+  on(event: 'call', listener: (call: MediaConnectionLike) => void): unknown;
   on(event: 'disconnected' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (err: { type?: string; message?: string }) => void): unknown;
   connect(id: string, options: { reliable: boolean; serialization: 'raw' }): ConnectionLike | undefined;
@@ -46,7 +61,13 @@ export interface PeerPoolDeps {
   provide(key: string, waitMs: number): StoredSegment | undefined | Promise<StoredSegment | undefined>;
   events: PeerPoolEvents;
   now(): number;
+  /** For tie-breaking between equal peers only (never for anything secret). */
   random(): number;
+  /**
+   * `n` cryptographically random bytes (the page's signalling token proves it holds its peer id to the tracker).
+   * @default crypto.getRandomValues
+   */
+  randomBytes?(n: number): Uint8Array;
   /** Start with swarm joins held back until release() (see whenPlayerStarts). @default false */
   holdJoins?: boolean;
 }
@@ -57,6 +78,18 @@ const RETRY_MAX_MS = 30_000;
 const MAX_SWARMS = 16;
 /** New connections dialled per tracker answer. */
 const DIALS_PER_ROUND = 2;
+/** Random bytes in the signalling token (128 bits). */
+const TOKEN_BYTES = 16;
+/**
+ * An open link with no segment bytes either way for this long, that announced nothing this page lacks, gives its
+ * slot to a better candidate: a peer the tracker offers when every slot is taken, or (for a link that dialled in)
+ * a new peer dialling in when the inbound slots are taken.
+ */
+const IDLE_REPLACE_MS = 30_000;
+/** At most one replacement this often (each handshake costs both sides CPU; an idle swarm must not churn). */
+const REPLACE_MIN_GAP_MS = 10_000;
+/** Peers replaced this session, not dialled again; and peers whose fetching news is ignored (each bounded, oldest forgotten). */
+const MAX_REPLACED_REMEMBERED = 256;
 /** Reasons a link closes for which its peer is not heard again this session. */
 const BANNED_FOR: ReadonlySet<string> = new Set(['protocol-violation', 'size-exceeded', 'rate-exceeded', 'too-many-requests']);
 
@@ -80,9 +113,16 @@ export class PeerPool {
   private discovering = 0;
   private readonly limits: PeerLinkLimits;
   private readonly upload: TokenBucket;
+  private lastReplaceAt = -Infinity;
+  private readonly replaced = new Set<string>();
+  /** Peers whose `fetching` news is not believed this session (see FetchingNews); bounded, oldest forgotten. */
+  private readonly fetchingIgnored = new Set<string>();
 
   constructor(private readonly deps: PeerPoolDeps) {
-    this.token = Math.floor(deps.random() * 2 ** 52).toString(36) + Math.floor(deps.random() * 2 ** 52).toString(36);
+    const randomBytes = deps.randomBytes ?? ((n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
+    const bytes = randomBytes(TOKEN_BYTES);
+    if (bytes.length !== TOKEN_BYTES) throw new SwarmError('unsupported', 'random source gave too few bytes');
+    this.token = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
     const c = deps.config;
     this.held = deps.holdJoins === true;
     this.upload = new TokenBucket(c.uploadMaxBytesPerSec, deps.now);
@@ -93,6 +133,9 @@ export class PeerPool {
       maxRequestsInFlight: c.peerMaxRequestsInFlight,
       maxRequestsPerSec: c.peerMaxRequestsPerSec,
       maxRemoteKeys: 20_000,
+      maxRemoteKeyChars: REMOTE_KEY_CHARS_MAX,
+      announceCharsPerSec: ANNOUNCE_CHARS_PER_SEC,
+      announceBurstChars: ANNOUNCE_BURST_CHARS,
       drainTimeoutMs: 10_000,
       pingIntervalMs: c.peerPingIntervalMs,
     };
@@ -138,6 +181,7 @@ export class PeerPool {
       return;
     }
     this.peer = peer;
+    boundLostMessages(peer); // what PeerJS keeps of signalling for unknown connections (closed calls) is bounded
     peer.on('open', (id) => {
       if (this.peer !== peer) return;
       this.readyId = id;
@@ -146,11 +190,20 @@ export class PeerPool {
       for (const swarm of this.swarms) void this.discover(swarm);
     });
     peer.on('connection', (conn) => {
-      if (this.peer !== peer || this.links.size >= this.deps.config.maxPeers || this.banned.has(conn.peer)) {
+      // a peer already linked (both dialled at once) is settled by addLink; anyone else needs an inbound slot
+      if (this.peer !== peer || this.banned.has(conn.peer) || (!this.links.has(conn.peer) && !this.roomForInbound())) {
         conn.close();
         return;
       }
       this.addLink(conn, false);
+    });
+    // Media calls are not part of swarmfetch: refused at once, so a peer cannot make this page hold any.
+    peer.on('call', (call) => {
+      try {
+        call.close();
+      } catch {
+        // already closed
+      }
     });
     peer.on('disconnected', () => {
       // signalling lost (server down); links already made keep working
@@ -253,15 +306,60 @@ export class PeerPool {
     return false;
   }
 
+  /** Links that dialled in may hold at most half the slots (rounded up): the rest are kept for the tracker's peers. */
+  private get inboundCap(): number {
+    return Math.ceil(this.deps.config.maxPeers / 2);
+  }
+
+  /** Whether a peer dialling in may have a slot; frees an idle inbound one for it when the inbound slots are taken. */
+  private roomForInbound(): boolean {
+    let inbound = 0;
+    for (const l of this.links.values()) if (!l.dialled) inbound++;
+    if (inbound < this.inboundCap && this.links.size < this.deps.config.maxPeers) return true;
+    // never a slot of a peer the tracker chose: only another idle link that dialled in gives way
+    const victim = this.replaceable((l) => !l.dialled);
+    if (!victim) return false;
+    this.replace(victim);
+    return true;
+  }
+
+  /** Whether a key is one this page would want from a peer: a segment of a joined swarm that it does not hold. */
+  private needs(key: string): boolean {
+    return this.inJoinedSwarm(key) && !this.deps.store.has(key);
+  }
+
+  /** The longest-idle open link (of those `eligible`) whose slot is better used, if replacing is allowed now. */
+  private replaceable(eligible: (l: PeerLink) => boolean = () => true): PeerLink | undefined {
+    if (this.deps.now() - this.lastReplaceAt < REPLACE_MIN_GAP_MS) return undefined;
+    let best: PeerLink | undefined;
+    let bestIdle = IDLE_REPLACE_MS - 1;
+    for (const l of this.links.values()) {
+      const idle = l.idleMs();
+      if (idle <= bestIdle || !eligible(l) || l.offersAny((k) => this.needs(k))) continue;
+      best = l;
+      bestIdle = idle;
+    }
+    return best;
+  }
+
+  private replace(victim: PeerLink): void {
+    this.lastReplaceAt = this.deps.now();
+    this.replaced.add(victim.remoteId);
+    if (this.replaced.size > MAX_REPLACED_REMEMBERED) this.replaced.delete(this.replaced.values().next().value as string);
+    this.links.delete(victim.remoteId);
+    victim.close('closed', `idle for ${Math.round(victim.idleMs() / 1000)} s: slot given to another peer`);
+  }
+
   private async discover(swarm: string): Promise<void> {
     const id = this.readyId;
     if (!id || this.destroyed || this.held) return;
     const room = this.deps.config.maxPeers - this.links.size;
-    if (room <= 0) return;
+    // every slot taken: still ask while an idle link could make way for a peer the tracker offers
+    if (room <= 0 && !this.replaceable()) return;
     let peers: string[];
     this.discovering++;
     try {
-      peers = await this.deps.tracker.join(id, this.token, swarm, Math.min(50, room + 2));
+      peers = await this.deps.tracker.join(id, this.token, swarm, Math.min(50, Math.max(1, room) + 2));
     } catch (err) {
       this.deps.events.error({ code: 'server-unreachable', message: String(err) });
       return;
@@ -272,8 +370,13 @@ export class PeerPool {
     // needs it more than its fifth peer. The refresh timer adds the rest.
     let dialled = 0;
     for (const remote of peers) {
-      if (this.links.size >= this.deps.config.maxPeers || dialled >= DIALS_PER_ROUND) break;
-      if (this.links.has(remote) || this.banned.has(remote)) continue;
+      if (dialled >= DIALS_PER_ROUND || this.destroyed) break;
+      if (this.links.has(remote) || this.banned.has(remote) || this.replaced.has(remote)) continue;
+      if (this.links.size >= this.deps.config.maxPeers) {
+        const victim = this.replaceable();
+        if (!victim) break;
+        this.replace(victim);
+      }
       this.connect(remote);
       dialled++;
     }
@@ -334,6 +437,13 @@ export class PeerPool {
         });
       },
       onUpload: (_l, bytes) => this.deps.events.upload(bytes),
+      fetchingIgnored: this.fetchingIgnored.has(remote),
+      onFetchingIgnored: () => {
+        this.fetchingIgnored.add(remote);
+        if (this.fetchingIgnored.size > MAX_REPLACED_REMEMBERED) {
+          this.fetchingIgnored.delete(this.fetchingIgnored.values().next().value as string);
+        }
+      },
       now: this.deps.now,
     });
     this.links.set(remote, link);
@@ -345,7 +455,9 @@ export class PeerPool {
 
   private refresh(): void {
     if (this.destroyed || !this.readyId || this.held) return;
-    if (this.links.size >= this.deps.config.maxPeers) return;
+    // the tracker is asked while a slot for its peers is free (inbound links never hold more than half), or an idle
+    // link could make way
+    if (this.links.size >= this.deps.config.maxPeers && !this.replaceable()) return;
     for (const swarm of this.swarms) void this.discover(swarm);
   }
 

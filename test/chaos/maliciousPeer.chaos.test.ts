@@ -108,3 +108,44 @@ describe('G2: a malicious peer', () => {
     }
   });
 });
+
+/**
+ * Issue 9 §3: PeerJS hands a page every media call a peer places (`peer.on('call')`); swarmfetch uses none. Each one
+ * unanswered used to stay in the Peer's connection list for good (360 held in one run; 120 here). Now each is closed at once.
+ * A unit test shows the pool closes what it is given; this shows what PeerJS in a real browser then still holds.
+ */
+describe('issue 9: a peer placing media calls', () => {
+  it('every call is refused and nothing of it is held', async () => {
+    await rogue.setMode('correct');
+    const before = await rogue.stats();
+    const v = await newViewer(browser, `${demo.url}/`, { initScript: [segmentHashesInitScript, viewerProbeInitScript] });
+    try {
+      await rogue.waitForViewers(1, 30_000, before.connections);
+      // 8 calls a second (each is an offer and its candidates): under the signalling server's own message rate
+      // limit, which would otherwise close the rogue's websocket first
+      let placed = 0;
+      for (let round = 0; round < 15; round++) {
+        placed += await rogue.placeCalls(8);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+      // the viewer's PeerJS Peer: its connection list (private; read only by this test)
+      const held = (await v.page.evaluate(`(() => {
+        const peer = window.swarmfetch.pool.peer;
+        let media = 0, data = 0;
+        for (const list of peer._connections.values()) for (const c of list) c.type === 'media' ? media++ : data++;
+        return { media, data, lost: peer._lostMessages.size };
+      })()`)) as { media: number; data: number; lost: number };
+      const peerEvents = (await readProbe(v.page)).events.filter((e) => e.type === 'peer' || e.type === 'error');
+      console.log(`issue 9 calls: placed ${placed}, viewer holds ${JSON.stringify(held)}; rogue ${JSON.stringify(await rogue.stats())}; viewer events ${JSON.stringify(peerEvents)}`);
+      expect(placed).toBe(120);
+      expect(held.media).toBe(0);
+      // what PeerJS keeps of the calls' late signalling (candidates for calls already closed) is bounded
+      expect(held.lost).toBeLessThanOrEqual(64);
+      await waitForPlayback(v.page, 8, 60_000);
+      expect(v.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      await v.close();
+    }
+  });
+});

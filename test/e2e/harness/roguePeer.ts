@@ -14,6 +14,9 @@
  * The page runs on the site's origin (see startRoguePeer) and reads the true bytes of a segment from its key's URL
  * (or `mediaPath(key)`); PeerJS comes from node_modules. Everything the peer saw is counted in `stats()`. Change the
  * mode between viewers with `setMode`.
+ *
+ * `placeCalls(n)` also places `n` PeerJS media calls (a canvas stream) to every viewer connected now: swarmfetch never
+ * answers one, and must not hold any.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -67,6 +70,8 @@ export interface RoguePeer {
    * before a poll of the open count could see it.
    */
   waitForViewers(n: number, timeoutMs?: number, since?: number): Promise<void>;
+  /** Places `n` media calls to each viewer connected now; resolves with the number placed. */
+  placeCalls(n: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -198,6 +203,17 @@ const ROGUE_SCRIPT = String.raw`
     config: { iceServers: [] },
   });
   peer.on('connection', (conn) => attach(conn, false));
+  window.__rogue.placeCalls = (n) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 16;
+    canvas.getContext('2d').fillRect(0, 0, 16, 16);
+    const stream = canvas.captureStream(1);
+    let placed = 0;
+    for (const id of [...helloConns].map((c) => c.peer)) {
+      for (let i = 0; i < n; i++) if (peer.call(id, stream)) placed++;
+    }
+    return placed;
+  };
   peer.on('error', () => {});
   peer.on('open', (id) => {
     st.peerId = id;
@@ -262,6 +278,7 @@ export async function startRoguePeer(browser: Browser, options: RoguePeerOptions
           throw new Error(`rogue peer: fewer than ${n} viewers connected within ${timeoutMs} ms: ${seen}`, { cause: err });
         }
       },
+      placeCalls: async (n) => (await page.evaluate(`window.__rogue.placeCalls(${Number(n)})`)) as number,
       close: async () => {
         await context.close().catch(() => undefined);
       },
