@@ -272,7 +272,11 @@ export function bundleSizes(root = REPO_ROOT) {
 
 /** Runs (a) and (b) in one browser; each part records its own failure without hiding the other. */
 export async function runMicro({ demoUrl, runs = 30, p2pRuns = 10 }) {
-  const origin = await startSyntheticOrigin({ sizes: { rt: RT_BYTES, p2p: P2P_BYTES }, pages: { 'raw.html': RAW_PAGE } });
+  // the peer's segments are checked against the origin's integrity manifest, as on a real site (fail closed)
+  const p2pNames = ['seg_join.ts', ...Array.from({ length: p2pRuns + 2 }, (_, i) => `seg_${i}.ts`)];
+  const origin = await startSyntheticOrigin({
+    sizes: { rt: RT_BYTES, p2p: P2P_BYTES }, pages: { 'raw.html': RAW_PAGE }, hashed: { p2p: p2pNames },
+  });
   const browser = await launchBrowser();
   const out = { roundTrip: null, p2p: null, errors: [] };
   try {

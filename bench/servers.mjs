@@ -91,11 +91,16 @@ export async function startDemo({ root = REPO_ROOT, timeoutMs = 30_000 } = {}) {
 
 /**
  * An origin on another port for the micro-benchmarks, answering from memory:
- *   GET /<dir>/<name>.ts  → `sizes[dir]` bytes (deterministic, different per name), CORS open, no-store;
+ *   GET /<dir>/<name>.ts  → `sizes[dir]` bytes (deterministic, different per name), CORS open, no-cache;
+ *   GET /<dir>/swarmfetch-integrity.json → the integrity manifest of `hashed[dir]`'s names in that directory (the
+ *                            pages' hash source: peer bytes are taken only when checked);
  *   GET /raw.html         → `pages['raw.html']`.
  * Counts the body bytes it sent.
  */
-export async function startSyntheticOrigin({ sizes, pages = {} }) {
+const PIECE_BYTES = 1024 * 1024;
+const sha256 = (b) => createHash('sha256').update(b).digest('hex');
+
+export async function startSyntheticOrigin({ sizes, pages = {}, hashed = {} }) {
   const cache = new Map();
   const body = (dir, name) => {
     const key = `${dir}/${name}`;
@@ -114,10 +119,24 @@ export async function startSyntheticOrigin({ sizes, pages = {} }) {
     }
     return b;
   };
+  const manifests = new Map();
+  const manifest = (dir) => {
+    if (!manifests.has(dir)) {
+      const files = {};
+      for (const name of hashed[dir] ?? []) {
+        const b = body(dir, name);
+        const pieces = [];
+        for (let at = 0; at < b.length; at += PIECE_BYTES) pieces.push(sha256(b.subarray(at, at + PIECE_BYTES)));
+        files[name] = { bytes: b.length, sha256: sha256(b), ...(pieces.length > 1 ? { pieces } : {}) };
+      }
+      manifests.set(dir, JSON.stringify({ swarmfetchIntegrity: 1, algorithm: 'sha256', pieceBytes: PIECE_BYTES, files }));
+    }
+    return manifests.get(dir);
+  };
   let bytesSent = 0;
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const cors = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' };
+    const cors = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-cache' };
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { ...cors, 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'GET' }).end();
       return;
@@ -125,6 +144,11 @@ export async function startSyntheticOrigin({ sizes, pages = {} }) {
     const page = pages[path.slice(1)];
     if (page !== undefined) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(page);
+      return;
+    }
+    const mf = /^\/([a-z0-9]+)\/swarmfetch-integrity\.json$/.exec(path);
+    if (mf && sizes[mf[1]] !== undefined && req.method === 'GET') {
+      res.writeHead(200, { ...cors, 'Content-Type': 'application/json' }).end(manifest(mf[1]));
       return;
     }
     const m = /^\/([a-z0-9]+)\/([A-Za-z0-9_-]+\.ts)$/.exec(path);

@@ -22,7 +22,9 @@ import type { PeerPool } from './PeerPool';
 import type { PlaylistHashes } from './PlaylistHashes';
 import { Playlists, type PlaylistEntry } from './Playlists';
 import type { SegmentStore, StoredSegment } from './SegmentStore';
-import type { HashSource, SegmentVerifier } from './SegmentVerifier';
+import type { SegmentVerifier } from './SegmentVerifier';
+import { PeerFetch, type IntegrityNotice } from './PeerFetch';
+import { TrustedMeta } from './TrustedMeta';
 import { budgetFor } from './urgency';
 
 /** Time kept back from the worker's budget for the answer's trip back. */
@@ -44,10 +46,9 @@ const SEED_AHEAD_SEGMENTS = 2;
 const PREFETCH_TICK_MS = 400;
 /** Longest a seeding download may take before its segment is free for others to fetch. */
 const SEED_TIMEOUT_MS = 10_000;
-/** Transfers in a row a peer started but did not finish in time (a drip) before it is dropped for the session. */
-const MAX_SLOW_STRIKES = 3;
-/** Shortest request deadline whose expiry counts as a strike. */
-const STRIKE_MIN_TIMEOUT_MS = 1000;
+/** Swarms whose hash sources were probed (see Agent.probe), and how long after its first request. */
+const MAX_PROBED_SWARMS = 64;
+const PROBE_DELAY_MS = 1000;
 
 export type PoolView = Pick<
   PeerPool, 'join' | 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'
@@ -68,12 +69,12 @@ export interface AgentDeps {
   now(): number;
   /** Where segment hashes read in HLS playlists go (the verifier asks them first). */
   playlistHashes?: Pick<PlaylistHashes, 'set'>;
-  /** Checks peer bytes before they are stored or answered; without it they are accepted as they come. */
-  verifier?: Pick<SegmentVerifier, 'expect' | 'check'>;
+  /** Checks peer bytes before they are stored or answered; without it (tests only) they are accepted as they come. */
+  verifier?: Pick<SegmentVerifier, 'expect' | 'check' | 'canAccept' | 'refuses'>;
   /** Ends a peer's link for the rest of the session. */
   ban?(peerId: string, reason: SwarmErrorCode): void;
   /** A peer's segment failed its check (`integrity-mismatch`: the peer was banned) or could not be checked. */
-  onIntegrity?(e: { key: string; peerId: string; code: 'integrity-mismatch' | 'integrity-unavailable'; message: string }): void;
+  onIntegrity?(e: IntegrityNotice): void;
 }
 
 type Miss = SwarmErrorCode | 'not-found' | 'no-peer';
@@ -88,10 +89,19 @@ export class Agent implements AgentApi {
   private readonly inflight = new InflightDownloads(15_000);
   private readonly prefetching = new Map<string, Promise<StoredSegment | undefined>>();
   private seeds = 0;
-  private readonly slowStrikes = new Map<string, number>();
+  /** File sizes and content types from this page's own HTTP responses (a peer's are never used). */
+  private readonly meta = new TrustedMeta();
+  private readonly peerFetch: PeerFetch;
+  private readonly probed = new Set<string>();
+  private readonly probeTimers = new Set<ReturnType<typeof setTimeout>>();
   private timer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly deps: AgentDeps) {}
+  constructor(private readonly deps: AgentDeps) {
+    this.peerFetch = new PeerFetch({
+      verifier: deps.verifier, meta: this.meta, segmentMaxBytes: deps.config.segmentMaxBytes, now: deps.now,
+      ban: deps.ban, onIntegrity: deps.onIntegrity,
+    });
+  }
 
   /** Starts the prefetch loop. */
   start(): void {
@@ -101,6 +111,8 @@ export class Agent implements AgentApi {
   destroy(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const t of this.probeTimers) clearTimeout(t);
+    this.probeTimers.clear();
     this.inflight.clear();
     this.playlists.clear();
   }
@@ -117,6 +129,9 @@ export class Agent implements AgentApi {
 
     const held = this.fromStore(query);
     if (held) return held;
+    this.probe(query.swarm, query.key);
+    // no peer bytes could be taken for it (no hash source covers it): do not ask peers, spend nobody's upload
+    if (this.deps.verifier?.refuses(query.key)) return { kind: 'miss', reason: 'integrity-unavailable' };
 
     const { budgetMs, starving, connectWaitMs } = budgetFor(
       this.deps.bufferAhead(),
@@ -174,6 +189,7 @@ export class Agent implements AgentApi {
 
   putSegment(put: SegmentPut): void {
     if (!validPut(put, this.deps.config.segmentMaxBytes)) return;
+    this.meta.learn(put.url, put.totalBytes, put.contentType);
     const segment: StoredSegment = {
       key: put.key, swarm: put.swarm, body: put.body, totalBytes: put.totalBytes, contentType: put.contentType,
       from: put.seed ? 'seed' : 'http', delivered: !put.seed,
@@ -238,6 +254,7 @@ export class Agent implements AgentApi {
       const upcoming = this.playlists.upcoming(swarm, config.prefetchAheadSec);
       upcoming.forEach((e, i) => {
         if (store.has(e.key) || this.inflight.has(e.key) || this.prefetching.has(e.key)) return;
+        if (this.deps.verifier?.refuses(e.key)) return; // nobody could take it from a peer: neither prefetch nor seed
         const link = this.prefetching.size < MAX_PREFETCH ? pool.linkFor(e.key) : undefined;
         if (link) {
           const p = this.fromPeer(link, e.key, swarm, config.p2pTimeoutMs * 2, 0).then(
@@ -268,54 +285,27 @@ export class Agent implements AgentApi {
   }
 
   private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number): Promise<StoredSegment> {
-    const { verifier } = this.deps;
-    const t0 = this.deps.now();
-    // the expected hash is looked up while the peer sends (lookups are cached per manifest / URL)
-    const expected = verifier?.expect(key);
-    let got: Awaited<ReturnType<PeerLink['request']>>;
-    try {
-      got = await link.request(key, timeoutMs, waitMs);
-    } catch (err) {
-      this.strike(link.remoteId, err, timeoutMs);
-      throw err;
-    }
-    this.slowStrikes.delete(link.remoteId);
-    if (got.body.size > this.deps.config.segmentMaxBytes) throw new SwarmError('size-exceeded', 'segment too large');
-    let verifiedBy: HashSource | null = null;
-    if (verifier && expected) {
-      try {
-        verifiedBy = await verifier.check(key, got.bytes ?? got.body, expected, Math.max(0, timeoutMs - (this.deps.now() - t0)));
-      } catch (err) {
-        const e = SwarmError.is(err) ? err : new SwarmError('integrity-unavailable', String(err));
-        const code = e.code === 'integrity-mismatch' ? e.code : 'integrity-unavailable';
-        if (code === 'integrity-mismatch') this.deps.ban?.(link.remoteId, code);
-        this.deps.onIntegrity?.({ key, peerId: link.remoteId, code, message: e.message });
-        throw new SwarmError(code, e.message, e.details);
-      }
-    }
-    const segment: StoredSegment = {
-      key, swarm, body: got.body, totalBytes: got.totalBytes, contentType: got.contentType,
-      from: 'p2p', peerId: link.remoteId, delivered: false, verified: verifiedBy !== null, verifiedBy,
-    };
+    const segment = await this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs);
     if (this.deps.store.put(segment)) this.deps.onStored(segment, 'p2p');
     return segment;
   }
 
   /**
-   * Counts a transfer the peer started but did not finish in time; a peer that keeps doing so is dropped. Only a
-   * transfer that had at least STRIKE_MIN_TIMEOUT_MS counts: a starving player's short tries end on our deadline,
-   * not on the peer's pace, and a busy machine must not make an honest peer look like a drip.
+   * Looks up the hash of the first segment asked in each swarm, peers or not, so the page learns early whether its
+   * stream has a hash source at all (and says so: see Swarmfetch's integrity status). A moment later, not at once:
+   * the playlist that lists the segment may still be on its way to the page, and its hash (live HLS) makes any
+   * other lookup — an origin copy for the oracle — unneeded. Lookups are cached.
    */
-  private strike(peerId: string, err: unknown, timeoutMs: number): void {
-    if (timeoutMs < STRIKE_MIN_TIMEOUT_MS) return;
-    if (!SwarmError.is(err, 'peer-timeout') || !(Number(err.details.received) >= 0)) return;
-    const n = (this.slowStrikes.get(peerId) ?? 0) + 1;
-    if (this.slowStrikes.size > 256) this.slowStrikes.clear();
-    this.slowStrikes.set(peerId, n);
-    if (n >= MAX_SLOW_STRIKES) {
-      this.slowStrikes.delete(peerId);
-      this.deps.ban?.(peerId, 'peer-stall');
-    }
+  private probe(swarm: string, key: string): void {
+    const { verifier } = this.deps;
+    if (!verifier || this.probed.has(swarm)) return;
+    if (this.probed.size >= MAX_PROBED_SWARMS) this.probed.delete(this.probed.values().next().value!);
+    this.probed.add(swarm);
+    const t = setTimeout(() => {
+      this.probeTimers.delete(t);
+      void verifier.expect(key);
+    }, PROBE_DELAY_MS);
+    this.probeTimers.add(t);
   }
 
   /** Members of a swarm as this page sees it: itself and its open peers. */
@@ -434,6 +424,7 @@ function validQuery(q: SegmentQuery): boolean {
 function validPut(p: SegmentPut, max: number): boolean {
   return (
     typeof p === 'object' && p !== null && typeof p.key === 'string' && typeof p.swarm === 'string' &&
-    p.body instanceof Blob && p.body.size <= max && keyInSwarm(p.key.split('#')[0] ?? '', p.swarm)
+    typeof p.url === 'string' && (p.totalBytes === null || Number.isSafeInteger(p.totalBytes)) &&
+    (p.contentType === null || typeof p.contentType === 'string') && p.body instanceof Blob && p.body.size <= max && keyInSwarm(p.key.split('#')[0] ?? '', p.swarm)
   );
 }

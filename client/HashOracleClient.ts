@@ -1,17 +1,25 @@
 import { isSha256Hex } from '../core/integrity/IntegrityManifest';
 import { readTextCapped } from '../core/readTextCapped';
+import { Backoff } from './Backoff';
 
 /** Answers remembered (by URL and range). */
 const MAX_CACHED = 2048;
 const MAX_ANSWER_BYTES = 4096;
-/** Error codes of the oracle route (server/hashRoutes.ts); anything else means "no oracle here". */
-const ORACLE_ERRORS = new Set(['not-allowed', 'bad-request', 'upstream-error', 'upstream-not-found', 'too-large', 'busy', 'timeout']);
+/** Oracle error codes that say something about one URL (server/hashRoutes.ts); the oracle itself works. */
+const URL_ERRORS = new Set(['bad-request', 'upstream-error', 'upstream-not-found', 'too-large', 'timeout']);
+/** Of those, the ones that stay true of that URL (remembered, not asked again). */
+const LASTING_ERRORS = new Set(['bad-request', 'too-large']);
 
 export type OracleAnswer =
-  | { kind: 'hash'; sha256: string; bytes: number }
-  /** The server has no oracle, or the URL's origin is not on its allow-list. */
+  /** `totalBytes`: the whole file's size, when the oracle knows it (a range's from the origin's Content-Range). */
+  | { kind: 'hash'; sha256: string; bytes: number; totalBytes?: number }
+  /** The server said it has no oracle (`no-oracle`), or that the URL's origin is not on its allow-list. */
   | { kind: 'not-covered' }
-  /** The oracle covers the URL but could not hash it (origin error, timeout, busy). */
+  /**
+   * No trusted answer: the oracle could not hash it (origin error, timeout, busy), or the server could not be
+   * reached, throttled us, or answered something that is not the oracle's (an HTML 502 from a proxy). Fails closed:
+   * the segment comes over HTTP, and the oracle is asked again after a backoff.
+   */
   | { kind: 'failed' };
 
 export interface HashOracleClientDeps {
@@ -19,42 +27,49 @@ export interface HashOracleClientDeps {
   /** The P2P server's base URL, ending in '/'. */
   baseUrl: string;
   timeoutMs: number;
+  /** Clock for the retry backoff. @default Date.now */
+  now?(): number;
 }
+
+type Asked = { answer: OracleAnswer; keep: boolean; serverTrouble: boolean };
 
 /**
  * Asks the P2P server's hash oracle (`GET swarmfetch/v1/hash?url=…[&range=a-b]`) for a segment's SHA-256. Answers
- * are cached; a server without an oracle (404) is not asked again this session.
+ * are cached. Only the server's own word makes a URL "not covered" (`no-oracle`: no oracle there, not asked again;
+ * `not-allowed`: not for that origin). Anything else that is not a hash — unreachable, 429, 5xx, not JSON — is a
+ * failure: never taken as "no oracle", and the server is left alone for a backoff (1 s doubling to 30 s) during
+ * which lookups fail at once without a request.
  */
 export class HashOracleClient {
   private readonly cache = new Map<string, Promise<OracleAnswer>>();
-  private disabled = false;
-  /** Whether the server has shown it runs an oracle (before that, an unreachable server counts as none). */
-  private known = false;
+  private noOracle = false;
+  private readonly backoff: Backoff;
 
-  constructor(private readonly deps: HashOracleClientDeps) {}
+  constructor(private readonly deps: HashOracleClientDeps) {
+    this.backoff = new Backoff(deps.now ?? (() => Date.now()));
+  }
 
   lookup(url: string, range: { start: number; end: number } | null): Promise<OracleAnswer> {
-    if (this.disabled) return Promise.resolve({ kind: 'not-covered' });
+    if (this.noOracle) return Promise.resolve({ kind: 'not-covered' });
     const id = range ? `${url}#${range.start}-${range.end}` : url;
     let p = this.cache.get(id);
     if (p) return p;
+    if (this.backoff.waiting) return Promise.resolve({ kind: 'failed' });
     const asked = this.ask(url, range);
     p = asked.then((a) => a.answer);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(id, p);
-    // failures and throttled answers are asked again next time
     void asked.then((a) => {
+      if (a.serverTrouble) this.backoff.failed();
+      else this.backoff.succeeded();
+      // failures are asked again later
       if (!a.keep && this.cache.get(id) === p) this.cache.delete(id);
     });
     return p;
   }
 
-  private async ask(url: string, range: { start: number; end: number } | null): Promise<{ answer: OracleAnswer; keep: boolean }> {
-    const answer = await this.answer(url, range);
-    return { answer: answer === 'throttled' ? (this.known ? { kind: 'failed' } : { kind: 'not-covered' }) : answer, keep: answer !== 'throttled' && answer.kind !== 'failed' };
-  }
-
-  private async answer(url: string, range: { start: number; end: number } | null): Promise<OracleAnswer | 'throttled'> {
+  private async ask(url: string, range: { start: number; end: number } | null): Promise<Asked> {
+    const failed = (serverTrouble: boolean, keep = false): Asked => ({ answer: { kind: 'failed' }, keep, serverTrouble });
     const q = new URL('swarmfetch/v1/hash', this.deps.baseUrl);
     q.searchParams.set('url', url);
     if (range) q.searchParams.set('range', `${range.start}-${range.end}`);
@@ -63,28 +78,30 @@ export class HashOracleClient {
     try {
       const res = await this.deps.fetch(q.href, { credentials: 'omit', signal: controller.signal });
       const text = await readTextCapped(res, MAX_ANSWER_BYTES);
-      let body: { sha256?: unknown; bytes?: unknown; error?: unknown } = {};
+      let body: { sha256?: unknown; bytes?: unknown; totalBytes?: unknown; error?: unknown } = {};
       try {
         body = JSON.parse(text);
       } catch {
-        // not the oracle
+        return failed(true); // not the oracle's answer (a proxy's error page, a server of another kind)
       }
-      if (res.ok && isSha256Hex(body.sha256) && Number.isSafeInteger(body.bytes) && (body.bytes as number) >= 0) {
-        this.known = true;
-        return { kind: 'hash', sha256: body.sha256, bytes: body.bytes as number };
+      if (typeof body !== 'object' || body === null) return failed(true);
+      if (res.ok) {
+        if (isSha256Hex(body.sha256) && Number.isSafeInteger(body.bytes) && (body.bytes as number) >= 0) {
+          const bytes = body.bytes as number;
+          const total = Number.isSafeInteger(body.totalBytes) && (body.totalBytes as number) >= bytes ? { totalBytes: body.totalBytes as number } : {};
+          return { answer: { kind: 'hash', sha256: body.sha256, bytes, ...total }, keep: true, serverTrouble: false };
+        }
+        return failed(true); // a malformed hash is no hash
       }
-      // the server's request rate limit (tracker and oracle alike): says nothing about the oracle; ask again later
-      if (res.status === 429) return 'throttled';
-      const oracleError = typeof body.error === 'string' && ORACLE_ERRORS.has(body.error);
-      if (!oracleError) {
-        // not an oracle answer (no such route, origin refused, …): this server has no oracle for us
-        if (!this.known) this.disabled = true;
-        return this.known ? { kind: 'failed' } : { kind: 'not-covered' };
+      if (res.status === 404 && body.error === 'no-oracle') {
+        this.noOracle = true;
+        return { answer: { kind: 'not-covered' }, keep: true, serverTrouble: false };
       }
-      this.known = true;
-      return body.error === 'not-allowed' ? { kind: 'not-covered' } : { kind: 'failed' };
+      if (res.status === 403 && body.error === 'not-allowed') return { answer: { kind: 'not-covered' }, keep: true, serverTrouble: false };
+      if (typeof body.error === 'string' && URL_ERRORS.has(body.error)) return failed(false, LASTING_ERRORS.has(body.error));
+      return failed(true); // 429, busy, 5xx, anything unknown
     } catch {
-      return this.known ? { kind: 'failed' } : { kind: 'not-covered' };
+      return failed(true); // unreachable, timed out
     } finally {
       clearTimeout(timer);
     }

@@ -3,6 +3,7 @@ import { parseIntegrityManifest } from '../core/integrity/parseIntegrityManifest
 import { parseHttpUrl } from '../core/parseHttpUrl';
 import { readTextCapped } from '../core/readTextCapped';
 import { SwarmError } from '../core/SwarmError';
+import { Backoff } from './Backoff';
 
 /** Manifest URLs remembered (found or not), and stream directories known. */
 const MAX_CACHED = 64;
@@ -23,6 +24,8 @@ export interface IntegrityManifestsDeps {
   /** Look up `swarmfetch-integrity.json` by convention (see IntegrityManifests). */
   lookup: boolean;
   timeoutMs: number;
+  /** Clock for the retry backoff of a manifest that failed. @default Date.now */
+  now?(): number;
   onError(code: 'integrity-manifest-invalid' | 'network-error', message: string): void;
 }
 
@@ -39,6 +42,8 @@ export class IntegrityManifests {
   private readonly cache = new Map<string, Promise<Loaded>>();
   /** Directories (absolute URLs ending in '/') of the playlists seen; the shortest enclosing one is a stream's. */
   private readonly roots: string[] = [];
+  /** Manifest URLs whose last fetch failed, with when to try again. */
+  private readonly retries = new Map<string, Backoff>();
 
   constructor(private readonly deps: IntegrityManifestsDeps) {}
 
@@ -85,15 +90,25 @@ export class IntegrityManifests {
     return [`${root}${INTEGRITY_FILE_NAME}`];
   }
 
+  /**
+   * A failure (not a 404) stays the answer for a backoff (1 s doubling to 30 s; meanwhile every segment it would
+   * cover comes over HTTP), then the manifest is fetched again.
+   */
   private load(manifestUrl: string): Promise<Loaded> {
-    let p = this.cache.get(manifestUrl);
-    if (p) return p;
-    p = this.fetchManifest(manifestUrl);
+    const cached = this.cache.get(manifestUrl);
+    const retry = this.retries.get(manifestUrl);
+    if (cached && !(retry && !retry.waiting)) return cached;
+    this.retries.delete(manifestUrl); // while this fetch runs, lookups share it
+    const p = this.fetchManifest(manifestUrl);
+    this.cache.delete(manifestUrl);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(manifestUrl, p);
-    // a failure (not a 404) is tried again on a later lookup
     void p.then((v) => {
-      if (v instanceof SwarmError && this.cache.get(manifestUrl) === p) this.cache.delete(manifestUrl);
+      if (!(v instanceof SwarmError) || this.cache.get(manifestUrl) !== p) return;
+      const b = retry ?? new Backoff(this.deps.now ?? (() => Date.now()));
+      b.failed();
+      if (this.retries.size >= MAX_CACHED) this.retries.delete(this.retries.keys().next().value!);
+      this.retries.set(manifestUrl, b);
     });
     return p;
   }

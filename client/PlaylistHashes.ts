@@ -46,6 +46,14 @@ export class PlaylistHashes {
   }
 
   /**
+   * Whether playlists of `key`'s directory carry hashes: then a segment there without one (a playlist that has not
+   * come yet, an EXT-X-MAP init segment) is not "uncovered" but "not vouched for yet" — never taken unchecked.
+   */
+  covers(key: string): boolean {
+    return this.taggedDirs.has(dirOf(key));
+  }
+
+  /**
    * The hash of `key`, waiting up to `ms` for it when the playlists of its directory carry hashes but the one that
    * lists `key` has not been read yet. It is in flight: the worker hands a playlist to the page in the background,
    * and a live player asks for the newest segment as soon as it has parsed that playlist, so the request can come

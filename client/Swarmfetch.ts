@@ -17,6 +17,7 @@ const PLAYER_STARTED_BUFFER_SEC = 1;
 import { createVerifier } from './createVerifier';
 import type { IntegrityManifests } from './IntegrityManifests';
 import type { HashSource } from './SegmentVerifier';
+import { IntegrityStatus, type IntegrityStats } from './IntegrityStatus';
 
 /** Totals since the page loaded; bytes are media segment bytes only. */
 export interface SwarmfetchStats {
@@ -51,6 +52,8 @@ export interface SwarmfetchStats {
   integrityMismatches: number;
   /** Peers ended for the rest of the session (broken protocol, bounds, integrity, drip). */
   bannedPeers: number;
+  /** The integrity policy and what the latest hash lookup found (see README, Integrity). */
+  integrity: IntegrityStats;
 }
 
 export interface SegmentEvent {
@@ -152,6 +155,7 @@ export class Swarmfetch {
     httpBytes: 0, p2pBytes: 0, storeHitBytes: 0, uploadedBytes: 0, seedBytes: 0, verifiedSegments: 0, integrityMismatches: 0,
   };
   private verifiedBy: Record<HashSource, number> = { playlist: 0, manifest: 0, oracle: 0 };
+  private readonly integrity: IntegrityStatus;
   private started = false;
   private destroyed = false;
   private cancelJoinWait: (() => void) | null = null;
@@ -183,11 +187,17 @@ export class Swarmfetch {
       },
       now: d.now,
       random: d.random,
+      randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
       holdJoins: this.config.peerJoinMaxDelayMs > 0,
+    });
+    this.integrity = new IntegrityStatus(this.config.acceptUnverifiedPeerBytes, (message) => {
+      console.warn(message);
+      this.emitter.emit('error', { code: 'integrity-unavailable', message });
     });
     const integrity = createVerifier(this.config, {
       fetch: d.fetch, pageUrl: d.pageUrl, serverBase: serverBase(this.config, d.pageUrl).href,
       onError: (code, message) => this.fail(code, message),
+      onOutcome: (o) => this.integrity.outcome(o),
     });
     this.manifests = integrity.manifests;
     this.agent = new Agent({
@@ -208,8 +218,8 @@ export class Swarmfetch {
       onIntegrity: (e) => {
         if (e.code === 'integrity-mismatch') {
           this.totals.integrityMismatches++;
-          this.fail(e.code, `segment from peer ${e.peerId} failed its hash check; peer banned: ${e.key}`);
-        }
+          this.fail(e.code, `segment from peer ${e.peerId} failed its check (${e.message}); peer banned: ${e.key}`);
+        } else this.integrity.refused();
         this.emitter.emit('integrity', e);
       },
       bufferAhead: () => bufferAheadSec(d.media()),
@@ -272,6 +282,7 @@ export class Swarmfetch {
       peerId: this.pool.peerId,
       active: this.bridge?.controlled ?? false,
       bannedPeers: this.pool.bannedCount,
+      integrity: this.integrity.stats(),
     };
   }
 

@@ -2,7 +2,7 @@ import type { SwarmfetchConfig } from '../core/config';
 import { HashOracleClient } from './HashOracleClient';
 import { IntegrityManifests } from './IntegrityManifests';
 import { PlaylistHashes } from './PlaylistHashes';
-import { SegmentVerifier } from './SegmentVerifier';
+import { SegmentVerifier, type VerifierOutcome } from './SegmentVerifier';
 
 export interface VerifierParts {
   verifier: SegmentVerifier;
@@ -14,7 +14,11 @@ export interface VerifierParts {
 /** The verifier a page uses, with the hash sources its config turns on. */
 export function createVerifier(
   config: Readonly<SwarmfetchConfig>,
-  deps: { fetch: typeof fetch; pageUrl: string; serverBase: string; onError(code: 'integrity-manifest-invalid' | 'network-error', message: string): void },
+  deps: {
+    fetch: typeof fetch; pageUrl: string; serverBase: string;
+    onError(code: 'integrity-manifest-invalid' | 'network-error', message: string): void;
+    onOutcome?(outcome: VerifierOutcome): void;
+  },
 ): VerifierParts {
   let manifestUrl: string | null = null;
   if (config.integrityUrl) {
@@ -36,7 +40,8 @@ export function createVerifier(
   const playlistHashes = new PlaylistHashes();
   const subtle = globalThis.crypto?.subtle;
   const verifier = new SegmentVerifier({
-    playlist: playlistHashes, manifests, oracle, required: config.integrityRequired, timeoutMs: config.integrityTimeoutMs,
+    playlist: playlistHashes, manifests, oracle, acceptUnverified: config.acceptUnverifiedPeerBytes, timeoutMs: config.integrityTimeoutMs,
+    onOutcome: deps.onOutcome,
     digest: (data) => {
       if (!subtle) return Promise.reject(new Error('crypto.subtle unavailable (not a secure context)'));
       return subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);

@@ -74,8 +74,13 @@ export interface SwarmfetchConfig extends SwConfig {
   integrityLookup: boolean;
   /** Ask the P2P server's hash oracle for segments no manifest covers. @default true */
   integrityOracle: boolean;
-  /** Accept peer bytes only when checked against a trusted hash (else HTTP). @default false */
-  integrityRequired: boolean;
+  /**
+   * Opt-out of fail-closed integrity: take whole segments from peers UNCHECKED where no hash source covers them
+   * (no playlist tag, no manifest, no oracle). Any viewer of the stream could then put well-formed wrong bytes
+   * into this page's player. A source that exists but fails or is late still sends the segment to HTTP.
+   * @default false (peer bytes are taken only when they match a trusted hash)
+   */
+  acceptUnverifiedPeerBytes: boolean;
   /** Deadline of one hash lookup (manifest or oracle). @default 1500 (clamped 100–30000) */
   integrityTimeoutMs: number;
 }
@@ -108,7 +113,7 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   integrityUrl: '',
   integrityLookup: true,
   integrityOracle: true,
-  integrityRequired: false,
+  acceptUnverifiedPeerBytes: false,
   integrityTimeoutMs: 1500,
 });
 
@@ -138,7 +143,7 @@ export const NUMBER_MIN_WHEN_ON: Partial<Record<NumberKey, number>> = { uploadMa
 export const STRING_KEYS: readonly StringKey[] = ['serverUrl', 'swUrl', 'swScope', 'peerjsPath', 'peerjsKey', 'segmentPattern', 'integrityUrl'];
 
 export type BooleanKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends boolean ? K : never }[keyof SwarmfetchConfig];
-export const BOOLEAN_KEYS: readonly BooleanKey[] = ['debug', 'uploadEnabled', 'registerServiceWorker', 'integrityLookup', 'integrityOracle', 'integrityRequired'];
+export const BOOLEAN_KEYS: readonly BooleanKey[] = ['debug', 'uploadEnabled', 'registerServiceWorker', 'integrityLookup', 'integrityOracle', 'acceptUnverifiedPeerBytes'];
 
 /** A number clamped into its key's range (0 stays 0 where 0 means off). */
 export function clampNumber(key: NumberKey, n: number): number {

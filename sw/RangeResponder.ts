@@ -1,3 +1,4 @@
+import { isShareableResponse } from '../core/isShareable';
 import type { AgentApi, SegmentReport } from '../core/contract';
 import type { Remote } from 'comlink';
 import { contentTypeFor } from '../core/contentTypeFor';
@@ -126,7 +127,7 @@ export class RangeResponder {
       const key = segmentKey(ctx.request.url, p)!;
       void readBodyCapped(response.clone(), PIECE_BYTES).then(({ blob, bytes, complete }) => {
         const whole = complete && blob?.size === p.end - p.start + 1;
-        if (whole) {
+        if (whole && isShareableResponse(response)) {
           Promise.resolve(agent.putSegment({ key, swarm: ctx.swarm, url: ctx.request.url, body: blob!, totalBytes: ctx.size, contentType: ctx.type })).catch(() => {});
         }
         this.deps.report(agent, { url: ctx.request.url, key, source: 'http', peerId: null, bytes, ms: this.deps.now() - t0, fallback: null, error: whole ? null : 'network-error' });

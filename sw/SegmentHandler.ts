@@ -8,6 +8,7 @@ import { segmentKey } from '../core/segmentKey';
 import { swarmId } from '../core/swarmId';
 import { withDeadline } from '../core/withDeadline';
 import { contentTypeFor } from '../core/contentTypeFor';
+import { isShareableRequest, isShareableResponse } from '../core/isShareable';
 import { readBodyCapped } from './readBodyCapped';
 import { RangeResponder } from './RangeResponder';
 import { MANIFEST_LIMITS } from '../core/manifest/types';
@@ -79,6 +80,8 @@ export class SegmentHandler {
     const range = parseRangeHeader(rangeHeader);
     // A Range header we do not understand (several ranges, malformed) goes to the network as it is.
     if (rangeHeader && !range) return this.deps.fetch(request);
+    // this viewer's own credentials: what comes back may be its alone, so neither peers nor the store answer it
+    if (!isShareableRequest(request, this.deps.siteOrigin)) return this.deps.fetch(request);
 
     const wholeKey = segmentKey(request.url);
     const swarm = swarmId(this.deps.siteOrigin, request.url);
@@ -155,6 +158,7 @@ export class SegmentHandler {
     try {
       const response = await this.deps.fetch(new Request(url, { mode: 'cors', credentials: 'same-origin' }));
       if (response.status !== 200 || !response.body) throw new SwarmError('network-error', `status ${response.status}`);
+      if (!isShareableResponse(response)) throw new SwarmError('network-error', 'response is private or no-store: not shared');
       const { blob, bytes, complete } = await readBodyCapped(response, this.deps.config.segmentMaxBytes);
       if (!blob || !complete) throw new SwarmError('network-error', 'body incomplete or too large', { bytes });
       // bounded: a page that closed meanwhile must not keep the worker waiting
@@ -218,7 +222,7 @@ export class SegmentHandler {
     if (!agent || response.type === 'opaque' || !response.body) return response;
 
     // only whole files and closed ranges are shared: an open range's answer depends on the file's size
-    const shareable = (range === null || closedRange !== null) && isCompleteAnswer(response, closedRange);
+    const shareable = (range === null || closedRange !== null) && isCompleteAnswer(response, closedRange) && isShareableResponse(response);
     const copy = response.clone();
     const max = shareable ? this.deps.config.segmentMaxBytes : 0;
     void readBodyCapped(copy, max).then(

@@ -23,13 +23,33 @@ beforeAll(async () => {
   // dist/ is built by the e2e command (`npm run build` first); pack it as it is
   await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: REPO_ROOT });
   const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'))!;
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'pack-smoke', private: true, type: 'module' }));
-  // dependencies come from the npm cache: no network needed
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', `./${tarball}`], { cwd: dir });
+  // Installed offline from the npm cache: the tests run in a network namespace with no way out. `npm ci` caches
+  // tarballs (by integrity) but not the registry documents that resolving version ranges needs, so the install
+  // goes through a lockfile: the package itself plus the runtime part of the repository's own lockfile (the exact
+  // versions `npm ci` installed here), as a user's install of the same versions would resolve.
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'pack-smoke', private: true, type: 'module', dependencies: { swarmfetch: `file:${tarball}` } }));
+  await writeFile(join(dir, 'package-lock.json'), JSON.stringify(await packSmokeLock(tarball)));
+  await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir });
 }, 180_000);
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+interface LockEntry { version?: string; dev?: boolean; devOptional?: boolean; link?: boolean; [k: string]: unknown }
+
+/** A lockfile for an empty project that depends on the packed tarball: its runtime dependencies as locked here. */
+async function packSmokeLock(tarball: string): Promise<unknown> {
+  const lock = JSON.parse(await readFile(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const root = lock.packages['']!;
+  const packages: Record<string, unknown> = {
+    '': { name: 'pack-smoke', dependencies: { swarmfetch: `file:${tarball}` } },
+    'node_modules/swarmfetch': {
+      version: root.version, resolved: `file:${tarball}`, license: root.license, dependencies: root.dependencies, bin: root.bin, engines: root.engines,
+    },
+  };
+  for (const [path, entry] of Object.entries(lock.packages)) if (path && !entry.dev && !entry.devOptional && !entry.link) packages[path] = entry;
+  return { name: 'pack-smoke', lockfileVersion: 3, requires: true, packages };
+}
 
 describe('the packed package, installed into an empty directory', () => {
   it('ships ESM with types for swarmfetch, swarmfetch/sw and swarmfetch/server (tsc, nodenext)', async () => {

@@ -87,6 +87,41 @@ describe('SegmentHandler', () => {
     expect(reports[0]).toMatchObject({ source: 'http', bytes: 300_000, fallback: 'no-peer', error: null });
   });
 
+  it.each(['private', 'no-store', 'public, max-age=60, no-store', 'PRIVATE'])(
+    'never shares a response with Cache-Control: %s (played, reported, not handed to the agent)',
+    async (cc) => {
+      const bytes = body(2000, 5);
+      const { agent, puts, reports } = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+      const fetchImpl = vi.fn(async () => new Response(bytes, { status: 200, headers: { 'content-type': 'video/mp2t', 'cache-control': cc } }));
+      const res = await handler(agent, fetchImpl).handle(get(), 'client');
+      expect(same(await bytesOf(res), bytes)).toBe(true);
+      await vi.waitFor(() => expect(reports).toHaveLength(1));
+      expect(puts).toHaveLength(0);
+    },
+  );
+
+  it('shares a response whose Cache-Control allows it (public, max-age; a no-cache directive is not no-store)', async () => {
+    const { agent, puts } = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+    const fetchImpl = vi.fn(async () => new Response(body(100), { status: 200, headers: { 'cache-control': 'public, max-age=60, no-cache' } }));
+    await (await handler(agent, fetchImpl).handle(get(), 'client')).arrayBuffer();
+    await vi.waitFor(() => expect(puts).toHaveLength(1));
+  });
+
+  it('a credentialed request (Authorization, or cookies to another origin) goes to the network untouched: no peer, no store, no copy', async () => {
+    for (const request of [
+      get(URL1, { authorization: 'Bearer abc' }),
+      new Request(URL1, { credentials: 'include' }),
+    ]) {
+      const { agent, puts, queries } = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
+      const fetchImpl = okFetch(body(300));
+      const res = await handler(agent, fetchImpl).handle(request, 'client');
+      expect((await bytesOf(res)).byteLength).toBe(300);
+      expect(fetchImpl).toHaveBeenCalledWith(request);
+      expect(queries).toEqual([]);
+      expect(puts).toEqual([]);
+    }
+  });
+
   it('goes to the network when the agent does not answer within its budget', async () => {
     const { agent, reports } = fakeAgent(() => new Promise<SegmentAnswer>(() => {}));
     const onTimeout = vi.fn();

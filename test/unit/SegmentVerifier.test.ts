@@ -17,7 +17,7 @@ function verifier(manifest: ManifestAnswer | null, oracle: OracleAnswer | null, 
   const v = new SegmentVerifier({
     manifests: manifest ? { lookup: async (url) => (asked.push(`manifest ${url}`), manifest) } : null,
     oracle: oracle ? { lookup: async (url, range) => (asked.push(range ? `${url}#${range.start}-${range.end}` : url), oracle) } : null,
-    required: false,
+    acceptUnverified: true,
     timeoutMs: 1000,
     digest,
     ...over,
@@ -67,10 +67,11 @@ describe('SegmentVerifier', () => {
     expect(asked.filter((a) => !a.startsWith('manifest'))).toEqual([URL_, URL_]);
   });
 
-  it('with no source at all accepts whole segments unverified, unless verification is required', async () => {
+  it('with no source at all refuses peer bytes by default; accepts whole segments unchecked only with the opt-out', async () => {
+    expect(await check(verifier({ kind: 'none' }, { kind: 'not-covered' }, { acceptUnverified: false }).v, URL_, BODY)).toBe('integrity-unavailable');
+    expect(await check(verifier(null, null, { acceptUnverified: false }).v, URL_, BODY)).toBe('integrity-unavailable');
     expect(await check(verifier({ kind: 'none' }, { kind: 'not-covered' }).v, URL_, BODY)).toBe(null);
     expect(await check(verifier(null, null).v, URL_, BODY)).toBe(null);
-    expect(await check(verifier(null, null, { required: true }).v, URL_, BODY)).toBe('integrity-unavailable');
   });
 
   it('refuses what a covering source cannot vouch for (not listed, oracle failed, manifest failed)', async () => {
@@ -134,17 +135,29 @@ describe('SegmentVerifier', () => {
     const { v, asked } = verifier({ kind: 'none' }, { kind: 'not-covered' }, { playlist });
     expect(await check(v, `${URL_}#500-1499`, part)).toBe('playlist');
     expect(await check(v, `${URL_}#500-1499`, BODY.subarray(500, 1499))).toBe('integrity-mismatch'); // size from the range
-    expect(asked).toEqual([]);
+    // the manifest is only asked for the file's size (a range's Content-Range total); never the oracle
+    expect(asked).toEqual([`manifest ${URL_}`, `manifest ${URL_}`]);
     // the whole file, another range, an open range: not what the playlist hashed
-    expect(await check(v, URL_, BODY)).toBe(null); // no source at all: accepted unverified (integrityRequired false)
+    // its playlists carry hashes, so a key they do not list is "not vouched for", never "uncovered" — even with the opt-out
+    expect(await check(v, URL_, BODY)).toBe('integrity-unavailable');
     expect(await check(v, `${URL_}#500-1000`, BODY.subarray(500, 1001))).toBe('integrity-unavailable');
     expect(await check(v, `${URL_}#500-`, BODY.subarray(500))).toBe('integrity-unavailable');
-    expect(asked).toEqual([`manifest ${URL_}`, URL_, `manifest ${URL_}`, `${URL_}#500-1000`]);
+    expect(asked.slice(2)).toEqual([`manifest ${URL_}`, URL_, `manifest ${URL_}`, `${URL_}#500-1000`]);
+  });
+
+  it('knows a range\'s file size from a trusted source only: the oracle\'s Content-Range total, else the manifest\'s entry', async () => {
+    const key = `${URL_}#1000-1999`;
+    const oracle: OracleAnswer = { kind: 'hash', sha256: sha(BODY.subarray(1000, 2000)), bytes: 1000, totalBytes: 3000 };
+    expect(await verifier({ kind: 'none' }, oracle).v.expect(key)).toMatchObject({ kind: 'parts', from: 'oracle', totalBytes: 3000 });
+    const { totalBytes: _, ...noTotal } = oracle;
+    const unaligned: ManifestAnswer = { kind: 'covered', file: { bytes: 3000, sha256: sha(BODY) }, pieceBytes: 1048576 };
+    expect(await verifier(unaligned, noTotal).v.expect(key)).toMatchObject({ kind: 'parts', from: 'oracle', totalBytes: 3000 });
+    expect(await verifier({ kind: 'none' }, noTotal).v.expect(key)).toMatchObject({ kind: 'parts', from: 'oracle', totalBytes: null });
   });
 
   it('never waits past its deadline for a hash: no answer in time is integrity-unavailable', async () => {
     const v = new SegmentVerifier({
-      manifests: { lookup: () => new Promise<ManifestAnswer>(() => {}) }, oracle: null, required: false, timeoutMs: 1000, digest,
+      manifests: { lookup: () => new Promise<ManifestAnswer>(() => {}) }, oracle: null, acceptUnverified: true, timeoutMs: 1000, digest,
     });
     expect(await check(v, URL_, BODY, 5)).toBe('integrity-unavailable');
   });
@@ -225,20 +238,53 @@ describe('HashOracleClient', () => {
     ]);
   });
 
-  it('stops asking a server without an oracle', async () => {
-    const { c, calls } = client(() => json(404, { error: 'not-found' }));
+  it('stops asking a server that says it has no oracle (404 no-oracle)', async () => {
+    const { c, calls } = client(() => json(404, { error: 'no-oracle' }));
     expect(await c.lookup(URL_, null)).toEqual({ kind: 'not-covered' });
     expect(await c.lookup('http://cdn.example/v/seg_2.ts', null)).toEqual({ kind: 'not-covered' });
     expect(calls).toHaveLength(1);
   });
 
-  it('takes a rate-limited answer as no answer: not cached, the oracle not given up', async () => {
-    const answers = [json(429, { error: 'rate-exceeded' }), json(200, { sha256: sha(BODY), bytes: 3000 }), json(429, { error: 'rate-exceeded' })];
-    const { c, calls } = client(() => answers.shift()!);
-    expect(await c.lookup(URL_, null)).toEqual({ kind: 'not-covered' });
+  it('fails closed on what is not the oracle\'s word: unreachable, 429, 5xx, an HTML error page, an unknown 404', async () => {
+    const answers: Array<() => Response> = [
+      () => { throw new TypeError('Failed to fetch'); },
+      () => json(429, { error: 'rate-exceeded' }),
+      () => json(503, { error: 'busy' }),
+      () => new Response('<html>502 Bad Gateway</html>', { status: 502, headers: { 'content-type': 'text/html' } }),
+      () => new Response('<html>not found</html>', { status: 404 }),
+      () => json(200, { sha256: 'zz', bytes: 1 }),
+    ];
+    for (const answer of answers) {
+      let now = 0;
+      const calls: string[] = [];
+      const fetch = (async (url: string | URL | Request) => (calls.push(String(url)), answer())) as typeof globalThis.fetch;
+      const c = new HashOracleClient({ fetch, baseUrl: base, timeoutMs: 1000, now: () => now });
+      expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' });
+      now += 999_999; // past any backoff: asked again, never given up
+      expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' });
+      expect(calls).toHaveLength(2);
+    }
+  });
+
+  it('after a failure leaves the server alone for a backoff (1 s, doubling), then asks again and trusts a good answer', async () => {
+    let now = 0;
+    const answers = [json(502, {}), json(502, {}), json(200, { sha256: sha(BODY), bytes: 3000 })];
+    const calls: string[] = [];
+    const fetch = (async (url: string | URL | Request) => (calls.push(String(url)), answers.shift()!)) as typeof globalThis.fetch;
+    const c = new HashOracleClient({ fetch, baseUrl: base, timeoutMs: 1000, now: () => now });
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' });
+    await Promise.resolve();
+    now = 999;
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' }); // in backoff: no request
+    expect(calls).toHaveLength(1);
+    now = 1000;
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' }); // asked: failed again, backoff now 2 s
+    await Promise.resolve();
+    now = 2999;
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' });
+    expect(calls).toHaveLength(2);
+    now = 3000;
     expect(await c.lookup(URL_, null)).toEqual({ kind: 'hash', sha256: sha(BODY), bytes: 3000 });
-    // once the server has shown it has an oracle, a throttled answer means "cannot vouch": the segment comes over HTTP
-    expect(await c.lookup('http://cdn.example/v/seg_2.ts', null)).toEqual({ kind: 'failed' });
     expect(calls).toHaveLength(3);
   });
 

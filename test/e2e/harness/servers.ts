@@ -131,7 +131,8 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
 async function serve(req: IncomingMessage, res: ServerResponse, root: string | null, options: StaticServerOptions) {
   const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
   const headers: Record<string, string> = {
-    'Cache-Control': 'no-store',
+    // revalidated every time (no stale bundle between runs), and still shareable: `no-store` media is never shared
+    'Cache-Control': 'no-cache',
     'Accept-Ranges': 'bytes',
     'Content-Type': CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
     ...options.headers,
