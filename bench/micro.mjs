@@ -1,11 +1,15 @@
 // Micro-benchmarks, measured in the same run as the scenarios:
 //   (a) a stored 1 MiB segment through the service worker vs HTTP through it vs HTTP without it;
 //   (b) a 2 MiB segment from a peer through swarmfetch vs a raw RTCDataChannel between two pages;
-//   (c) gzip sizes of the drop-in bundles.
+//   (c) gzip sizes of the drop-in bundles;
+//   (d) the in-browser cost of the SHA-256 check of peer bytes, per MiB (moved here from the G1 chaos test,
+//       where it was a timing with nothing to assert).
 // The large segments come from a synthetic origin on its own port (bench/servers.mjs: in memory, CORS open,
 // Cache-Control: no-store), fetched cross-origin by pages of the demo origin — the service worker handles them
 // like any segment (its pattern matches the path; the response is CORS-readable, so it is stored and shared).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { closeBrowser, launchBrowser } from './browser.mjs';
@@ -270,7 +274,52 @@ export function bundleSizes(root = REPO_ROOT) {
   return out;
 }
 
-/** Runs (a) and (b) in one browser; each part records its own failure without hiding the other. */
+/** The page-side measurement of (d): ms per MiB, averaged over `runs` after 5 warm-up digests. */
+const DIGEST_PAGE_SCRIPT = async (runs) => {
+  const mib = new Uint8Array(1 << 20).map((_, i) => (i * 2654435761) >>> 24);
+  const blob = new Blob([mib]);
+  for (let i = 0; i < 5; i++) await crypto.subtle.digest('SHA-256', mib);
+  let t = performance.now();
+  for (let i = 0; i < runs; i++) await crypto.subtle.digest('SHA-256', mib);
+  const digestMs = (performance.now() - t) / runs;
+  t = performance.now();
+  for (let i = 0; i < runs; i++) await crypto.subtle.digest('SHA-256', new Uint8Array(await blob.arrayBuffer()));
+  const blobMs = (performance.now() - t) / runs;
+  // what a check costs as the agent does it: 64 received frames made contiguous, then hashed
+  const frames = Array.from({ length: 64 }, (_, i) => mib.subarray(i * 16384, (i + 1) * 16384));
+  t = performance.now();
+  for (let i = 0; i < runs; i++) {
+    const all = new Uint8Array(1 << 20);
+    let at = 0;
+    for (const f of frames) { all.set(f, at); at += f.byteLength; }
+    await crypto.subtle.digest('SHA-256', all);
+  }
+  const assembledMs = (performance.now() - t) / runs;
+  return { digestMs, blobMs, assembledMs };
+};
+
+/** (d) SHA-256 per MiB in Chromium (a secure-context page of the synthetic origin), with Node's figure beside it. */
+async function digestCost(browser, origin, runs = 40) {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${origin.url}/raw.html`, { timeout: 20_000 });
+    const r = await evaluate(page, DIGEST_PAGE_SCRIPT, runs, 60_000, 'digest cost');
+    // the same work in Node at the same moment, to read the browser figure against the machine's load
+    const mib = Buffer.alloc(1 << 20, 7);
+    const t = performance.now();
+    for (let i = 0; i < runs; i++) createHash('sha256').update(mib).digest();
+    const nodeMs = (performance.now() - t) / runs;
+    return {
+      digestMs: round(r.digestMs, 2), assembledMs: round(r.assembledMs, 2), blobMs: round(r.blobMs, 2),
+      nodeMs: round(nodeMs, 2), loadAverage: round(loadavg()[0], 1),
+    };
+  } finally {
+    await context.close().catch(() => undefined);
+  }
+}
+
+/** Runs (a), (b) and (d) in one browser; each part records its own failure without hiding the others. */
 export async function runMicro({ demoUrl, runs = 30, p2pRuns = 10 }) {
   // the peer's segments are checked against the origin's integrity manifest, as on a real site (fail closed)
   const p2pNames = ['seg_join.ts', ...Array.from({ length: p2pRuns + 2 }, (_, i) => `seg_${i}.ts`)];
@@ -278,7 +327,7 @@ export async function runMicro({ demoUrl, runs = 30, p2pRuns = 10 }) {
     sizes: { rt: RT_BYTES, p2p: P2P_BYTES }, pages: { 'raw.html': RAW_PAGE }, hashed: { p2p: p2pNames },
   });
   const browser = await launchBrowser();
-  const out = { roundTrip: null, p2p: null, errors: [] };
+  const out = { roundTrip: null, p2p: null, digest: null, errors: [] };
   try {
     log('micro: SW round trip for a stored 1 MiB segment');
     try {
@@ -293,6 +342,13 @@ export async function runMicro({ demoUrl, runs = 30, p2pRuns = 10 }) {
     } catch (err) {
       out.errors.push(`p2p: ${err.message ?? err}`);
       log(`micro: p2p failed: ${err.message ?? err}`);
+    }
+    log('micro: SHA-256 check per MiB in the browser');
+    try {
+      out.digest = await digestCost(browser, origin);
+    } catch (err) {
+      out.errors.push(`digest: ${err.message ?? err}`);
+      log(`micro: digest failed: ${err.message ?? err}`);
     }
   } finally {
     await closeBrowser(browser);

@@ -143,6 +143,14 @@ export function microText(m) {
     lines.push(`  ratio swarmfetch ÷ raw: ${num(p.ratio, 2)} (page) · ${num(p.ratioReported, 2)} (SW-reported) — target ≥ 0.7`);
     for (const x of p.problems) lines.push(`  problem: ${x}`);
   }
+  if (m.digest) {
+    const d = m.digest;
+    lines.push(
+      `SHA-256 per MiB in Chromium: digest ${num(d.digestMs, 2)} ms; frames joined + digest (the agent's check) ` +
+        `${num(d.assembledMs, 2)} ms; Blob read back + digest ${num(d.blobMs, 2)} ms ` +
+        `(Node createHash at the same time: ${num(d.nodeMs, 2)} ms; load average ${num(d.loadAverage, 1)})`,
+    );
+  }
   for (const e of m.errors ?? []) lines.push(`  FAILED ${e}`);
   if (m.bundles) {
     for (const [name, x] of Object.entries(m.bundles)) {

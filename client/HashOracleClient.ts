@@ -35,7 +35,8 @@ type Asked = { answer: OracleAnswer; keep: boolean; serverTrouble: boolean };
 
 /**
  * Asks the P2P server's hash oracle (`GET swarmfetch/v1/hash?url=…[&range=a-b]`) for a segment's SHA-256. Answers
- * are cached. Only the server's own word makes a URL "not covered" (`no-oracle`: no oracle there, not asked again;
+ * are cached. Only the server's own word makes a URL "not covered" (its /health says `oracle: false`, or /hash
+ * answers `no-oracle`: no oracle there, not asked again;
  * `not-allowed`: not for that origin). Anything else that is not a hash — unreachable, 429, 5xx, not JSON — is a
  * failure: never taken as "no oracle", and the server is left alone for a backoff (1 s doubling to 30 s) during
  * which lookups fail at once without a request.
@@ -43,20 +44,42 @@ type Asked = { answer: OracleAnswer; keep: boolean; serverTrouble: boolean };
 export class HashOracleClient {
   private readonly cache = new Map<string, Promise<OracleAnswer>>();
   private noOracle = false;
+  /** The server's /health, asked once before the first lookup: `oracle: false` says "none here" without a 404. */
+  private health: Promise<'oracle' | 'none' | 'failed'> | null = null;
   private readonly backoff: Backoff;
 
   constructor(private readonly deps: HashOracleClientDeps) {
     this.backoff = new Backoff(deps.now ?? (() => Date.now()));
   }
 
-  lookup(url: string, range: { start: number; end: number } | null): Promise<OracleAnswer> {
-    if (this.noOracle) return Promise.resolve({ kind: 'not-covered' });
+  async lookup(url: string, range: { start: number; end: number } | null): Promise<OracleAnswer> {
+    if (this.noOracle) return { kind: 'not-covered' };
     const id = range ? `${url}#${range.start}-${range.end}` : url;
-    let p = this.cache.get(id);
-    if (p) return p;
-    if (this.backoff.waiting) return Promise.resolve({ kind: 'failed' });
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const health = await this.available();
+    if (health === 'none') return { kind: 'not-covered' };
+    if (health === 'failed') return { kind: 'failed' };
+    return this.cache.get(id) ?? this.askCached(id, url, range);
+  }
+
+  /** Whether the server runs an oracle, without asking it to hash anything (and so without an origin copy). */
+  async available(): Promise<'oracle' | 'none' | 'failed'> {
+    if (this.noOracle) return 'none';
+    if (this.backoff.waiting) return 'failed';
+    this.health ??= this.askHealth();
+    const health = await this.health;
+    if (health === 'none') this.noOracle = true;
+    if (health === 'failed' && this.health) {
+      this.health = null;
+      this.backoff.failed();
+    }
+    return health;
+  }
+
+  private askCached(id: string, url: string, range: { start: number; end: number } | null): Promise<OracleAnswer> {
     const asked = this.ask(url, range);
-    p = asked.then((a) => a.answer);
+    const p = asked.then((a) => a.answer);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(id, p);
     void asked.then((a) => {
@@ -66,6 +89,27 @@ export class HashOracleClient {
       if (!a.keep && this.cache.get(id) === p) this.cache.delete(id);
     });
     return p;
+  }
+
+  /**
+   * Whether the server runs an oracle, from its `/health` (`oracle: false` → none: a page never asks /hash of a
+   * server without one, which browsers would log as a failed request). A server whose health does not say (an
+   * older one) is asked anyway; one that cannot be reached is a failure.
+   */
+  private async askHealth(): Promise<'oracle' | 'none' | 'failed'> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.deps.timeoutMs);
+    try {
+      const res = await this.deps.fetch(new URL('swarmfetch/v1/health', this.deps.baseUrl).href, { credentials: 'omit', signal: controller.signal });
+      const text = await readTextCapped(res, MAX_ANSWER_BYTES);
+      if (!res.ok) return 'failed';
+      const body = JSON.parse(text) as { oracle?: unknown } | null;
+      return body?.oracle === false ? 'none' : 'oracle';
+    } catch {
+      return 'failed';
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async ask(url: string, range: { start: number; end: number } | null): Promise<Asked> {

@@ -1,3 +1,4 @@
+import { urlDirectory } from '../core/contract';
 import { INTEGRITY_FILE_NAME, MAX_MANIFEST_BYTES, type IntegrityFile, type IntegrityManifest } from '../core/integrity/IntegrityManifest';
 import { parseIntegrityManifest } from '../core/integrity/parseIntegrityManifest';
 import { parseHttpUrl } from '../core/parseHttpUrl';
@@ -51,7 +52,7 @@ export class IntegrityManifests {
   streamManifest(manifestUrl: string): void {
     const u = parseHttpUrl(manifestUrl);
     if (!u) return;
-    const dir = u.origin + u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1);
+    const dir = urlDirectory(u.origin + u.pathname);
     if (!this.roots.some((r) => dir.startsWith(r))) {
       for (let i = this.roots.length - 1; i >= 0; i--) if (this.roots[i]!.startsWith(dir)) this.roots.splice(i, 1);
       if (this.roots.length >= MAX_CACHED) this.roots.shift();
@@ -68,7 +69,7 @@ export class IntegrityManifests {
       const loaded = await this.load(manifestUrl);
       if (loaded instanceof SwarmError) return { kind: 'failed', code: loaded.code };
       if (!loaded) continue;
-      const base = manifestUrl.slice(0, manifestUrl.lastIndexOf('/') + 1);
+      const base = urlDirectory(manifestUrl);
       if (!u.href.startsWith(base)) return { kind: 'none' };
       let path: string;
       try {
@@ -85,7 +86,7 @@ export class IntegrityManifests {
   private candidates(u: URL): string[] {
     if (this.deps.manifestUrl) return [this.deps.manifestUrl];
     if (!this.deps.lookup) return [];
-    const dir = u.origin + u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1);
+    const dir = urlDirectory(u.origin + u.pathname);
     const root = this.roots.find((r) => dir.startsWith(r)) ?? dir;
     return [`${root}${INTEGRITY_FILE_NAME}`];
   }

@@ -1,3 +1,4 @@
+import { urlDirectory } from '../core/contract';
 import type { VerifierOutcome } from './SegmentVerifier';
 
 /** What `stats().integrity` says. */
@@ -20,8 +21,8 @@ export interface IntegrityStats {
 }
 
 export const NO_SOURCE_FIX =
-  'add #EXT-X-SWARMFETCH-SHA256 tags to the HLS playlists (annotatePlaylist), publish swarmfetch-integrity.json ' +
-  '(npx swarmfetch hash <media-dir>), or run the P2P server with --hash-origin <origin>';
+  'tag the HLS playlists (#EXT-X-SWARMFETCH-SHA256), publish swarmfetch-integrity.json (npx swarmfetch hash ' +
+  '<media-dir>) or run the P2P server with --hash-origin <origin>';
 
 /** Keeps the page's integrity status, and warns once (console) when a stream has no hash source at all. */
 export class IntegrityStatus {
@@ -47,7 +48,7 @@ export class IntegrityStatus {
       return;
     }
     this.state = 'no-source';
-    const where = o.key.split('#', 1)[0]!.replace(/[^/]*$/, '').slice(0, 200);
+    const where = urlDirectory(o.key).slice(0, 200);
     this.reason = this.acceptUnverified
       ? `no hash source covers ${where}: its segments are taken from peers unchecked (acceptUnverifiedPeerBytes)`
       : `no hash source covers ${where}: peer-to-peer is off for it and its segments come over HTTP`;

@@ -1,3 +1,4 @@
+import { parseKeyRange } from '../core/contract';
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
 import type { PeerLink, Received } from './PeerLink';
 import type { StoredSegment } from './SegmentStore';
@@ -75,8 +76,8 @@ export class PeerFetch {
         throw this.unavailable(link, key, new SwarmError('integrity-unavailable', e.message, e.details));
       }
     }
-    const url = key.split('#', 1)[0]!;
-    const ranged = key.length > url.length;
+    const { url, range } = parseKeyRange(key);
+    const ranged = range !== null;
     // the whole file's size: the body itself (hash-checked), else the manifest's, else this page's own HTTP
     const totalBytes = ranged ? (exp?.kind === 'parts' ? exp.totalBytes : null) ?? this.deps.meta.totalBytes(url) : got.body.size;
     if (got.totalBytes !== null && totalBytes !== null && got.totalBytes !== totalBytes) {

@@ -1,3 +1,4 @@
+import { urlDirectory } from '../core/contract';
 import { isSha256Hex } from '../core/integrity/IntegrityManifest';
 
 /** Segment hashes kept by default: a live window is a few dozen segments per rendition, a VOD list thousands. */
@@ -32,7 +33,7 @@ export class PlaylistHashes {
     this.map.delete(key);
     this.map.set(key, sha256);
     while (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-    const dir = dirOf(key);
+    const dir = urlDirectory(key);
     if (!this.taggedDirs.has(dir)) {
       if (this.taggedDirs.size >= MAX_TAGGED_DIRS) this.taggedDirs.delete(this.taggedDirs.values().next().value!);
       this.taggedDirs.add(dir);
@@ -50,7 +51,7 @@ export class PlaylistHashes {
    * come yet, an EXT-X-MAP init segment) is not "uncovered" but "not vouched for yet" — never taken unchecked.
    */
   covers(key: string): boolean {
-    return this.taggedDirs.has(dirOf(key));
+    return this.taggedDirs.has(urlDirectory(key));
   }
 
   /**
@@ -61,7 +62,7 @@ export class PlaylistHashes {
    */
   whenListed(key: string, ms: number): Promise<string | undefined> {
     const known = this.map.get(key);
-    if (known || ms <= 0 || !this.taggedDirs.has(dirOf(key)) || this.waiting >= MAX_HASH_WAITERS) {
+    if (known || ms <= 0 || !this.taggedDirs.has(urlDirectory(key)) || this.waiting >= MAX_HASH_WAITERS) {
       return Promise.resolve(known);
     }
     return new Promise((resolve) => {
@@ -88,7 +89,3 @@ export class PlaylistHashes {
   }
 }
 
-function dirOf(key: string): string {
-  const url = key.split('#')[0]!;
-  return url.slice(0, url.lastIndexOf('/') + 1);
-}

@@ -77,6 +77,12 @@ export class Playlists {
     return i !== undefined && p !== undefined && i < p;
   }
 
+  /** Forgets a swarm the page left. */
+  forget(swarm: string): void {
+    this.lists.delete(swarm);
+    this.positions.delete(swarm);
+  }
+
   clear(): void {
     this.lists.clear();
     this.positions.clear();

@@ -1,5 +1,5 @@
 import { expectedParts, type HashedPart } from '../core/integrity/expectedParts';
-import { parseKeyRange } from '../core/integrity/parseKeyRange';
+import { parseKeyRange, urlDirectory } from '../core/contract';
 import { SwarmError } from '../core/SwarmError';
 import type { HashOracleClient } from './HashOracleClient';
 import type { IntegrityManifests } from './IntegrityManifests';
@@ -39,7 +39,7 @@ export interface SegmentVerifierDeps {
   /** Hashes from HLS playlists, by segment key; asked first. */
   playlist?: Pick<PlaylistHashes, 'get' | 'whenListed' | 'covers'> | null;
   manifests: Pick<IntegrityManifests, 'lookup'> | null;
-  oracle: Pick<HashOracleClient, 'lookup'> | null;
+  oracle: Pick<HashOracleClient, 'lookup' | 'available'> | null;
   /** Take whole segments no source covers unchecked (the `acceptUnverifiedPeerBytes` opt-out). */
   acceptUnverified: boolean;
   /** Longest a check waits for its expectation. */
@@ -79,12 +79,32 @@ export class SegmentVerifier {
   }
 
   /**
+   * Learns whether any hash source covers `key`'s stream, without fetching a hash: tags in its playlists, a manifest
+   * that covers it, or an oracle on the server (its /health) — so an oracle is never made to copy a segment from
+   * the origin just to find out. Reports the outcome like a lookup (a stream with no source at all: `none`).
+   */
+  async probe(key: string): Promise<void> {
+    const { url } = parseKeyRange(key);
+    try {
+      if (this.deps.playlist?.covers(key)) return;
+      const m = this.deps.manifests ? await this.deps.manifests.lookup(url) : { kind: 'none' as const };
+      if (m.kind === 'covered') return;
+      if (m.kind === 'failed') return this.noteOutcome(key, { kind: 'unknown', why: `integrity manifest lookup failed (${m.code})` });
+      const oracle = this.deps.oracle ? await this.deps.oracle.available() : 'none';
+      if (oracle === 'failed') return this.noteOutcome(key, { kind: 'unknown', why: 'the P2P server could not be asked about its hash oracle' });
+      if (oracle === 'none' && !this.deps.playlist?.covers(key)) this.noteOutcome(key, { kind: 'none' });
+    } catch {
+      // a probe only informs
+    }
+  }
+
+  /**
    * Whether peer bytes for `key` cannot be taken now whatever they are: its directory's last lookup found no hash
    * source and unchecked bytes are not accepted. The agent then does not ask peers at all (no upload is wasted).
    */
   refuses(key: string): boolean {
     if (this.deps.acceptUnverified || this.deps.playlist?.covers(key)) return false;
-    return this.uncoveredDirs.has(dirOf(key));
+    return this.uncoveredDirs.has(urlDirectory(key));
   }
 
   /** Whether the expectation lets bytes be taken at all (a trusted hash, or none with the opt-out). */
@@ -163,7 +183,7 @@ export class SegmentVerifier {
   }
 
   private noteOutcome(key: string, exp: Expectation): void {
-    const dir = dirOf(key);
+    const dir = urlDirectory(key);
     if (exp.kind === 'none') {
       if (this.uncoveredDirs.size >= MAX_UNCOVERED_DIRS) this.uncoveredDirs.delete(this.uncoveredDirs.values().next().value!);
       this.uncoveredDirs.add(dir);
@@ -180,10 +200,6 @@ export class SegmentVerifier {
   }
 }
 
-function dirOf(key: string): string {
-  const url = key.split('#')[0]!;
-  return url.slice(0, url.lastIndexOf('/') + 1);
-}
 
 function toHex(digest: ArrayBuffer): string {
   let s = '';

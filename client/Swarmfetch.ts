@@ -1,142 +1,27 @@
-import Peer from 'peerjs';
 import { DEFAULT_CONFIG, type SwarmfetchConfig } from '../core/config';
 import { mergeConfig } from '../core/mergeConfig';
-import type { AgentApi, SegmentReport, SegmentSource } from '../core/contract';
+import { parseKeyRange, type AgentApi, type SegmentReport } from '../core/contract';
 import { Emitter } from '../core/Emitter';
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
 import { Agent } from './Agent';
-import { PeerPool, type PeerLike, type PeerStat } from './PeerPool';
+import { createVerifier } from './createVerifier';
+import type { IntegrityManifests } from './IntegrityManifests';
+import { IntegrityStatus } from './IntegrityStatus';
+import { PeerPool } from './PeerPool';
 import { SegmentStore } from './SegmentStore';
+import type { HashSource } from './SegmentVerifier';
+import { defaultDeps, serverBase, type SwarmfetchDeps } from './swarmfetchDeps';
+import type { SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
 import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
-import { bufferAheadSec, type MediaLike } from './urgency';
+import { bufferAheadSec } from './urgency';
 import { whenPlayerStarts } from './whenPlayerStarts';
+
+export type { IntegrityEvent, SegmentEvent, SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
+export { serverBase, type SwarmfetchDeps } from './swarmfetchDeps';
 
 /** Buffered media at which the player is taken to have started (its first frame is out): peers may be joined. */
 const PLAYER_STARTED_BUFFER_SEC = 1;
-import { createVerifier } from './createVerifier';
-import type { IntegrityManifests } from './IntegrityManifests';
-import type { HashSource } from './SegmentVerifier';
-import { IntegrityStatus, type IntegrityStats } from './IntegrityStatus';
-
-/** Totals since the page loaded; bytes are media segment bytes only. */
-export interface SwarmfetchStats {
-  /** Segment bytes the player got over HTTP. */
-  httpBytes: number;
-  /** Segment bytes the player got from peers. */
-  p2pBytes: number;
-  /** Segment bytes the player got from this page's store (already counted once when they arrived). */
-  storeHitBytes: number;
-  /** Segment bytes sent to peers. */
-  uploadedBytes: number;
-  /** Segment bytes this page downloaded over HTTP to seed the swarm (not played yet). */
-  seedBytes: number;
-  /** Open peer connections. */
-  peers: number;
-  /** Each open peer connection with the segment bytes exchanged over it. */
-  peerList: PeerStat[];
-  /** Bytes held in the segment store. */
-  storeBytes: number;
-  /** The store's bound (`storeMaxBytes`). */
-  storeMaxBytes: number;
-  storeSegments: number;
-  /** This page's peer id, once signalling is up. */
-  peerId: string | null;
-  /** Whether the service worker controls this page. */
-  active: boolean;
-  /** Peer segments checked against a trusted hash and accepted. */
-  verifiedSegments: number;
-  /** Of those, how many by where their hash came from: HLS playlist tag, integrity manifest, hash oracle. */
-  verifiedBy: Record<HashSource, number>;
-  /** Peer segments that failed their hash check (their senders were banned). */
-  integrityMismatches: number;
-  /** Peers ended for the rest of the session (broken protocol, bounds, integrity, drip). */
-  bannedPeers: number;
-  /** The integrity policy and what the latest hash lookup found (see README, Integrity). */
-  integrity: IntegrityStats;
-}
-
-export interface SegmentEvent {
-  url: string;
-  source: SegmentSource;
-  peerId: string | null;
-  bytes: number;
-  ms: number;
-  /** Why it came over HTTP, when it did. */
-  fallback: SegmentReport['fallback'];
-  error: SwarmErrorCode | null;
-  /** The bytes came from a peer and matched a trusted hash (playlist, manifest or hash oracle). */
-  verified: boolean;
-  /** Where that hash came from; null when not verified. */
-  verifiedBy: HashSource | null;
-}
-
-/** A peer's segment failed its hash check (the peer is banned) or could not be checked (it came over HTTP). */
-export interface IntegrityEvent {
-  key: string;
-  peerId: string;
-  code: 'integrity-mismatch' | 'integrity-unavailable';
-  message: string;
-}
-
-export interface SwarmfetchEvents {
-  segment: SegmentEvent;
-  peer: { peerId: string; state: 'connected' | 'disconnected'; reason?: string };
-  ready: { peerId: string };
-  /** This page downloaded a segment over HTTP for its swarm before its player asked (see Scheduling). */
-  seed: { url: string; bytes: number; ms: number };
-  error: { code: SwarmErrorCode; message: string };
-  integrity: IntegrityEvent;
-}
-
-/** Collaborators, injectable for tests. */
-export interface SwarmfetchDeps {
-  createPeer(options: Readonly<SwarmfetchConfig>, token: string, pageUrl: string): PeerLike;
-  fetch: typeof fetch;
-  serviceWorker: ServiceWorkerContainer | undefined;
-  hasWebRTC: boolean;
-  pageUrl: string;
-  /** The page's media elements (to see how much the player has buffered). */
-  media(): Iterable<MediaLike>;
-  now(): number;
-  random(): number;
-}
-
-/** Resolves the P2P server base URL (always ending in '/'). */
-export function serverBase(config: Readonly<SwarmfetchConfig>, pageUrl: string): URL {
-  const base = new URL(config.serverUrl || '/', pageUrl);
-  if (!base.pathname.endsWith('/')) base.pathname += '/';
-  return base;
-}
-
-function defaultCreatePeer(config: Readonly<SwarmfetchConfig>, token: string, pageUrl: string): PeerLike {
-  const base = serverBase(config, pageUrl);
-  const secure = base.protocol === 'https:';
-  return new Peer({
-    host: base.hostname,
-    port: Number(base.port) || (secure ? 443 : 80),
-    path: base.pathname.replace(/\/$/, '') + config.peerjsPath,
-    key: config.peerjsKey,
-    secure,
-    token,
-    debug: config.debug ? 2 : 0,
-    config: { iceServers: config.iceServers },
-  }) as unknown as PeerLike;
-}
-
-function defaultDeps(): SwarmfetchDeps {
-  const g = globalThis as typeof globalThis & { location?: Location };
-  return {
-    createPeer: defaultCreatePeer,
-    fetch: (...args) => fetch(...args),
-    serviceWorker: typeof navigator !== 'undefined' && 'serviceWorker' in navigator ? navigator.serviceWorker : undefined,
-    hasWebRTC: typeof RTCPeerConnection === 'function',
-    pageUrl: g.location?.href ?? 'http://localhost/',
-    media: () => (typeof document === 'undefined' ? [] : document.querySelectorAll<HTMLMediaElement>('video, audio')),
-    now: () => performance.now(),
-    random: Math.random,
-  };
-}
 
 /**
  * swarmfetch in a page: registers the service worker, runs the agent it talks to, holds the peer connections.
@@ -249,6 +134,7 @@ export class Swarmfetch {
         if (typeof m?.url === 'string') this.manifests?.streamManifest(m.url);
         this.agent.manifestText(m);
       },
+      workerError: (e) => this.fail(e.code, e.message),
     };
     this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl, () => this.agent.workerLost());
     if (hasWebRTC) {
@@ -326,7 +212,7 @@ export class Swarmfetch {
 
   private verifiedByOf(key: unknown): HashSource | null {
     if (typeof key !== 'string') return null;
-    return (this.store.get(key) ?? this.store.get(key.split('#')[0] ?? ''))?.verifiedBy ?? null;
+    return (this.store.get(key) ?? this.store.get(parseKeyRange(key).url))?.verifiedBy ?? null;
   }
 
   private fail(code: SwarmErrorCode, message: string): void {

@@ -1,3 +1,4 @@
+import { urlDirectory } from '../core/contract';
 import { contentTypeFor } from '../core/contentTypeFor';
 
 /** URLs (file sizes) and directory + extension pairs (content types) remembered. */
@@ -32,10 +33,11 @@ export class TrustedMeta {
   }
 }
 
+/** Files of one extension in one directory: `https://cdn/v/*.ts`. */
 function typeKey(file: string): string {
-  const slash = file.lastIndexOf('/');
+  const dir = urlDirectory(file);
   const dot = file.lastIndexOf('.');
-  return `${file.slice(0, slash + 1)}*${dot > slash ? file.slice(dot).toLowerCase() : ''}`;
+  return `${dir}*${dot >= dir.length ? file.slice(dot).toLowerCase() : ''}`;
 }
 
 function put<V>(map: Map<string, V>, key: string, value: V): void {

@@ -24,3 +24,9 @@ export function electFetcher(key: string, peerIds: Iterable<string>): string | n
   }
   return best;
 }
+
+/** Members of a swarm as this page sees it: itself and its open peers (none before its own peer id is known). */
+export function swarmMembers(pool: { readonly peerId: string | null; openPeerIds(): string[] }): string[] {
+  const me = pool.peerId;
+  return me ? [me, ...pool.openPeerIds()] : [];
+}

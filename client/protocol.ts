@@ -4,12 +4,13 @@
  * Control messages are JSON text (at most MAX_CONTROL_BYTES), one tagged union below. Segment bytes travel as
  * binary frames of at most FRAME_MAX_BYTES: [0x01][request id: u32 big-endian][payload]. A transfer is
  * `send` (declares the size up front) → data frames in order → `done`. The receiver bounds reassembly by the
- * declared size, by its own segmentMaxBytes and by a stall timer. Anything malformed ends that peer's connection.
+ * declared size, by its own segmentMaxBytes and by a stall timer (client/peer/Downloads.ts). Anything malformed ends
+ * that peer's connection.
  *
  * Version 2: the accepting side says hello first (see `hello`); `ping`/`pong` keep a silent link provably alive.
  */
 import { SwarmError } from '../core/SwarmError';
-import { MAX_KEY_LENGTH } from '../core/segmentKey';
+import { MAX_KEY_LENGTH } from '../core/contract';
 
 export const PROTOCOL_VERSION = 2;
 export const FRAME_MAX_BYTES = 16 * 1024;
@@ -168,64 +169,4 @@ export function decodeDataFrame(frame: ArrayBuffer): { id: number; payload: Uint
   const view = new DataView(frame);
   if (view.getUint8(0) !== DATA_TAG) violation('unknown frame tag', { tag: view.getUint8(0) });
   return { id: view.getUint32(1), payload: new Uint8Array(frame, FRAME_HEADER_BYTES) };
-}
-
-/**
- * Collects the frames of one transfer. Never holds more than the size the sender declared, which is itself
- * bounded by the receiver's limit.
- */
-export class Reassembly {
-  private chunks: Uint8Array[] = [];
-  private received = 0;
-
-  constructor(
-    readonly declaredBytes: number,
-    maxBytes: number,
-  ) {
-    if (!isSize(declaredBytes) || declaredBytes > maxBytes) {
-      violation('declared size exceeds limit', { declared: declaredBytes, max: maxBytes });
-    }
-  }
-
-  get receivedBytes(): number {
-    return this.received;
-  }
-
-  get complete(): boolean {
-    return this.received === this.declaredBytes;
-  }
-
-  push(payload: Uint8Array): void {
-    if (this.received + payload.byteLength > this.declaredBytes) {
-      violation('more bytes than declared', { declared: this.declaredBytes, received: this.received + payload.byteLength });
-    }
-    this.chunks.push(payload);
-    this.received += payload.byteLength;
-  }
-
-  private taken = false;
-
-  /** The whole segment; only once complete, and only once. */
-  toBlob(contentType: string | null): Blob {
-    return this.take(contentType).blob;
-  }
-
-  /**
-   * The whole segment as a Blob and as the contiguous bytes it was made from (so they can be hashed without reading
-   * the Blob back, which costs far more than the copy); only once complete, and only once.
-   */
-  take(contentType: string | null): { blob: Blob; bytes: Uint8Array } {
-    if (!this.complete) violation('transfer ended short', { declared: this.declaredBytes, received: this.received });
-    if (this.taken) violation('transfer already taken');
-    this.taken = true;
-    const bytes = new Uint8Array(this.received);
-    let at = 0;
-    for (const c of this.chunks) {
-      bytes.set(c, at);
-      at += c.byteLength;
-    }
-    this.chunks = [];
-    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], contentType ? { type: contentType } : undefined);
-    return { blob, bytes };
-  }
 }

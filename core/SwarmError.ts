@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'integrity-unavailable',
   'integrity-manifest-invalid',
   'destroyed',
+  'contract-mismatch',
 ] as const;
 
 export type SwarmErrorCode = (typeof ERROR_CODES)[number];

@@ -1,4 +1,5 @@
-import { SW_DEFAULTS, SW_NUMBER_BOUNDS, clamp, type SwConfig } from './swConfig';
+import { clamp } from './clamp';
+import { SW_DEFAULTS, SW_NUMBER_BOUNDS, type SwConfig } from './contract';
 
 export {
   DEFAULT_SEGMENT_PATTERN,
@@ -6,7 +7,7 @@ export {
   SW_DEFAULTS,
   swConfigFromParams,
   type SwConfig,
-} from './swConfig';
+} from './contract';
 
 /** The one configuration of swarmfetch: page agent and service worker. */
 export interface SwarmfetchConfig extends SwConfig {

@@ -1,8 +1,6 @@
-import type { ManifestNotice, ManifestText } from './contract';
+import { segmentKey, swarmId, type ManifestNotice, type ManifestText } from './contract';
 import { parseManifest } from './manifest/parseManifest';
 import { MANIFEST_LIMITS, type ParsedManifest } from './manifest/types';
-import { segmentKey } from './segmentKey';
-import { swarmId } from './swarmId';
 
 /** Most segments per rendition sent to the agent (the agent only looks ahead of the playhead anyway). */
 const MAX_ENTRIES = 3000;

@@ -4,7 +4,6 @@ import {
   DEFAULT_CONFIG,
   NUMBER_BOUNDS,
   STRING_KEYS,
-  SW_CONFIG_KEYS,
   clampNumber,
   type BooleanKey,
   type NumberKey,
@@ -57,14 +56,5 @@ export function mergeConfig(
     invalid('segmentPattern', 'is not a valid regular expression', out.segmentPattern);
   }
   return Object.freeze(out);
-}
-
-/** Serialises the service worker's part of a config into URL search params (non-default values only). */
-export function swConfigToParams(config: Readonly<SwarmfetchConfig>): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const key of SW_CONFIG_KEYS) {
-    if (config[key] !== DEFAULT_CONFIG[key]) params.set(key, String(config[key]));
-  }
-  return params;
 }
 

@@ -5,18 +5,29 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path';
 
 const prod = { 'process.env.NODE_ENV': '"production"' };
-const browser = { bundle: true, minify: true, sourcemap: true, target: 'es2022', define: prod, legalComments: 'none' };
+// The bundled libraries' licences (MIT: peerjs, workbox-core, eventemitter3; Apache-2.0: comlink) require their
+// notices to go with every copy. Most carry no licence comment esbuild could keep, so the build writes each
+// bundle's notices file (`<bundle>.LICENSE.txt`: every bundled package's LICENSE, found from the metafile) and a
+// one-line pointer at the top of the bundle.
+const browser = { bundle: true, minify: true, sourcemap: true, target: 'es2022', define: prod, legalComments: 'none', metafile: true };
+const pointer = (file) => ({ js: `/*! licences: ${file}.LICENSE.txt */` });
 
 rmSync('dist', { recursive: true, force: true });
-await Promise.all([
+const [page, worker] = await Promise.all([
   // the drop-in page script: PeerJS and Comlink bundled in
   build({
-    ...browser, entryPoints: ['client/dropin.ts'], outfile: 'dist/swarmfetch.js', format: 'iife',
-    // PeerJS only reads browserDetails from webrtc-adapter: a user-agent check stands in for its ~50 KB
-    alias: { 'webrtc-adapter': './client/webrtcAdapterShim.ts' },
+    ...browser, entryPoints: ['client/dropin.ts'], outfile: 'dist/swarmfetch.js', format: 'iife', banner: pointer('swarmfetch.js'),
+    // PeerJS only reads browserDetails from webrtc-adapter: a user-agent check stands in for its ~50 KB; and its
+    // `binary` serialization, which swarmfetch never uses (it speaks 'raw'), needs binarypack: a stub stands in
+    alias: { 'webrtc-adapter': './client/webrtcAdapterShim.ts', 'peerjs-js-binarypack': './client/binarypackShim.ts' },
+    // PeerJS's (and eventemitter3's) internal `_underscore` members get short names. None crosses the page: PeerJS
+    // sends only plain `type`/`payload` messages and `__peerData` (two underscores: kept). The two that the tests
+    // read in a running page keep theirs.
+    mangleProps: /^_[a-zA-Z]/,
+    reserveProps: /^(_connections|_lostMessages)$/,
   }),
   // the service worker: a classic script, so a site can importScripts() it
-  build({ ...browser, entryPoints: ['sw/dropin.ts'], outfile: 'dist/swarmfetch-sw.js', format: 'iife' }),
+  build({ ...browser, entryPoints: ['sw/dropin.ts'], outfile: 'dist/swarmfetch-sw.js', format: 'iife', banner: pointer('swarmfetch-sw.js') }),
   // ESM entries for npm users (dependencies stay external)
   build({
     bundle: true, sourcemap: true, target: 'es2022', format: 'esm', packages: 'external',
@@ -28,7 +39,29 @@ await Promise.all([
     chunkNames: 'chunks/[name]-[hash]',
   }),
 ]);
+writeLicenses('dist/swarmfetch.js', page.metafile);
+writeLicenses('dist/swarmfetch-sw.js', worker.metafile);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+
+/** `<bundle>.LICENSE.txt`: swarmfetch's licence, then the LICENSE file of every package bundled into `outfile`. */
+function writeLicenses(outfile, metafile) {
+  const packages = new Set();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+      if (m && bytesInOutput > 0) packages.add(m[1]);
+    }
+  }
+  const sections = [`swarmfetch — ${JSON.parse(readFileSync('package.json', 'utf8')).license}\n\n${readFileSync('LICENSE', 'utf8')}`];
+  for (const name of [...packages].sort()) {
+    const dir = join('node_modules', name);
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    if (!file) throw new Error(`build: ${name} is bundled into ${outfile} but ships no LICENSE file`);
+    const { version, license } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    sections.push(`${name} ${version} — ${license}\n\n${readFileSync(join(dir, file), 'utf8').trim()}\n`);
+  }
+  writeFileSync(`${outfile}.LICENSE.txt`, sections.join(`\n${'-'.repeat(78)}\n\n`));
+}
 addDeclarationExtensions('dist/types');
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { compileSegmentPattern, isSegmentRequest } from '../core/isSegmentRequest';
-import { DEFAULT_SEGMENT_PATTERN } from '../core/swConfig';
+import { DEFAULT_SEGMENT_PATTERN } from '../core/contract';
 
 /** Why the oracle could not hash a URL; each is also the `error` of its HTTP answer. */
 export type OracleError = 'bad-request' | 'not-allowed' | 'upstream-not-found' | 'upstream-error' | 'too-large' | 'busy' | 'timeout';

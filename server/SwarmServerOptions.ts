@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { compileSegmentPattern } from '../core/isSegmentRequest';
 import { SwarmError } from '../core/SwarmError';
-import { DEFAULT_SEGMENT_PATTERN } from '../core/swConfig';
+import { DEFAULT_SEGMENT_PATTERN } from '../core/contract';
 
 /** A directory served as static files under a URL path. */
 export interface StaticDir {

@@ -1,4 +1,4 @@
-import { MAX_KEY_LENGTH } from '../core/segmentKey';
+import { MAX_KEY_LENGTH } from '../core/contract';
 import { SwarmError } from '../core/SwarmError';
 
 /** Longest peer id the tracker accepts (PeerJS ids are UUIDs by default). */

@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { DEFAULT_SEGMENT_PATTERN } from '../core/swConfig';
+import { DEFAULT_SEGMENT_PATTERN } from '../core/contract';
 import {
   DEFAULT_PIECE_BYTES,
   INTEGRITY_FILE_NAME,

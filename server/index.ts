@@ -137,7 +137,10 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   );
   app.use(
     TRACKER_PATH,
-    trackerRoutes({ tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed, limit: rateLimit.middleware }),
+    trackerRoutes({
+      tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed, limit: rateLimit.middleware,
+      oracle: config.hashOrigins.length > 0,
+    }),
   );
   app.use(PEERJS_PATH, peerServer);
   for (const { urlPath, dir } of config.static) app.use(urlPath, express.static(dir));

@@ -1,4 +1,4 @@
-import { MAX_KEY_LENGTH } from '../core/segmentKey';
+import { MAX_KEY_LENGTH } from '../core/contract';
 import { MAX_PEER_ID_LENGTH } from './Tracker';
 
 const MAX_TOKEN_LENGTH = 256;

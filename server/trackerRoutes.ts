@@ -13,13 +13,15 @@ export interface TrackerRoutesDeps {
   isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
   /** Runs before join and leave (a per-client request budget); none by default. */
   limit?: RequestHandler;
+  /** Whether this server runs a hash oracle (said in /health, so pages need not ask the oracle to learn it). */
+  oracle?: boolean;
 }
 
 /**
  * The tracker's HTTP API (mounted at /swarmfetch/v1):
  * - `POST /join { peerId, token, swarm, want? }` → 200 `{ peers }`
  * - `POST /leave { peerId, token, swarm }` → 204
- * - `GET /health` → `{ ok: true, peers, swarms }`
+ * - `GET /health` → `{ ok: true, peers, swarms, oracle }` (`oracle`: whether GET /hash answers)
  * Join and leave need `peerId` connected to the PeerJS server and `token` its token (else 403 forbidden);
  * malformed bodies get 400 bad-request. A browser may only join swarms of its own site: a join whose swarm id does
  * not start with the request's Origin (see core/swarmId) gets 403 wrong-origin.
@@ -53,7 +55,7 @@ export function trackerRoutes(deps: TrackerRoutesDeps): Router {
   });
 
   router.get('/health', (_req, res) => {
-    res.json({ ok: true, peers: deps.peers.size, swarms: deps.tracker.stats().swarms });
+    res.json({ ok: true, peers: deps.peers.size, swarms: deps.tracker.stats().swarms, oracle: deps.oracle === true });
   });
 
   router.use((_req, res) => void res.status(404).json({ error: 'not-found' }));

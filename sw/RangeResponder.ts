@@ -1,22 +1,19 @@
 import { isShareableResponse } from '../core/isShareable';
-import type { AgentApi, SegmentReport } from '../core/contract';
-import type { Remote } from 'comlink';
+import { PIECE_BYTES, pieceIndex, pieceRange, segmentKey } from '../core/contract';
 import { contentTypeFor } from '../core/contentTypeFor';
 import { resolveRange, type ByteRange, type SuffixRange } from '../core/parseRangeHeader';
-import { PIECE_BYTES, pieceIndex, pieceRange } from '../core/pieces';
-import { segmentKey } from '../core/segmentKey';
-import { withDeadline } from '../core/withDeadline';
+import { SwarmError } from '../core/SwarmError';
+import type { AgentCalls } from './AgentCalls';
 import { pieceStream, type PieceSource } from './pieceStream';
 import { readBodyCapped } from './readBodyCapped';
 
-type Agent = Remote<AgentApi> | AgentApi;
+type Agent = AgentCalls;
 
 export interface RangeResponderDeps {
   fetch: typeof fetch;
   now(): number;
   /** How long the agent may take for one piece. */
   agentBudgetMs: number;
-  report(agent: Agent, report: SegmentReport): void;
 }
 
 /** Files whose size the worker remembers (learnt from Content-Range), oldest forgotten first. */
@@ -94,11 +91,7 @@ export class RangeResponder {
     const p = pieceRange(index, ctx.size < 0 ? Infinity : ctx.size);
     const key = segmentKey(request.url, p)!;
     try {
-      const a = await withDeadline(
-        Promise.resolve(agent.getSegment({ key, wholeKey: ctx.wholeKey, range: p, swarm: ctx.swarm, url: request.url, budgetMs: this.deps.agentBudgetMs })),
-        this.deps.agentBudgetMs + 100,
-        'agent-timeout',
-      );
+      const a = await agent.getSegment({ key, wholeKey: ctx.wholeKey, range: p, swarm: ctx.swarm, url: request.url, budgetMs: this.deps.agentBudgetMs });
       if (a.kind === 'unsatisfiable' && ctx.size < 0) this.remember(ctx.wholeKey, a.totalBytes);
       if (a.kind !== 'hit' || a.start !== p.start) return null;
       const size = ctx.size >= 0 ? ctx.size : a.totalBytes;
@@ -106,9 +99,12 @@ export class RangeResponder {
       if (a.body.size !== pieceRange(index, size).end - p.start + 1) return null;
       if (ctx.size < 0) this.remember(ctx.wholeKey, (ctx.size = size));
       ctx.type ??= a.contentType;
-      this.deps.report(agent, { url: request.url, key, source: a.source, peerId: a.peerId, bytes: a.body.size, ms: this.deps.now() - t0, fallback: null, error: null });
+      agent.report({ url: request.url, key, source: a.source, peerId: a.peerId, bytes: a.body.size, ms: this.deps.now() - t0, fallback: null, error: null });
       return a.body;
-    } catch {
+    } catch (err) {
+      if (SwarmError.is(err, 'agent-timeout')) {
+        agent.workerError('agent-timeout', `no answer for piece ${index} of ${ctx.wholeKey.slice(0, 200)} within ${this.deps.agentBudgetMs} ms: it came from the network`);
+      }
       return null;
     }
   }
@@ -128,9 +124,9 @@ export class RangeResponder {
       void readBodyCapped(response.clone(), PIECE_BYTES).then(({ blob, bytes, complete }) => {
         const whole = complete && blob?.size === p.end - p.start + 1;
         if (whole && isShareableResponse(response)) {
-          Promise.resolve(agent.putSegment({ key, swarm: ctx.swarm, url: ctx.request.url, body: blob!, totalBytes: ctx.size, contentType: ctx.type })).catch(() => {});
+          void agent.putSegment({ key, swarm: ctx.swarm, url: ctx.request.url, body: blob!, totalBytes: ctx.size, contentType: ctx.type });
         }
-        this.deps.report(agent, { url: ctx.request.url, key, source: 'http', peerId: null, bytes, ms: this.deps.now() - t0, fallback: null, error: whole ? null : 'network-error' });
+        agent.report({ url: ctx.request.url, key, source: 'http', peerId: null, bytes, ms: this.deps.now() - t0, fallback: null, error: whole ? null : 'network-error' });
       });
     }
     return response.body;

@@ -1,26 +1,27 @@
-import type { Remote } from 'comlink';
-import type { AgentApi, SegmentAnswer, SegmentQuery, SegmentReport, SegmentSource } from '../core/contract';
-import type { SwConfig } from '../core/swConfig';
+import {
+  segmentKey,
+  swarmId,
+  type SegmentAnswer,
+  type SegmentQuery,
+  type SegmentReport,
+  type SegmentSource,
+  type SwConfig,
+} from '../core/contract';
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
 import { compileSegmentPattern, isManifestRequest, isSegmentRequest } from '../core/isSegmentRequest';
 import { parseRangeHeader, type ByteRange, type SuffixRange } from '../core/parseRangeHeader';
-import { segmentKey } from '../core/segmentKey';
-import { swarmId } from '../core/swarmId';
-import { withDeadline } from '../core/withDeadline';
 import { contentTypeFor } from '../core/contentTypeFor';
 import { isShareableRequest, isShareableResponse } from '../core/isShareable';
+import { AgentCalls, type AgentLike } from './AgentCalls';
 import { readBodyCapped } from './readBodyCapped';
 import { RangeResponder } from './RangeResponder';
 import { MANIFEST_LIMITS } from '../core/manifest/types';
 
-/** Margin the worker gives the agent beyond its budget (port hop and Blob hand-over). */
-const AGENT_GRACE_MS = 100;
-
 export interface SegmentHandlerDeps {
   config: SwConfig;
   /** The page's agent for a client id, or null within the wait. */
-  agentFor(clientId: string, waitMs: number): Promise<Remote<AgentApi> | AgentApi | null>;
-  /** Called when an agent did not answer in time; the worker may drop its port. */
+  agentFor(clientId: string, waitMs: number): Promise<AgentLike | null>;
+  /** Called when an agent did not answer a call in time; the worker may drop its port. */
   onAgentTimeout?(clientId: string): void;
   fetch: typeof fetch;
   now(): number;
@@ -37,12 +38,12 @@ type Fallback = SegmentReport['fallback'];
 export class SegmentHandler {
   private readonly pattern: RegExp;
   private readonly ranges: RangeResponder;
+  /** Each agent's calls (deadlines, error budget), for as long as its proxy lives. */
+  private readonly calls = new WeakMap<object, AgentCalls>();
 
   constructor(private readonly deps: SegmentHandlerDeps) {
     this.pattern = compileSegmentPattern(deps.config.segmentPattern);
-    this.ranges = new RangeResponder({
-      fetch: deps.fetch, now: deps.now, agentBudgetMs: deps.config.p2pTimeoutMs, report: (a, r) => this.report(a, r),
-    });
+    this.ranges = new RangeResponder({ fetch: deps.fetch, now: deps.now, agentBudgetMs: deps.config.p2pTimeoutMs });
   }
 
   /** Whether this worker handles the request at all (decided synchronously, in the fetch event). */
@@ -64,11 +65,22 @@ export class SegmentHandler {
     if (response.ok && response.type !== 'opaque' && response.body) {
       const copy = response.clone();
       void (async () => {
-        const { blob, complete } = await readBodyCapped(copy, MANIFEST_LIMITS.maxTextBytes);
-        if (!blob || !complete) return;
-        const agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs);
-        const m = { text: await blob.text(), url: response.url || request.url, contentType: response.headers.get('content-type'), siteOrigin: this.deps.siteOrigin };
-        if (agent) Promise.resolve(agent.manifestText(m)).catch(() => {});
+        const max = MANIFEST_LIMITS.maxTextBytes;
+        const { blob, bytes, complete } = await readBodyCapped(copy, max);
+        if (!complete) return; // the player saw the same failure
+        const agent = await this.agentFor(clientId);
+        if (!agent) return;
+        const url = response.url || request.url;
+        if (!blob) {
+          agent.workerError('size-exceeded', `manifest ${withoutQuery(url)} is over ${max} bytes (${bytes}): not read, its segments are not shared`);
+          return;
+        }
+        const m = { text: await blob.text(), url, contentType: response.headers.get('content-type'), siteOrigin: this.deps.siteOrigin };
+        const failed = await agent.manifestText(m);
+        // a timeout is the page being slow or gone, not the manifest
+        if (failed && failed.code !== 'agent-timeout') {
+          agent.workerError(failed.code, `manifest ${withoutQuery(url)} could not be read (${failed.message}): its segments are not shared`);
+        }
       })().catch(() => {});
     }
     return response;
@@ -90,10 +102,10 @@ export class SegmentHandler {
     const key = range ? segmentKey(request.url, range) : wholeKey;
     if (!key) return this.deps.fetch(request);
 
-    let agent: Remote<AgentApi> | AgentApi | null = null;
+    let agent: AgentCalls | null = null;
     let fallback: Fallback = null;
     try {
-      agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs);
+      agent = await this.agentFor(clientId);
       if (!agent) fallback = 'agent-unavailable';
     } catch {
       fallback = 'agent-unavailable';
@@ -116,19 +128,14 @@ export class SegmentHandler {
       };
       let answer: SegmentAnswer;
       try {
-        answer = await withDeadline(
-          Promise.resolve(agent.getSegment(query)),
-          budgetMs + AGENT_GRACE_MS,
-          'agent-timeout',
-        );
+        answer = await agent.getSegment(query);
       } catch (err) {
-        if (SwarmError.is(err, 'agent-timeout')) this.deps.onAgentTimeout?.(clientId);
         answer = { kind: 'miss', reason: SwarmError.is(err) ? err.code : 'agent-unavailable' };
       }
       const answered = this.answerResponse(answer, request, range !== null);
       if (answered) {
         if (answer.kind === 'hit') {
-          this.report(agent, {
+          agent.report({
             url: request.url, key: query.key, source: answer.source, peerId: answer.peerId,
             bytes: answer.body.size, ms: this.deps.now() - t0, fallback: null, error: null,
           });
@@ -149,10 +156,10 @@ export class SegmentHandler {
     const key = segmentKey(url);
     const swarm = swarmId(this.deps.siteOrigin, url);
     if (!key || !swarm || !isSegmentRequest({ method: 'GET', url }, this.pattern)) return;
-    const agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs).catch(() => null);
+    const agent = await this.agentFor(clientId).catch(() => null);
     if (!agent) return;
     const report = (bytes: number, error: SwarmErrorCode | null) =>
-      this.report(agent, {
+      agent.report({
         url, key, source: 'http', peerId: null, bytes, ms: this.deps.now() - t0, fallback: null, error, seed: true,
       });
     try {
@@ -161,19 +168,16 @@ export class SegmentHandler {
       if (!isShareableResponse(response)) throw new SwarmError('network-error', 'response is private or no-store: not shared');
       const { blob, bytes, complete } = await readBodyCapped(response, this.deps.config.segmentMaxBytes);
       if (!blob || !complete) throw new SwarmError('network-error', 'body incomplete or too large', { bytes });
-      // bounded: a page that closed meanwhile must not keep the worker waiting
-      await withDeadline(
-        Promise.resolve(
-          agent.putSegment({
-            key, swarm, url, body: blob, totalBytes: blob.size, contentType: response.headers.get('content-type'), seed: true,
-          }),
-        ),
-        this.deps.config.p2pTimeoutMs,
-        'agent-timeout',
-      );
+      // bounded (a page that closed meanwhile must not keep the worker waiting)
+      const failed = await agent.putSegment({
+        key, swarm, url, body: blob, totalBytes: blob.size, contentType: response.headers.get('content-type'), seed: true,
+      });
+      if (failed) throw failed;
       report(bytes, null);
-    } catch {
+    } catch (err) {
       report(0, 'network-error');
+      const message = err instanceof Error ? err.message : String(err);
+      agent.workerError(SwarmError.is(err) ? err.code : 'network-error', `seeding ${withoutQuery(url)} failed: ${message}`);
     }
   }
 
@@ -197,7 +201,7 @@ export class SegmentHandler {
   private async fromNetwork(
     request: Request,
     ctx: {
-      agent: Remote<AgentApi> | AgentApi | null;
+      agent: AgentCalls | null;
       key: string;
       swarm: string;
       t0: number;
@@ -212,7 +216,7 @@ export class SegmentHandler {
       response = await this.deps.fetch(request);
     } catch (err) {
       if (agent) {
-        this.report(agent, {
+        agent.report({
           url: request.url, key, source: 'http', peerId: null, bytes: 0,
           ms: this.deps.now() - t0, fallback, error: 'network-error',
         });
@@ -229,14 +233,12 @@ export class SegmentHandler {
       ({ blob, bytes, complete }) => {
         if (shareable && blob && complete) {
           const total = closedRange ? totalFromContentRange(response.headers.get('content-range')) : blob.size;
-          Promise.resolve(
-            agent.putSegment({
-              key, swarm, url: request.url, body: blob, totalBytes: total,
-              contentType: response.headers.get('content-type'),
-            }),
-          ).catch(() => {});
+          void agent.putSegment({
+            key, swarm, url: request.url, body: blob, totalBytes: total,
+            contentType: response.headers.get('content-type'),
+          });
         }
-        this.report(agent, {
+        agent.report({
           url: request.url, key, source: 'http', peerId: null, bytes,
           ms: this.deps.now() - t0, fallback, error: complete ? null : 'network-error',
         });
@@ -246,13 +248,26 @@ export class SegmentHandler {
     return response;
   }
 
-  private report(agent: Remote<AgentApi> | AgentApi, report: SegmentReport): void {
-    try {
-      Promise.resolve(agent.report(report)).catch(() => {});
-    } catch {
-      // a dead port must not break delivery
+  /** The page's agent (within `portWaitMs`), its calls bounded by deadlines; null when it has none. */
+  private async agentFor(clientId: string): Promise<AgentCalls | null> {
+    const agent = await this.deps.agentFor(clientId, this.deps.config.portWaitMs);
+    if (!agent) return null;
+    let calls = this.calls.get(agent);
+    if (!calls) {
+      calls = new AgentCalls(agent, {
+        callTimeoutMs: this.deps.config.p2pTimeoutMs,
+        now: this.deps.now,
+        onTimeout: () => this.deps.onAgentTimeout?.(clientId),
+      });
+      this.calls.set(agent, calls);
     }
+    return calls;
   }
+}
+
+/** A URL as error messages show it: without its query (tokens) or fragment, and not too long. */
+function withoutQuery(url: string): string {
+  return url.split(/[?#]/, 1)[0]!.slice(0, 200);
 }
 
 /** A response holds exactly what was asked: a whole 200, or the 206 of the closed range requested. */

@@ -1,7 +1,6 @@
 /// <reference lib="webworker" />
 import { clientsClaim } from 'workbox-core';
-import { isPageToWorkerMessage } from '../core/contract';
-import { SW_DEFAULTS, type SwConfig } from '../core/swConfig';
+import { CONTRACT_VERSION, contractVersionOf, isPageToWorkerMessage, SW_DEFAULTS, type SwConfig } from '../core/contract';
 import { AgentPorts } from './AgentPorts';
 import { SegmentHandler } from './SegmentHandler';
 
@@ -20,14 +19,12 @@ export class SwarmfetchWorker {
 
   constructor(config: Partial<SwConfig> = {}, scope: ServiceWorkerGlobalScope = self) {
     const full: SwConfig = { ...SW_DEFAULTS, ...config };
-    this.ports = new AgentPorts(scope.clients);
+    this.ports = new AgentPorts(scope.clients, { helloTimeoutMs: full.p2pTimeoutMs });
     this.handler = new SegmentHandler({
       config: full,
       agentFor: (id, waitMs) => this.ports.get(id, waitMs),
-      onAgentTimeout: (id) => {
-        // keep a slow page's port; forget a page that is gone
-        scope.clients.get(id).then((c) => c || this.ports.drop(id), () => this.ports.drop(id));
-      },
+      // keep a slow page's port; forget a page that is gone
+      onAgentTimeout: (id) => this.ports.dropIfGone(id),
       fetch: (input) => scope.fetch(input),
       now: () => performance.now(),
       siteOrigin: scope.location.origin,
@@ -92,11 +89,22 @@ export class SwarmfetchWorker {
     this.ports.destroy();
   }
 
-  /** Handles the page→worker messages of the contract; returns whether it was one. */
+  /**
+   * Handles the page→worker messages of the contract; returns whether it was one. A page speaking another
+   * contract version gets the network for all its requests, and is told once (claiming it is still done).
+   */
   acceptMessage(event: ExtendableMessageEvent): boolean {
     const data = event.data;
-    if (!isPageToWorkerMessage(data)) return false;
+    const version = contractVersionOf(data);
     const source = event.source as Client | null;
+    if (version !== null && version !== CONTRACT_VERSION) {
+      const { type, port } = data as { type: string; port?: unknown };
+      if (type === 'swarmfetch:claim') event.waitUntil(this.scope.clients.claim());
+      if (typeof MessagePort !== 'undefined' && port instanceof MessagePort) port.close(); // not talked to
+      if (source && 'id' in source) this.ports.mismatch(source.id, version);
+      return true;
+    }
+    if (!isPageToWorkerMessage(data)) return false;
     if (data.type === 'swarmfetch:claim') {
       event.waitUntil(this.scope.clients.claim());
     } else if (!source || !('id' in source)) {

@@ -12,7 +12,7 @@
  * or, from a fetch listener of its own registered earlier: `if (self.swarmfetch.respond(event)) return;`.
  * `self.swarmfetchManual = true` before the import keeps even the drop-in worker from enabling itself.
  */
-import { swConfigFromParams, type SwConfig } from '../core/swConfig';
+import { swConfigFromParams, type SwConfig } from '../core/contract';
 import { SwarmfetchWorker } from './SwarmfetchWorker';
 import { enableSwarmfetch } from './index';
 

@@ -11,16 +11,15 @@
  *   registerRoute(swarmfetch.matcher, swarmfetch.handler);
  */
 import { SwarmfetchWorker } from './SwarmfetchWorker';
-import type { SwConfig } from '../core/swConfig';
+import type { SwConfig } from '../core/contract';
 
 export { SwarmfetchWorker } from './SwarmfetchWorker';
 export { swarmfetchRoute, type SwarmfetchRoute } from './swarmfetchRoute';
 export { SegmentHandler } from './SegmentHandler';
 export { AgentPorts } from './AgentPorts';
-export { swConfigFromParams, SW_DEFAULTS, DEFAULT_SEGMENT_PATTERN, type SwConfig } from '../core/swConfig';
+export { swConfigFromParams, SW_DEFAULTS, DEFAULT_SEGMENT_PATTERN, CONTRACT_VERSION, type SwConfig } from '../core/contract';
 export { isSegmentRequest } from '../core/isSegmentRequest';
 export { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
-export { CONTRACT_VERSION } from '../core/contract';
 
 /** Starts swarmfetch in this service worker: intercepts media segments, passes everything else through. */
 export function enableSwarmfetch(config: Partial<SwConfig> = {}): SwarmfetchWorker {

@@ -1,4 +1,4 @@
-import { pieceIndex, pieceRange } from '../core/pieces';
+import { pieceIndex, pieceRange } from '../core/contract';
 import { SwarmError } from '../core/SwarmError';
 
 /** Opens piece `index` from one source: a stream of the piece's bytes from its first byte, or null when it has none. */

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import type { RouteHandlerObject, RouteMatchCallback } from 'workbox-core/types.js';
-import type { SwConfig } from '../core/swConfig';
+import type { SwConfig } from '../core/contract';
 import { SwarmfetchWorker } from './SwarmfetchWorker';
 
 /** What `swarmfetchRoute()` gives a Workbox site: `registerRoute(route.matcher, route.handler)`. */

@@ -1,5 +1,5 @@
 import { SwarmError } from '../../core/SwarmError';
-import type { DataChannelLike } from '../PeerLink';
+import type { DataChannelLike } from './ConnectionLike';
 
 /**
  * One request a peer made of this page, being served. A cancel ends whatever the upload waits for at that moment

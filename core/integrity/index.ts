@@ -1,4 +1,3 @@
 export * from './IntegrityManifest';
 export { parseIntegrityManifest, isManifestPath } from './parseIntegrityManifest';
 export { expectedParts, type HashedPart } from './expectedParts';
-export { parseKeyRange } from './parseKeyRange';

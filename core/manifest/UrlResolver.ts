@@ -1,6 +1,7 @@
 import { SwarmError } from '../SwarmError';
 import { MANIFEST_LIMITS } from './types';
 import { parseHttpUrl } from '../parseHttpUrl';
+import { urlDirectory } from '../contract';
 
 /** A relative reference that resolves to "directory of the base" + itself: plain path segments, optional query. */
 const PLAIN_REF = /^[A-Za-z0-9_~-][A-Za-z0-9._~/-]*(?:\?[A-Za-z0-9._~/&=-]*)?$/;
@@ -12,10 +13,7 @@ function isPlain(ref: string): boolean {
 /** "https://h/a/b/" for "https://h/a/b/c.mpd?x#y"; null unless the base is an http(s) URL. */
 function directoryOf(base: string): string | null {
   const u = parseHttpUrl(base);
-  if (!u) return null;
-  u.search = '';
-  u.hash = '';
-  return u.href.slice(0, u.href.lastIndexOf('/') + 1);
+  return u ? urlDirectory(u.href) : null;
 }
 
 /**

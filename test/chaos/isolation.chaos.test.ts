@@ -171,7 +171,8 @@ describe('G8 isolation', () => {
 
     // --- the site's swarm is unharmed: A kept its id, a second viewer gets bytes from A ---
     const b = await open(browser, `${site.url}/index.html`, { initScript: [eventLog, segmentHashesInitScript] });
-    await waitFor('B to get bytes from A', () => stats(b.page), (s) => !!s && s.p2pBytes > 0, 45_000);
+    // not a token byte: at least two segments' worth (~120 KB each at 360p) from A, which holds ≥ 6 when B arrives
+    await waitFor('B to get two segments\' worth from A', () => stats(b.page), (s) => !!s && s.p2pBytes >= 200_000, 45_000);
     const tA = (await videoState(a.page)).currentTime;
     await waitForPlayback(a.page, tA + 3, 30_000);
     await waitForPlayback(b.page, 6, 30_000);

@@ -131,7 +131,7 @@ describe('issue 9: a peer placing media calls', () => {
       await new Promise((r) => setTimeout(r, 2000));
       // the viewer's PeerJS Peer: its connection list (private; read only by this test)
       const held = (await v.page.evaluate(`(() => {
-        const peer = window.swarmfetch.pool.peer;
+        const peer = window.swarmfetch.pool.signalling.peer;
         let media = 0, data = 0;
         for (const list of peer._connections.values()) for (const c of list) c.type === 'media' ? media++ : data++;
         return { media, data, lost: peer._lostMessages.size };

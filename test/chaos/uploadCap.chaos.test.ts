@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { swarmId } from '../../core/swarmId';
+import { swarmId } from '../../core/contract';
 import { FRAME_MAX_BYTES } from '../../client/protocol';
 import {
   REPO_ROOT,
@@ -47,7 +47,7 @@ const LEECH = `async ({ swarm, seederId, ms, parallel }) => {
   while (!sf.stats().peerId) await sleep(50);
   sf.pool.join(swarm);
   let link;
-  for (const t0 = performance.now(); !(link = sf.pool.links.get(seederId)) || !link.isOpen || !link.remoteKeys.size; ) {
+  for (const t0 = performance.now(); !(link = sf.pool.links.get(seederId)) || !link.isOpen || !link.remoteKeyChars; ) {
     if (performance.now() - t0 > 30000) return { error: 'no link to the seeder' };
     await sleep(50);
   }

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SW_DEFAULTS } from '../../core/swConfig';
+import { SW_DEFAULTS } from '../../core/contract';
 import {
   REPO_ROOT,
   assertByteExact,

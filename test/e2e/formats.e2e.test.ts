@@ -31,7 +31,7 @@ import {
   type Viewer,
 } from './harness';
 import { playerPage, type PlayerName } from './fixtures/playerPage';
-import { PIECE_BYTES, pieceRange } from '../../core/pieces';
+import { PIECE_BYTES, pieceRange } from '../../core/contract';
 
 interface Stats {
   httpBytes: number;
@@ -165,29 +165,39 @@ async function twoViewers(player: PlayerName, src: string): Promise<{ a: Viewer;
   return { a, b, sa, sb, share };
 }
 
-/** Byte-exact segments (at least `min`) and P2P for the second viewer; then closes both. */
-async function checkSegmented(player: PlayerName, src: string, min: number): Promise<void> {
+/**
+ * Byte-exact segments (at least `min`) and a P2P share of at least `minShare` for the second viewer; then closes both.
+ *
+ * The shares are structural, not luck: B presses play once a peer is up, so what its player fetches before the
+ * first `have` arrives (manifest-time init segments, Shaka's first segments of both renditions) comes over HTTP,
+ * the rest from A. Measured with identical byte counts on every run so far (/tmp/e2e2.log, e2e3, ci1):
+ * hls.js fMP4 and byte ranges 100 %, Shaka HLS fMP4 33.6 %, Shaka DASH (all three addressings) 84.5 %,
+ * native MP4 15.6–21.7 % (one 1 MiB piece of three or four). Each threshold is about half the measured share:
+ * it leaves room for one or two more segments over HTTP on a loaded machine, and still fails when P2P delivers
+ * only a token amount (the old `share > 0` passed on a single byte).
+ */
+async function checkSegmented(player: PlayerName, src: string, min: number, minShare: number): Promise<void> {
   const { a, b, sb, share } = await twoViewers(player, src);
   const hashes = await readSegmentHashes(b.page);
   expect(hashes.length).toBeGreaterThanOrEqual(min);
   expect(await mismatches(hashes)).toEqual([]);
   expect(await mismatches(await readSegmentHashes(a.page))).toEqual([]);
   expect(sb.peers).toBeGreaterThanOrEqual(1);
-  expect(share).toBeGreaterThan(0);
+  expect(share, `${player} ${src}: B's P2P share ${pct(share)}`).toBeGreaterThanOrEqual(minShare);
   await a.close();
   await b.close();
 }
 
 describe('formats × players through the service worker, two viewers', () => {
-  it('hls.js — HLS fMP4 (.m4s), two renditions', () => checkSegmented('hlsjs', '/demo/media/fmp4/master.m3u8', 6));
+  it('hls.js — HLS fMP4 (.m4s), two renditions', () => checkSegmented('hlsjs', '/demo/media/fmp4/master.m3u8', 6, 0.5));
   it('hls.js — HLS byte ranges (EXT-X-BYTERANGE, one .ts file per rendition)', () =>
-    checkSegmented('hlsjs', '/demo/media/byterange/master.m3u8', 6));
-  it('Shaka — HLS fMP4', () => checkSegmented('shaka', '/demo/media/fmp4/master.m3u8', 6));
-  it('Shaka — DASH SegmentTemplate $Number$', () => checkSegmented('shaka', '/demo/media/dash/manifest.mpd', 6));
+    checkSegmented('hlsjs', '/demo/media/byterange/master.m3u8', 6, 0.5));
+  it('Shaka — HLS fMP4', () => checkSegmented('shaka', '/demo/media/fmp4/master.m3u8', 6, 0.15));
+  it('Shaka — DASH SegmentTemplate $Number$', () => checkSegmented('shaka', '/demo/media/dash/manifest.mpd', 6, 0.4));
   it('Shaka — DASH SegmentTemplate + SegmentTimeline $Time$', () =>
-    checkSegmented('shaka', '/demo/media/dash-time/manifest.mpd', 6));
+    checkSegmented('shaka', '/demo/media/dash-time/manifest.mpd', 6, 0.4));
   it('Shaka — DASH SegmentBase (one file per rendition, ranges from its sidx)', () =>
-    checkSegmented('shaka', '/demo/media/dash-base/manifest.mpd', 6));
+    checkSegmented('shaka', '/demo/media/dash-base/manifest.mpd', 6, 0.4));
 
   it('native <video src> — progressive MP4 from 1 MiB pieces', async () => {
     const src = '/demo/media/mp4/video.mp4';
@@ -221,7 +231,8 @@ describe('formats × players through the service worker, two viewers', () => {
     expect(await read('bytes=-1000')).toMatchObject({ status: 206, sha: sha256(file.subarray(file.length - 1000)) });
     expect(await read(`bytes=${file.length}-`)).toMatchObject({ status: 416, range: `bytes */${file.length}` });
     expect(site.requests.slice(before), 'answered from the pieces B holds, not the origin').toEqual([]);
-    expect(share).toBeGreaterThan(0);
+    // at least one whole piece of the file came from A (measured 15.6–21.7 %: the last piece of 569 KiB, of 2.6–3.6 MiB)
+    expect(share, `B's P2P share ${pct(share)}`).toBeGreaterThanOrEqual(0.1);
     await a.close();
     await b.close();
   });

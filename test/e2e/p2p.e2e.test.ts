@@ -149,12 +149,29 @@ describe('two viewers of the demo stream', () => {
   });
 
   it('a restarted service worker asks the page for a new port and answers from the store again', async () => {
-    const v = await open(browser, `${demo.url}/`, { contextOptions: { userAgent: 'viewer-restart' } });
+    // every need-port the page hears from its worker (the page's own listener sits beside swarmfetch's)
+    const needPorts = `(() => {
+      window.__needPorts = 0;
+      navigator.serviceWorker.addEventListener('message', (e) => {
+        if (e.data && e.data.type === 'swarmfetch:need-port') window.__needPorts++;
+      });
+    })();`;
+    const v = await open(browser, `${demo.url}/`, { initScript: needPorts, contextOptions: { userAgent: 'viewer-restart' } });
     await waitForPlayback(v.page, 4, 30_000);
     await waitFor('a controlled page holding segments', () => stats(v.page), (s) => !!s && s.active && s.storeSegments >= 3);
+    const needPortsBefore = (await v.page.evaluate('window.__needPorts')) as number;
     const cdp = await v.context.newCDPSession(v.page);
+    // the worker's running status as the browser reports it: the stop and the restart must both be seen
+    const statuses: string[] = [];
+    cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: Array<{ runningStatus: string }> }) => {
+      for (const version of e.versions) statuses.push(version.runningStatus);
+    });
     await cdp.send('ServiceWorker.enable');
+    await waitFor('the browser to report the running worker', async () => statuses.slice(), (s) => s.includes('running'), 10_000);
+    const mark = statuses.length;
     await cdp.send('ServiceWorker.stopAllWorkers');
+    await waitFor('the worker to be stopped', async () => statuses.slice(mark), (s) => s.includes('stopped'), 10_000);
+    const stoppedAt = statuses.lastIndexOf('stopped');
     // a segment the store holds, fetched through the (restarting) worker
     const answer = (await v.page.evaluate(`(async () => {
       const events = [];
@@ -167,7 +184,12 @@ describe('two viewers of the demo stream', () => {
       await new Promise((r) => setTimeout(r, 300));
       return { status: res.status, source: res.headers.get('x-swarmfetch-source'), bytes, events };
     })()`)) as { status: number; source: string | null; bytes: number; events: { source: string; fallback: string | null }[] };
+    // the fetch started the stopped worker again…
+    expect(statuses.slice(stoppedAt + 1)).toContain('running');
+    // …which had no port for this page and asked for one, and answered from the page's store through it
+    expect((await v.page.evaluate('window.__needPorts')) as number).toBeGreaterThan(needPortsBefore);
     expect(answer.status).toBe(200);
+    expect(answer.bytes).toBeGreaterThan(0);
     expect(answer.source).toBe('store');
     expect(answer.events.map((e) => e.source)).toContain('store');
     await cdp.detach();
@@ -186,12 +208,21 @@ describe('two viewers of the demo stream', () => {
 
   it('a browser without WebRTC plays through the worker over HTTP', async () => {
     const noRtc = 'delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection;';
-    const v = await open(browser, `${demo.url}/`, { initScript: [noRtc, segmentHashesInitScript] });
+    const v = await open(browser, `${demo.url}/`, { initScript: [noRtc, segmentLog, segmentHashesInitScript] });
     await waitForPlayback(v.page, 10, 40_000);
     const s = await stats(v.page);
+    const hashes = await readSegmentHashes(v.page);
     expect(s?.peers).toBe(0);
     expect(s?.p2pBytes).toBe(0);
-    assertByteExact(await readSegmentHashes(v.page), origin, { minSegments: 5 });
+    assertByteExact(hashes, origin, { minSegments: 5 });
+    // "through the worker": the page is controlled, and the worker served the player's segments (each one it
+    // fetched is reported to the page), not just the browser's own network stack
+    expect(s?.active).toBe(true);
+    const served = (await segmentEvents(v.page)).filter((e) => e.source === 'http');
+    expect(served.length).toBeGreaterThanOrEqual(5);
+    const played = new Set(hashes.map((h) => h.url));
+    expect(served.filter((e) => played.has(e.url)).length).toBeGreaterThanOrEqual(5);
+    expect(s!.httpBytes).toBeGreaterThan(0);
     expect(v.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
   });
 
@@ -231,11 +262,18 @@ describe('two viewers of the live stream', () => {
       console.log(`events A: ${await swarmLog(a.page)}\nevents B: ${await swarmLog(b.page)}`);
       console.log(`live: B p2p ${sb!.p2pBytes} B, http ${sb!.httpBytes} B; verified A ${JSON.stringify(sa!.verifiedBy)}, B ${JSON.stringify(sb!.verifiedBy)}`);
       const fromPeers = [...ea, ...eb].filter((e) => e.source === 'p2p');
-      expect(fromPeers.length).toBeGreaterThan(0);
+      // B joins a stream A already plays: much of what B plays is A's. Measured: B 637 KB p2p / 191 KB http (77 %,
+      // 5 peer segments checked by playlist hash; /tmp/e2e2.log) and 384 KB / 439 KB (47 %, 3 segments; this
+      // change's run). B's first segments (before its peer connection) and the newest ones it is elected to fetch
+      // come over HTTP: ≥ 25 % (about half the lower figure) and ≥ 2 peer segments leave room for that, and fail
+      // when sharing is token.
+      const liveShare = sb!.p2pBytes / (sb!.p2pBytes + sb!.httpBytes);
+      expect(liveShare, `live: B's P2P share ${(100 * liveShare).toFixed(1)} %`).toBeGreaterThanOrEqual(0.25);
+      expect(eb.filter((e) => e.source === 'p2p').length).toBeGreaterThanOrEqual(2);
       // every live segment a player got from a peer was checked against its playlist's hash…
       expect(fromPeers.filter((e) => e.verifiedBy !== 'playlist')).toEqual([]);
       for (const s of [sa!, sb!]) expect(s.verifiedBy).toEqual({ playlist: s.verifiedSegments, manifest: 0, oracle: 0 });
-      expect(sb!.verifiedBy.playlist).toBeGreaterThan(0);
+      expect(sb!.verifiedBy.playlist).toBeGreaterThanOrEqual(2);
       // …with no lookup at the hash oracle, so the origin sent live segments to the viewers only (none to the oracle)
       expect(await oracleLookups(a.page)).toBe(0);
       expect(await oracleLookups(b.page)).toBe(0);
@@ -268,7 +306,9 @@ describe('a site whose P2P server lives on another origin', () => {
       const a = await open(browser, `${site.url}/index.html`, { initScript: segmentHashesInitScript });
       await waitFor('viewer A to hold segments', () => stats(a.page), (s) => !!s && s.storeSegments >= 6);
       const b = await open(browser, `${site.url}/index.html`, { initScript: segmentHashesInitScript });
-      await waitFor('B to get bytes from A', () => stats(b.page), (s) => !!s && s.p2pBytes > 0, 30_000);
+      // A holds ≥ 6 segments (~120 KB each) before B arrives: B gets at least two of them from A across origins
+      const shared = await waitFor('B to get two segments\' worth from A', () => stats(b.page), (s) => !!s && s.p2pBytes >= 200_000, 30_000);
+      console.log(`cross-origin: B p2p ${shared!.p2pBytes} B, http ${shared!.httpBytes} B`);
 
       await p2p.stop();
       const t = { a: (await videoState(a.page)).currentTime, b: (await videoState(b.page)).currentTime };

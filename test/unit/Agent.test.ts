@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Agent } from '../../client/Agent';
 import { electFetcher } from '../../client/electFetcher';
 import { SegmentStore, type StoredSegment } from '../../client/SegmentStore';
@@ -6,6 +6,22 @@ import type { PeerLink, Received } from '../../client/PeerLink';
 import type { SegmentQuery, SegmentReport } from '../../core/contract';
 import { SwarmError } from '../../core/SwarmError';
 import { mergeConfig } from '../../core/mergeConfig';
+
+// Fake time throughout: the agent's waits (for connections, for an elected peer, the budget) run on the fake clock,
+// so every outcome below is the same on a loaded machine, and no test sleeps.
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
+
+/** Runs the fake clock in 10 ms steps until `p` settles (throws past `maxMs`: the agent waited longer than any budget). */
+async function settle<T>(p: Promise<T>, maxMs = 30_000): Promise<T> {
+  let done = false;
+  const mark = () => void (done = true);
+  p.then(mark, mark);
+  await vi.advanceTimersByTimeAsync(0);
+  for (let waited = 0; !done && waited < maxMs; waited += 10) await vi.advanceTimersByTimeAsync(10);
+  if (!done) throw new Error(`still pending after ${maxMs} ms of fake time`);
+  return p;
+}
 
 const SWARM = 'http://site|http://cdn/v/';
 const KEY = 'http://cdn/v/seg1.ts';
@@ -69,8 +85,11 @@ function setup(links: FakeLink[] = [], opts: SetupOptions = {}) {
       agent.putSegment({ key: url.split('?')[0]!, swarm: SWARM, url, body: blobOf(2), totalBytes: 2, contentType: null });
     },
     canSeed: () => true,
-    now: () => performance.now(),
+    now: () => Date.now(), // the fake clock
   });
+  // every answer is awaited as the worker would, while the (fake) clock runs
+  const getSegment = agent.getSegment.bind(agent);
+  agent.getSegment = (q: SegmentQuery) => settle(getSegment(q));
   return { agent, store, joined, storedEvents, reports, announced, seeded };
 }
 
@@ -217,10 +236,15 @@ describe('Agent scheduling', () => {
 
   it('a starving player never waits for connections being made; nor a fed one once nothing turns up', async () => {
     const starving = setup([], { bufferAhead: 0, connecting: () => true });
+    const t0 = Date.now(); // fake clock
     expect(await starving.agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
-    // connections that bring nobody: the wait ends with the budget (1 s here), then HTTP
+    expect(Date.now() - t0, 'fake ms the starving player waited').toBeLessThanOrEqual(10);
+    // connections that bring nobody: the wait ends within the budget (1 s here), then HTTP
     const fed = setup([], { bufferAhead: 20, connecting: () => true });
+    const t1 = Date.now();
     expect(await fed.agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(Date.now() - t1, 'fake ms the fed player waited').toBeGreaterThan(100);
+    expect(Date.now() - t1, 'fake ms the fed player waited').toBeLessThanOrEqual(1000);
   });
 
   it('a starving player with its first segment buffered waits briefly for connections being made', async () => {
@@ -256,9 +280,9 @@ describe('Agent scheduling', () => {
     agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
     await agent.getSegment(query({ key: list[0]!.key, url: list[0]!.url }));
     agent.prefetch();
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.advanceTimersByTimeAsync(10);
     agent.prefetch();
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.advanceTimersByTimeAsync(10);
     expect(store.has(list[1]!.key) && store.has(list[2]!.key)).toBe(true);
     expect(seeded).toEqual([]);
   });
@@ -270,7 +294,7 @@ describe('Agent scheduling', () => {
     agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
     agent.playlists.played(SWARM, list[0]!.key);
     agent.prefetch();
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.advanceTimersByTimeAsync(10);
     expect(holder.calls).toHaveLength(0);
     expect(store.size).toBe(0);
   });
@@ -315,7 +339,7 @@ describe('Agent scheduling', () => {
         agent.playlists.played(SWARM, list[i]!.key);
         agent.prefetch();
       }
-      await new Promise((r) => setTimeout(r, 2));
+      await vi.advanceTimersByTimeAsync(2);
     }
     const both = [...mine.seeded, ...theirs.seeded];
     expect(both.length).toBeGreaterThan(0);

@@ -27,9 +27,10 @@ const stored = (key: string, size: number): StoredSegment => ({
   key, swarm: SWARM, body: new Blob([new Uint8Array(size).fill(9)]), totalBytes: size, contentType: 'video/mp2t',
 });
 
+/** What the tests read inside a link: its uploads (client/peer/Uploads) and the keys its peer announced (RemoteHaves). */
 interface Internals {
   uploads: { size: number };
-  remoteKeys: Iterable<string> & { size: number };
+  haves: { keys: Iterable<string> & { size: number } };
 }
 
 /** An open link whose peer is played by hand: `deliver` what the peer says, `said()` what the link sent it. */
@@ -70,7 +71,7 @@ function longKeys(n: number, len: number, from = 0): string[] {
   });
 }
 
-const keyChars = (inner: Internals) => [...inner.remoteKeys].reduce((n, k) => n + k.length, 0);
+const keyChars = (inner: Internals) => [...inner.haves.keys].reduce((n, k) => n + k.length, 0);
 
 afterEach(() => vi.useRealTimers());
 
@@ -98,7 +99,7 @@ describe('have/lost/fetching announcements are bounded', () => {
     const keys = longKeys(1000, 1000); // ~1 M characters in one burst
     for (let i = 0; i < keys.length; i += 40) deliver({ t: 'have', swarm: SWARM, keys: keys.slice(i, i + 40) });
     expect(closes).toEqual([]);
-    expect(inner.remoteKeys.size).toBe(1000);
+    expect(inner.haves.keys.size).toBe(1000);
   });
 
   it('ends the link of a peer flooding announcements (rate-exceeded) and forgets what it announced', async () => {
@@ -111,7 +112,7 @@ describe('have/lost/fetching announcements are bounded', () => {
     }
     expect(closes).toEqual(['rate-exceeded']);
     expect(link.isOpen).toBe(false);
-    expect(inner.remoteKeys.size).toBe(0);
+    expect(inner.haves.keys.size).toBe(0);
   });
 
   it('counts empty announcements too', async () => {

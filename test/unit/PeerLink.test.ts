@@ -57,7 +57,7 @@ async function openPair(store: Map<string, StoredSegment>) {
 }
 
 const stored = (key: string, body: Uint8Array): StoredSegment => ({
-  key, swarm: SWARM, body: new Blob([body]), totalBytes: body.byteLength, contentType: 'video/mp2t',
+  key, swarm: SWARM, body: new Blob([body as Uint8Array<ArrayBuffer>]), totalBytes: body.byteLength, contentType: 'video/mp2t',
 });
 
 afterEach(() => vi.useRealTimers());
@@ -422,6 +422,35 @@ describe('PeerLink handshake and liveness', () => {
     expect(controlTypes(toServer).concat(controlTypes(toClient))).toContain('pong');
     expect(client.closes.concat(server.closes)).toEqual([]);
     expect(client.link.isOpen && server.link.isOpen).toBe(true);
+    client.link.close();
+  });
+});
+
+describe('PeerLink open deadline (the handshake\'s own, issue 10)', () => {
+  it('a link whose handshake does not complete within 10 s closes with peer-timeout, and is never reported open', async () => {
+    vi.useFakeTimers();
+    const [toServer] = FakeConnection.pair('client', 'server');
+    toServer.intercept = () => {}; // the accepting side never hears us, we never hear it
+    const client = makeLink(toServer, new Map(), { dialled: true, now: () => Date.now() });
+    toServer.openBoth();
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(client.closes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(client.closes).toEqual(['peer-timeout']);
+    expect(client.opened).toEqual([]);
+    expect(toServer.closed).toBe(true);
+  });
+
+  it('an open link is not closed by the deadline', async () => {
+    vi.useFakeTimers();
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    const client = makeLink(toServer, new Map(), { dialled: true, now: () => Date.now() });
+    const server = makeLink(toClient, new Map(), { now: () => Date.now() });
+    toServer.openBoth();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(client.link.isOpen && server.link.isOpen).toBe(true);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(client.closes.concat(server.closes)).toEqual([]);
     client.link.close();
   });
 });

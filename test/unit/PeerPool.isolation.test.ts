@@ -11,7 +11,8 @@ const OTHER = 'http://site|http://cdn/b/720p/';
 const KEY_JOINED = 'http://cdn/a/720p/seg1.ts';
 const KEY_OTHER = 'http://cdn/b/720p/seg1.ts';
 
-type Listener = (arg?: unknown) => void;
+/** One emitter for the listeners of every PeerJS event (each takes its own argument type). */
+type Listener = (arg?: any) => void;
 
 /** A PeerJS Peer stand-in: `incoming(conn)` plays a remote peer dialling us. */
 class FakePeer implements PeerLike {

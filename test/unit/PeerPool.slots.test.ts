@@ -12,7 +12,8 @@ import { FakeConnection } from './fakes/FakeConnection';
 
 const SWARM = 'http://site|http://cdn/a/720p/';
 
-type Listener = (arg?: unknown) => void;
+/** One emitter for the listeners of every PeerJS event (each takes its own argument type). */
+type Listener = (arg?: any) => void;
 
 /**
  * A remote peer's end, played by hand: it answers hellos and pings. `dialledByUs`: it is the accepting side, so it

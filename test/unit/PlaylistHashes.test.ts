@@ -1,7 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_HASH_WAITERS, MAX_PLAYLIST_HASHES, PlaylistHashes } from '../../client/PlaylistHashes';
 
 const hex = (n: number) => n.toString(16).padStart(64, '0');
+
+/** A promise's outcome so far, read after advancing the fake clock. */
+function track<T>(p: Promise<T>) {
+  const state: { settled: boolean; value?: T } = { settled: false };
+  void p.then((value) => Object.assign(state, { settled: true, value }));
+  return state;
+}
+
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
 
 describe('PlaylistHashes', () => {
   it('holds at most its bound, the key set longest ago leaving first; a key set again is fresh', () => {
@@ -26,9 +36,14 @@ describe('PlaylistHashes', () => {
     const waiting = h.whenListed('http://cdn/live/s2.ts', 60_000);
     const alsoWaiting = h.whenListed('http://cdn/live/s2.ts', 60_000);
     setTimeout(() => h.set('http://cdn/live/s2.ts', hex(2)), 5);
+    await vi.advanceTimersByTimeAsync(5);
     expect(await Promise.all([waiting, alsoWaiting])).toEqual([hex(2), hex(2)]);
-    // it never comes: undefined once the wait is over; another directory: no wait
-    expect(await h.whenListed('http://cdn/live/s9.ts', 20)).toBeUndefined();
+    // it never comes: undefined once the wait is over, not before; another directory: no wait
+    const never = track(h.whenListed('http://cdn/live/s9.ts', 20));
+    await vi.advanceTimersByTimeAsync(19);
+    expect(never.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(never).toEqual({ settled: true, value: undefined });
     expect(await h.whenListed('http://cdn/vod/s2.ts', 60_000)).toBeUndefined();
     // byte-range keys wait on their file's directory too
     const range = h.whenListed('http://cdn/live/all.ts#0-99', 60_000);
@@ -44,6 +59,7 @@ describe('PlaylistHashes', () => {
     expect(await h.whenListed('http://cdn/live/extra.ts', 60_000)).toBeUndefined();
     h.clear();
     expect(new Set(await Promise.all(waits))).toEqual(new Set([undefined]));
+    expect(vi.getTimerCount()).toBe(0); // every wait's timer went with it
   });
 
   it('keeps 4096 by default, and no more however many playlists pass', () => {

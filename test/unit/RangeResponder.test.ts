@@ -1,10 +1,17 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SegmentHandler } from '../../sw/SegmentHandler';
-import type { AgentApi, SegmentAnswer, SegmentPut, SegmentQuery, SegmentReport } from '../../core/contract';
+import {
+  PIECE_BYTES,
+  pieceRange,
+  segmentKey,
+  type AgentApi,
+  type SegmentAnswer,
+  type SegmentPut,
+  type SegmentQuery,
+  type SegmentReport,
+} from '../../core/contract';
 import { DEFAULT_CONFIG } from '../../core/config';
-import { PIECE_BYTES, pieceRange } from '../../core/pieces';
 import { parseRangeHeader, resolveRange } from '../../core/parseRangeHeader';
-import { segmentKey } from '../../core/segmentKey';
 
 const URL1 = 'http://site.test/media/mp4/video.mp4';
 const SIZE = 2 * PIECE_BYTES + 5000;

@@ -43,7 +43,7 @@ function handler(agent: AgentApi | null, fetchImpl: typeof fetch, onAgentTimeout
 }
 
 const body = (n: number, seed = 1) => new Uint8Array(n).map((_, i) => (i * seed + 11) & 0xff);
-const okFetch = (bytes: Uint8Array, init: ResponseInit = {}) =>
+const okFetch = (bytes: Uint8Array<ArrayBuffer>, init: ResponseInit = {}) =>
   vi.fn(async () => new Response(bytes, { status: 200, headers: { 'content-type': 'video/mp2t' }, ...init }));
 const get = (url = URL1, headers: Record<string, string> = {}) => new Request(url, { headers });
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
@@ -153,7 +153,7 @@ describe('SegmentHandler', () => {
   });
 
   it('answers a Range request exactly from a whole segment the agent holds (206, Content-Range)', async () => {
-    const { agent, queries } = fakeAgent((q) => ({
+    const { agent, queries } = fakeAgent(() => ({
       kind: 'hit', source: 'store', peerId: null, body: new Blob([body(100)]), totalBytes: 5000, start: 200, contentType: 'video/mp4',
     }));
     const res = await handler(agent, okFetch(body(1))).handle(get(URL1, { Range: 'bytes=200-299' }), 'c');

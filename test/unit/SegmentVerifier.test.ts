@@ -1,13 +1,16 @@
 import { createHash, webcrypto } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HashOracleClient, type OracleAnswer } from '../../client/HashOracleClient';
 import { IntegrityManifests, type ManifestAnswer } from '../../client/IntegrityManifests';
 import { PlaylistHashes } from '../../client/PlaylistHashes';
 import { SegmentVerifier, type SegmentVerifierDeps } from '../../client/SegmentVerifier';
-import { Reassembly } from '../../client/protocol';
+import { Reassembly } from '../../client/peer/Reassembly';
 import { SwarmError } from '../../core/SwarmError';
+import { withHealth } from './helpers/withHealth';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+// the tests that wait on time use the fake clock (vi.useFakeTimers in the test); the others need none
+afterEach(() => void vi.useRealTimers());
 const digest = (d: Uint8Array) => webcrypto.subtle.digest('SHA-256', d) as Promise<ArrayBuffer>;
 const BODY = new Uint8Array(3000).map((_, i) => (i * 13) & 0xff);
 const URL_ = 'http://cdn.example/v/seg_1.ts';
@@ -16,7 +19,9 @@ function verifier(manifest: ManifestAnswer | null, oracle: OracleAnswer | null, 
   const asked: string[] = [];
   const v = new SegmentVerifier({
     manifests: manifest ? { lookup: async (url) => (asked.push(`manifest ${url}`), manifest) } : null,
-    oracle: oracle ? { lookup: async (url, range) => (asked.push(range ? `${url}#${range.start}-${range.end}` : url), oracle) } : null,
+    oracle: oracle
+      ? { lookup: async (url, range) => (asked.push(range ? `${url}#${range.start}-${range.end}` : url), oracle), available: async () => 'oracle' as const }
+      : null,
     acceptUnverified: true,
     timeoutMs: 1000,
     digest,
@@ -24,7 +29,7 @@ function verifier(manifest: ManifestAnswer | null, oracle: OracleAnswer | null, 
   });
   return { v, asked };
 }
-const check = async (v: SegmentVerifier, key: string, body: Uint8Array, waitMs = 1000) => {
+const check = async (v: SegmentVerifier, key: string, body: Uint8Array<ArrayBuffer>, waitMs = 1000) => {
   try {
     return await v.check(key, new Blob([body]), v.expect(key), waitMs);
   } catch (e) {
@@ -115,9 +120,13 @@ describe('SegmentVerifier', () => {
     const playlist = new PlaylistHashes();
     playlist.set(`${URL_}0`, sha(BODY)); // an earlier segment of the same stream: its playlists carry hashes
     const { v, asked } = verifier({ kind: 'covered', file: null, pieceBytes: 1000 }, { kind: 'hash', sha256: sha(BODY), bytes: 3000 }, { playlist });
+    vi.useFakeTimers();
     const expectation = v.expect(URL_);
+    const checked = v.check(URL_, BODY, expectation, 1000);
+    // the playlist with the segment's hash comes 20 ms (fake) after the request; the 1 s deadline is far
     setTimeout(() => playlist.set(URL_, sha(BODY)), 20);
-    expect(await v.check(URL_, BODY, expectation, 1000)).toBe('playlist');
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await checked).toBe('playlist');
     expect(asked).toEqual([]);
   });
 
@@ -159,7 +168,14 @@ describe('SegmentVerifier', () => {
     const v = new SegmentVerifier({
       manifests: { lookup: () => new Promise<ManifestAnswer>(() => {}) }, oracle: null, acceptUnverified: true, timeoutMs: 1000, digest,
     });
-    expect(await check(v, URL_, BODY, 5)).toBe('integrity-unavailable');
+    vi.useFakeTimers();
+    let outcome: unknown = 'pending';
+    const checked = check(v, URL_, BODY, 5).then((o) => (outcome = o));
+    await vi.advanceTimersByTimeAsync(4);
+    expect(outcome).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    await checked;
+    expect(outcome).toBe('integrity-unavailable');
   });
 });
 
@@ -223,7 +239,7 @@ describe('HashOracleClient', () => {
   const client = (answer: (url: string) => Response | Promise<Response>) => {
     const calls: string[] = [];
     const fetch = (async (url: string | URL | Request) => (calls.push(String(url)), answer(String(url)))) as typeof globalThis.fetch;
-    return { c: new HashOracleClient({ fetch, baseUrl: base, timeoutMs: 1000 }), calls };
+    return { c: new HashOracleClient({ fetch: withHealth(fetch), baseUrl: base, timeoutMs: 1000 }), calls };
   };
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
 
@@ -236,6 +252,33 @@ describe('HashOracleClient', () => {
       `${base}swarmfetch/v1/hash?url=${encodeURIComponent(URL_)}`,
       `${base}swarmfetch/v1/hash?url=${encodeURIComponent(URL_)}&range=0-99`,
     ]);
+  });
+
+  it('learns from the server\'s /health that it has no oracle, and never asks /hash (no failed request in the console)', async () => {
+    const calls: string[] = [];
+    const fetch = (async (url: string | URL | Request) => (calls.push(String(url)), json(500, {}))) as typeof globalThis.fetch;
+    const c = new HashOracleClient({ fetch: withHealth(fetch, { ok: true, oracle: false }), baseUrl: base, timeoutMs: 1000 });
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'not-covered' });
+    expect(await c.lookup('http://cdn.example/v/seg_2.ts', null)).toEqual({ kind: 'not-covered' });
+    expect(calls).toEqual([]);
+  });
+
+  it('a /health that fails is a failure (backoff), never "no oracle"', async () => {
+    let now = 0;
+    let healthUp = false;
+    const fetch = (async (url: string | URL | Request) => {
+      if (String(url).includes('/health')) {
+        if (!healthUp) throw new TypeError('Failed to fetch');
+        return json(200, { ok: true, oracle: true });
+      }
+      return json(200, { sha256: sha(BODY), bytes: 3000 });
+    }) as typeof globalThis.fetch;
+    const c = new HashOracleClient({ fetch, baseUrl: base, timeoutMs: 1000, now: () => now });
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' });
+    healthUp = true;
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' }); // within the backoff
+    now = 1000;
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'hash', sha256: sha(BODY), bytes: 3000 });
   });
 
   it('stops asking a server that says it has no oracle (404 no-oracle)', async () => {
@@ -258,7 +301,7 @@ describe('HashOracleClient', () => {
       let now = 0;
       const calls: string[] = [];
       const fetch = (async (url: string | URL | Request) => (calls.push(String(url)), answer())) as typeof globalThis.fetch;
-      const c = new HashOracleClient({ fetch, baseUrl: base, timeoutMs: 1000, now: () => now });
+      const c = new HashOracleClient({ fetch: withHealth(fetch), baseUrl: base, timeoutMs: 1000, now: () => now });
       expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' });
       now += 999_999; // past any backoff: asked again, never given up
       expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' });
@@ -271,7 +314,7 @@ describe('HashOracleClient', () => {
     const answers = [json(502, {}), json(502, {}), json(200, { sha256: sha(BODY), bytes: 3000 })];
     const calls: string[] = [];
     const fetch = (async (url: string | URL | Request) => (calls.push(String(url)), answers.shift()!)) as typeof globalThis.fetch;
-    const c = new HashOracleClient({ fetch, baseUrl: base, timeoutMs: 1000, now: () => now });
+    const c = new HashOracleClient({ fetch: withHealth(fetch), baseUrl: base, timeoutMs: 1000, now: () => now });
     expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' });
     await Promise.resolve();
     now = 999;

@@ -8,7 +8,7 @@ const agent: AgentApi = {
   getSegment: async () => ({ kind: 'miss' }) as never,
   putSegment: () => undefined,
   report: () => undefined,
-  manifest: () => undefined,
+  manifestText: () => undefined,
 };
 
 /** A ServiceWorkerContainer with a controlling worker (or none) and a registration the site made (or none). */

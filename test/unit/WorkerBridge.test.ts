@@ -22,7 +22,7 @@ const agent: AgentApi = {
   getSegment: async () => ({ kind: 'miss', reason: 'no-peer' }),
   putSegment: () => {},
   report: () => {},
-  manifest: () => {},
+  manifestText: () => {},
 };
 
 describe('WorkerBridge', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Reassembly, encodeDataFrame } from '../../client/protocol';
+import { encodeDataFrame } from '../../client/protocol';
+import { Reassembly } from '../../client/peer/Reassembly';
 import { mergeConfig } from '../../core/mergeConfig';
-import { swarmId } from '../../core/swarmId';
+import { swarmId } from '../../core/contract';
 
 describe('bounds found by review', () => {
   it('a reassembled segment can be taken once only (no silent empty second copy)', () => {

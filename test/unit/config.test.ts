@@ -7,7 +7,8 @@ import {
   swConfigFromParams,
   type SwarmfetchConfig,
 } from '../../core/config';
-import { mergeConfig, swConfigToParams } from '../../core/mergeConfig';
+import { mergeConfig } from '../../core/mergeConfig';
+import { swConfigToParams } from '../../core/contract';
 import { SwarmError } from '../../core/SwarmError';
 
 const MiB = 1024 * 1024;

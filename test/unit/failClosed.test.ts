@@ -5,11 +5,12 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HashOracleClient } from '../../client/HashOracleClient';
-import { IntegrityManifests } from '../../client/IntegrityManifests';
+import { IntegrityManifests, type ManifestAnswer } from '../../client/IntegrityManifests';
 import { IntegrityStatus } from '../../client/IntegrityStatus';
 import { PlaylistHashes } from '../../client/PlaylistHashes';
 import { SegmentVerifier } from '../../client/SegmentVerifier';
 import { SwarmError } from '../../core/SwarmError';
+import { withHealth } from './helpers/withHealth';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const digest = (d: Uint8Array) => webcrypto.subtle.digest('SHA-256', d) as Promise<ArrayBuffer>;
@@ -21,6 +22,7 @@ const BASE = 'http://p2p.example/';
 /** The opt-out is on in these tests: what they show holds even then, and so by default. */
 function verifierWith(deps: { oracleFetch?: typeof fetch; manifestFetch?: typeof fetch; playlist?: PlaylistHashes; now?: () => number }) {
   const oracle = deps.oracleFetch ? new HashOracleClient({ fetch: deps.oracleFetch, baseUrl: BASE, timeoutMs: 1000, now: deps.now }) : null;
+  // (oracleFetch answers the server's /health too: pass it through withHealth for a server that is up)
   const manifests = new IntegrityManifests({
     fetch: deps.manifestFetch ?? (async () => new Response('no', { status: 404 })),
     manifestUrl: null, lookup: true, timeoutMs: 1000, now: deps.now, onError: () => {},
@@ -61,7 +63,7 @@ describe('integrity fails closed', () => {
   ])('the oracle answering %s: HTTP for that segment, and the oracle not switched off', async (_, answer) => {
     let now = 0;
     let good = false;
-    const oracleFetch = (async () => (good ? json(200, { sha256: sha(BODY), bytes: BODY.length }) : answer())) as typeof fetch;
+    const oracleFetch = withHealth((async () => (good ? json(200, { sha256: sha(BODY), bytes: BODY.length }) : answer())) as typeof fetch);
     const v = verifierWith({ oracleFetch, now: () => now });
     expect(await check(v, SEG)).toBe('integrity-unavailable');
     good = true;
@@ -73,7 +75,7 @@ describe('integrity fails closed', () => {
     vi.useFakeTimers();
     const playlist = new PlaylistHashes();
     playlist.set(`${DIR}seg_6.ts`, sha(BODY.subarray(1))); // the stream's playlists carry hashes
-    const v = verifierWith({ playlist, oracleFetch: (async () => json(404, { error: 'no-oracle' })) as typeof fetch });
+    const v = verifierWith({ playlist, oracleFetch: withHealth((async () => json(404, { error: 'no-oracle' })) as typeof fetch) });
     const pending = check(v, SEG);
     await vi.advanceTimersByTimeAsync(2000); // its playlist is later than the wait
     expect(await pending).toBe('integrity-unavailable');
@@ -86,7 +88,7 @@ describe('integrity fails closed', () => {
   it('the init segment (EXT-X-MAP) of a tagged stream, which no tag covers: HTTP, never unchecked', async () => {
     const playlist = new PlaylistHashes();
     playlist.set(`${DIR}seg_6.m4s`, sha(BODY));
-    const v = verifierWith({ playlist, oracleFetch: (async () => json(404, { error: 'no-oracle' })) as typeof fetch });
+    const v = verifierWith({ playlist, oracleFetch: withHealth((async () => json(404, { error: 'no-oracle' })) as typeof fetch) });
     expect(await check(v, `${DIR}init.mp4`)).toBe('integrity-unavailable');
   });
 
@@ -111,8 +113,8 @@ describe('integrity fails closed', () => {
     expect(calls).toHaveLength(2);
   });
 
-  it('with no source at all (manifest 404, server says no-oracle) only the opt-out takes bytes unchecked', async () => {
-    const noOracle = (async () => json(404, { error: 'no-oracle' })) as typeof fetch;
+  it('with no source at all (manifest 404, the server\'s health says it has no oracle) only the opt-out takes bytes unchecked', async () => {
+    const noOracle = withHealth((async () => json(500, {})) as typeof fetch, { ok: true, oracle: false });
     expect(await check(verifierWith({ oracleFetch: noOracle }), SEG)).toBe(null);
     const strict = new SegmentVerifier({
       playlist: new PlaylistHashes(), manifests: { lookup: async () => ({ kind: 'none' }) },
@@ -121,6 +123,50 @@ describe('integrity fails closed', () => {
     expect(await check(strict, SEG)).toBe('integrity-unavailable');
     expect(strict.refuses(`${DIR}seg_8.ts`)).toBe(true); // known: peers are not asked in that directory
     expect(strict.refuses('http://cdn.example/other/seg_8.ts')).toBe(false); // not known yet
+  });
+});
+
+describe('SegmentVerifier.probe', () => {
+  const make = (over: { manifest?: ManifestAnswer; oracle?: 'oracle' | 'none' | 'failed'; playlist?: PlaylistHashes }) => {
+    const seen: string[] = [];
+    const hashAsked: string[] = [];
+    const v = new SegmentVerifier({
+      playlist: over.playlist ?? new PlaylistHashes(),
+      manifests: { lookup: async () => over.manifest ?? { kind: 'none' } },
+      oracle: over.oracle ? { lookup: async (url) => (hashAsked.push(url), { kind: 'failed' }), available: async () => over.oracle! } : null,
+      acceptUnverified: false, timeoutMs: 1000, digest,
+      onOutcome: (o) => void seen.push(o.kind),
+    });
+    return { v, seen, hashAsked };
+  };
+
+  it('finds a stream with no source at all without asking any oracle for a hash (no origin copy)', async () => {
+    const { v, seen, hashAsked } = make({ oracle: 'none' });
+    await v.probe(SEG);
+    expect(seen).toEqual(['none']);
+    expect(v.refuses(SEG)).toBe(true);
+    expect(hashAsked).toEqual([]);
+  });
+
+  it('leaves a stream alone that has a source: an oracle on the server, a manifest, tagged playlists', async () => {
+    for (const over of [
+      { oracle: 'oracle' as const },
+      { manifest: { kind: 'covered', file: null, pieceBytes: 1048576 } as ManifestAnswer },
+      { playlist: (() => { const p = new PlaylistHashes(); p.set(`${DIR}seg_1.ts`, sha(BODY)); return p; })() },
+    ]) {
+      const { v, seen, hashAsked } = make(over);
+      await v.probe(SEG);
+      expect(seen).toEqual([]);
+      expect(v.refuses(SEG)).toBe(false);
+      expect(hashAsked).toEqual([]);
+    }
+  });
+
+  it('says a source is unavailable, never absent, when the server cannot be asked', async () => {
+    const { v, seen } = make({ oracle: 'failed' });
+    await v.probe(SEG);
+    expect(seen).toEqual(['unknown']);
+    expect(v.refuses(SEG)).toBe(false);
   });
 });
 

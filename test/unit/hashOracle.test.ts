@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSwarmServer, HashOracle, mergeServerOptions, type SwarmServer } from '../../server/index';
 import { thrownCode } from './helpers/thrownCode';
 
@@ -108,10 +108,20 @@ describe('HashOracle', () => {
     const f = fakeFetch((_url, init) =>
       new Promise<Response>((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted')))),
     );
-    const o = oracle(f.fetch, { maxConcurrent: 1, timeoutMs: 50 });
-    const first = o.hash(`${ALLOWED}/a.ts`);
-    expect(await o.hash(`${ALLOWED}/b.ts`)).toEqual({ ok: false, error: 'busy' });
-    expect(await first).toEqual({ ok: false, error: 'timeout' });
+    vi.useFakeTimers();
+    try {
+      const o = oracle(f.fetch, { maxConcurrent: 1, timeoutMs: 50 });
+      let outcome: unknown = 'pending';
+      const first = o.hash(`${ALLOWED}/a.ts`).then((a) => (outcome = a));
+      expect(await o.hash(`${ALLOWED}/b.ts`)).toEqual({ ok: false, error: 'busy' });
+      await vi.advanceTimersByTimeAsync(49);
+      expect(outcome).toBe('pending');
+      await vi.advanceTimersByTimeAsync(1);
+      await first;
+      expect(outcome).toEqual({ ok: false, error: 'timeout' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps at most cacheEntries hashes', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { expectedParts, parseIntegrityManifest, parseKeyRange } from '../../core/integrity';
+import { expectedParts, parseIntegrityManifest } from '../../core/integrity';
+import { parseKeyRange } from '../../core/contract';
 import { thrownCode } from './helpers/thrownCode';
 
 const H = (c: string) => c.repeat(64);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDashMpd } from '../../core/manifest/parseDashMpd';
 import { MANIFEST_LIMITS, type Rendition } from '../../core/manifest/types';
-import { SwarmError } from '../../core/SwarmError';
 import { thrownCode } from './helpers/thrownCode';
 import { readFixture } from '../fixtures/manifests/readFixture';
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseHlsPlaylist } from '../../core/manifest/parseHlsPlaylist';
 import { parseAttributeList } from '../../core/manifest/parseAttributeList';
 import { MANIFEST_LIMITS, type ParsedManifest } from '../../core/manifest/types';
-import { SwarmError } from '../../core/SwarmError';
 import { thrownCode } from './helpers/thrownCode';
 import { readDemoPlaylist, readFixture } from '../fixtures/manifests/readFixture';
 

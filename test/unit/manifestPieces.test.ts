@@ -6,7 +6,6 @@ import { parseIsoDuration } from '../../core/manifest/parseIsoDuration';
 import { parseXml } from '../../core/manifest/parseXml';
 import { MANIFEST_LIMITS } from '../../core/manifest/types';
 import { UrlResolver } from '../../core/manifest/UrlResolver';
-import { SwarmError } from '../../core/SwarmError';
 import { thrownCode } from './helpers/thrownCode';
 
 const code = thrownCode;

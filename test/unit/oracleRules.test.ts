@@ -63,7 +63,7 @@ describe('HashOracle fetches segments only', () => {
 
   it('refuses ranges smaller than minRangeBytes without fetching, the end of the file included', async () => {
     const f = fakeFetch((_url, init) => {
-      const m = /bytes=(\d+)-(\d+)/.exec((init.headers as Record<string, string>).Range)!;
+      const m = /bytes=(\d+)-(\d+)/.exec((init.headers as Record<string, string>).Range ?? '')!;
       const [s, e] = [Number(m[1]), Number(m[2])];
       return new Response(BODY.subarray(s, e + 1), { status: 206, headers: { 'Content-Range': `bytes ${s}-${e}/${BODY.length}` } });
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { PIECE_BYTES, pieceIndex, pieceRange } from '../../core/pieces';
+import { PIECE_BYTES, pieceIndex, pieceRange } from '../../core/contract';
 import { pieceStream, type PieceSource } from '../../sw/pieceStream';
 
 const SIZE = 3 * PIECE_BYTES + 12_345;

@@ -8,7 +8,6 @@ import {
   MAX_KEYS_PER_MESSAGE,
   MAX_REQ_WAIT_MS,
   PROTOCOL_VERSION,
-  Reassembly,
   chunkKeys,
   dataFrames,
   decodeControl,
@@ -18,7 +17,8 @@ import {
   type ControlMessage,
   type ControlType,
 } from '../../client/protocol';
-import { MAX_KEY_LENGTH } from '../../core/segmentKey';
+import { Reassembly } from '../../client/peer/Reassembly';
+import { MAX_KEY_LENGTH } from '../../core/contract';
 import { SwarmError } from '../../core/SwarmError';
 
 const MAX_ID = 0xffffffff;
@@ -61,6 +61,8 @@ function bufferOf(bytes: Uint8Array): ArrayBuffer {
 // One or more samples per message type; a Record so a new type without a sample does not type-check.
 const SAMPLES: Record<ControlType, ControlMessage[]> = {
   hello: [{ t: 'hello', v: PROTOCOL_VERSION }, { t: 'hello', v: 2 }],
+  ping: [{ t: 'ping' }],
+  pong: [{ t: 'pong' }],
   have: [
     { t: 'have', swarm: SWARM, keys: [KEY, `${KEY}#0-99`] },
     { t: 'have', swarm: SWARM, keys: [] },
@@ -407,66 +409,6 @@ describe('data frames', () => {
         },
       ),
       { numRuns: 500 },
-    );
-  });
-});
-
-describe('Reassembly', () => {
-  it('refuses a declared size above the limit, or one that is not a size', () => {
-    expectViolation(() => new Reassembly(1001, 1000), 'above limit');
-    for (const declared of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
-      expectViolation(() => new Reassembly(declared, Number.MAX_SAFE_INTEGER), String(declared));
-    }
-    expect(new Reassembly(1000, 1000).declaredBytes).toBe(1000);
-  });
-
-  it('refuses more bytes than declared, in one push or over several', () => {
-    expectViolation(() => new Reassembly(3, 100).push(new Uint8Array(4)), 'one push');
-    const r = new Reassembly(10, 100);
-    r.push(new Uint8Array(6));
-    expectViolation(() => r.push(new Uint8Array(5)), 'second push');
-    // a refused push leaves the count unchanged
-    expect(r.receivedBytes).toBe(6);
-    expect(r.complete).toBe(false);
-  });
-
-  it('refuses to hand out a transfer that ended short', () => {
-    const r = new Reassembly(10, 100);
-    r.push(new Uint8Array(9));
-    expect(r.complete).toBe(false);
-    expectViolation(() => r.toBlob(null), 'short');
-  });
-
-  it('completes an empty transfer at once', async () => {
-    const r = new Reassembly(0, 100);
-    expect(r.complete).toBe(true);
-    expect(r.toBlob(null).size).toBe(0);
-  });
-
-  it('keeps bytes in order and leaves the blob type empty without a content type', async () => {
-    const r = new Reassembly(5, 100);
-    r.push(new Uint8Array([1, 2]));
-    r.push(new Uint8Array([]));
-    r.push(new Uint8Array([3, 4, 5]));
-    const blob = r.toBlob(null);
-    expect(blob.type).toBe('');
-    expect([...new Uint8Array(await blob.arrayBuffer())]).toEqual([1, 2, 3, 4, 5]);
-  });
-
-  it('never holds more than declared, whatever the pushes', () => {
-    fc.assert(
-      fc.property(
-        fc.nat({ max: 5000 }),
-        fc.array(fc.nat({ max: 2000 }), { maxLength: 10 }),
-        (declared, pushes) => {
-          const r = new Reassembly(declared, 5000);
-          for (const n of pushes) {
-            const code = thrownCode(() => r.push(new Uint8Array(n)));
-            expect(['no-throw', 'protocol-violation']).toContain(code);
-            expect(r.receivedBytes).toBeLessThanOrEqual(declared);
-          }
-        },
-      ),
     );
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_KEY_LENGTH, segmentKey } from '../../core/segmentKey';
+import { MAX_KEY_LENGTH, segmentKey } from '../../core/contract';
 
 describe('segmentKey', () => {
   it('is the absolute URL without query or fragment', () => {

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_KEY_LENGTH, segmentKey } from '../../core/segmentKey';
-import { keyInSwarm, swarmId } from '../../core/swarmId';
+import { MAX_KEY_LENGTH, keyInSwarm, segmentKey, swarmId } from '../../core/contract';
 
 const SITE = 'https://watch.example';
 

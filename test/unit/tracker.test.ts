@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_KEY_LENGTH } from '../../core/segmentKey';
+import { MAX_KEY_LENGTH } from '../../core/contract';
 import { SwarmError } from '../../core/SwarmError';
 import { MAX_PEER_ID_LENGTH, Tracker } from '../../server/Tracker';
 

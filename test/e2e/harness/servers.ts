@@ -99,6 +99,8 @@ export interface StaticServerOptions {
   files?: Record<string, string | Uint8Array>;
   /** More response headers for every answer. */
   headers?: Record<string, string>;
+  /** Maps a URL path to the path served (e.g. many stream URLs onto one directory of media). */
+  rewrite?(path: string): string;
 }
 
 /**
@@ -129,7 +131,8 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, root: string | null, options: StaticServerOptions) {
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  const asked = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  const path = options.rewrite ? options.rewrite(asked) : asked;
   const headers: Record<string, string> = {
     // revalidated every time (no stale bundle between runs), and still shareable: `no-store` media is never shared
     'Cache-Control': 'no-cache',

@@ -1,6 +1,7 @@
 /**
- * Splits a segment key (see segmentKey) into the file URL and its closed byte range, if any.
- * `#start-` and `#-suffix` keys (open ranges) give `range: 'open'`: their bytes cannot be checked.
+ * Splits a segment key (see segmentKey) into the file's URL and its closed byte range, if any — the one place a
+ * key is taken apart. `#start-` and `#-suffix` keys (open ranges) give `range: 'open'`: their bytes cannot be
+ * checked.
  */
 export function parseKeyRange(key: string): { url: string; range: { start: number; end: number } | null | 'open' } {
   const hash = key.indexOf('#');

@@ -1,7 +1,9 @@
 /**
  * Proves the end-to-end harness itself, without swarmfetch's code: Chromium launches with the merged switches,
  * two viewers connect over WebRTC inside the network namespace with `iceServers: []`, segment hashing sees what
- * the page got, a video plays, and the server helpers start and stop cleanly.
+ * the page got, a video plays. Not a product test: its own command (`npm run test:harness`, vitest.harness.config.ts)
+ * so the e2e count is swarmfetch's alone. The parts that need no browser (the byte-exact comparison, the server
+ * helpers) are unit tests: test/unit/e2eHarness.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,22 +18,20 @@ import {
   assertByteExact,
   assertInNetns,
   byteExactMismatches,
-  freePort,
   launchBrowser,
   newViewer,
   originHashes,
   readSegmentHashes,
   segmentHashesInitScript,
-  startDemo,
   startStaticServer,
   waitForPlayback,
   type StaticServer,
   type Viewer,
-} from './harness';
-import { playwrightDisableFeatureSwitches } from './harness/browser';
+} from '../e2e/harness';
+import { playwrightDisableFeatureSwitches } from '../e2e/harness/browser';
 
 // The fixture page: a small WebRTC kit driven from the test through page.evaluate.
-const RTC_PAGE = `<!doctype html><meta charset="utf-8"><title>smoke</title>
+const RTC_PAGE = `<!doctype html><meta charset="utf-8"><title>smoke</title><link rel="icon" href="data:,">
 <script>
 const CHUNK = 16 * 1024;
 const hex = (d) => Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -91,7 +91,7 @@ window.rtc = {
 };
 </script>`;
 
-const HASH_PAGE = `<!doctype html><meta charset="utf-8"><title>hashes</title>
+const HASH_PAGE = `<!doctype html><meta charset="utf-8"><title>hashes</title><link rel="icon" href="data:,">
 <script>
 // Like hls.js: XHR for arraybuffer, handler set after construction, buffer transferred away at once.
 function xhr(url, range) {
@@ -113,10 +113,10 @@ function xhr(url, range) {
 }
 </script>`;
 
-const CLIP_PAGE = `<!doctype html><meta charset="utf-8"><title>clip</title>
+const CLIP_PAGE = `<!doctype html><meta charset="utf-8"><title>clip</title><link rel="icon" href="data:,">
 <video src="/media/clip.mp4" muted autoplay playsinline></video>`;
 
-const HLS_PAGE = `<!doctype html><meta charset="utf-8"><title>hls</title>
+const HLS_PAGE = `<!doctype html><meta charset="utf-8"><title>hls</title><link rel="icon" href="data:,">
 <video muted autoplay playsinline></video>
 <script src="/hls.js"></script>
 <script>
@@ -125,14 +125,6 @@ const HLS_PAGE = `<!doctype html><meta charset="utf-8"><title>hls</title>
   hls.loadSource('/media/hls/index.m3u8');
   hls.attachMedia(video);
 </script>`;
-
-const FAKE_DEMO = `import { createServer } from 'node:http';
-const port = Number(process.env.PORT);
-createServer((req, res) => {
-  if (req.url === '/swarmfetch/v1/health') res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
-  else res.writeHead(404).end();
-}).listen(port, '127.0.0.1', () => console.log('fake demo on http://127.0.0.1:' + port));
-`;
 
 let browser: Browser;
 let server: StaticServer;
@@ -167,7 +159,6 @@ beforeAll(async () => {
     '-hls_segment_filename', join(dir, 'media', 'hls', 'seg%d.ts'),
     join(dir, 'media', 'hls', 'index.m3u8'),
   ]);
-  writeFileSync(join(dir, 'fake-demo.mjs'), FAKE_DEMO);
   server = await startStaticServer({
     root: dir,
     files: {
@@ -253,16 +244,11 @@ describe('harness smoke', () => {
     const whole = hashes.filter((h) => h.status === 200);
     assertByteExact(whole, origin, { minSegments: 3 });
     expect(byteExactMismatches(hashes, origin).map((m) => m.kind)).toEqual(['partial']);
-
-    // and it does fail: a changed origin file, a missing one, too few segments
+    // what the browser recorded is compared, not merely present: one changed origin file is caught
     const changed = new Map(origin).set('/media/seg3.aac', '0'.repeat(64));
     expect(byteExactMismatches(whole, changed).map((m) => [m.kind, new URL(m.url).pathname])).toEqual([
       ['hash', '/media/seg3.aac'],
     ]);
-    const missing = new Map(origin);
-    missing.delete('/media/seg1.ts');
-    expect(byteExactMismatches(whole, missing).map((m) => m.kind)).toEqual(['unknown-url']);
-    expect(() => assertByteExact(whole, origin, { minSegments: 4 })).toThrow(/only 3 segment responses/);
   });
 
   it('sees hls.js get every segment byte-exact while it plays', async () => {
@@ -306,18 +292,5 @@ describe('harness smoke', () => {
     expect(await open.page.evaluate(register)).toBe('registered');
     const blocked = await viewer('/rtc.html', { blockServiceWorkers: true });
     expect(await blocked.page.evaluate(register)).toMatch(/^blocked/);
-  });
-
-  it('starts a demo-like server, waits for health, and frees its port on stop', async () => {
-    const port = await freePort();
-    const first = await startDemo({ port, script: join(dir, 'fake-demo.mjs') });
-    expect(first.url).toBe(`http://127.0.0.1:${port}`);
-    expect((await fetch(`${first.url}/swarmfetch/v1/health`)).status).toBe(200);
-    expect(first.output()).toContain('http://');
-    await first.stop();
-    await expect(fetch(`${first.url}/swarmfetch/v1/health`)).rejects.toThrow();
-    const again = await startDemo({ port, script: join(dir, 'fake-demo.mjs') });
-    await again.stop();
-    await expect(startDemo({ port, script: join(dir, 'missing.mjs'), timeoutMs: 5_000 })).rejects.toThrow(/exited/);
   });
 });

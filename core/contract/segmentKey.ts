@@ -1,13 +1,11 @@
-import type { ByteRange, SuffixRange } from './parseRangeHeader';
-import { parseHttpUrl } from './parseHttpUrl';
-
-/** Longest URL swarmfetch keys a segment by; longer URLs are not shared. */
-export const MAX_KEY_LENGTH = 2048;
+import type { ByteRange, SuffixRange } from '../parseRangeHeader';
+import { parseHttpUrl } from '../parseHttpUrl';
+import { MAX_KEY_LENGTH } from './MAX_KEY_LENGTH';
 
 /**
  * The key a segment is stored and shared under: absolute URL without query or fragment
  * (tokens and cache busters differ per viewer), plus the byte range when only part of the file was asked for
- * (`#start-end`, `#start-` or `#-suffix`; only closed ranges are ever stored).
+ * (`#start-end`, `#start-` or `#-suffix`; only closed ranges are ever stored). parseKeyRange reads it back.
  * Returns null for URLs that cannot be shared.
  */
 export function segmentKey(url: string, range?: ByteRange | SuffixRange | null): string | null {

@@ -1,65 +1,14 @@
 /**
- * The contract between the service worker and the page agent, version CONTRACT_VERSION.
+ * The Comlink API the page exposes to the service worker on the port it hands over (see messages.ts).
  *
- * Handshake: the page creates a MessageChannel, exposes its AgentApi on one port with Comlink and posts the other
- * port to the service worker in a PortMessage. The service worker keeps one Comlink proxy per client id. When it
- * has none for a client (first request, or after the browser restarted it) it posts NeedPortMessage to that client
- * and waits at most `portWaitMs`. Every call the worker makes has a deadline; on expiry it uses the network.
- *
- * Segment bytes cross as Blobs: structured clone passes a Blob by reference (no copy of the bytes), the store keeps
- * the same Blob it hands out, and `Response` streams it.
+ * Every call the worker makes has a deadline; a call that misses it is dropped (its answer, should it come, is
+ * ignored) and the worker uses the network. Segment bytes cross as Blobs: structured clone passes a Blob by
+ * reference (no copy of the bytes), the store keeps the same Blob it hands out, and `Response` streams it.
  */
-import type { SwarmErrorCode } from './SwarmError';
-
-export const CONTRACT_VERSION = 1;
+import type { SwarmErrorCode } from '../SwarmError';
 
 /** Where the bytes of a segment came from. */
 export type SegmentSource = 'http' | 'p2p' | 'store';
-
-// ---- messages over postMessage (outside Comlink) ----
-
-/** page → service worker: here is my agent. */
-export interface PortMessage {
-  type: 'swarmfetch:port';
-  version: number;
-  port: MessagePort;
-}
-/** page → service worker: please claim me (after a shift-reload left the page uncontrolled). */
-export interface ClaimMessage {
-  type: 'swarmfetch:claim';
-  version: number;
-}
-/** page → service worker: download this segment over HTTP into my store (I was elected to seed it). */
-export interface SeedMessage {
-  type: 'swarmfetch:seed';
-  version: number;
-  url: string;
-}
-export type PageToWorkerMessage = PortMessage | ClaimMessage | SeedMessage;
-
-/** service worker → page: I have no port for you (I was restarted); send one. */
-export interface NeedPortMessage {
-  type: 'swarmfetch:need-port';
-  version: number;
-}
-export type WorkerToPageMessage = NeedPortMessage;
-
-export function isPageToWorkerMessage(data: unknown): data is PageToWorkerMessage {
-  if (typeof data !== 'object' || data === null) return false;
-  const d = data as { type?: unknown; version?: unknown; port?: unknown };
-  if (d.version !== CONTRACT_VERSION) return false;
-  if (d.type === 'swarmfetch:claim') return true;
-  if (d.type === 'swarmfetch:seed') return typeof (d as { url?: unknown }).url === 'string' && (d as { url: string }).url.length <= 4096;
-  return d.type === 'swarmfetch:port' && typeof MessagePort !== 'undefined' && d.port instanceof MessagePort;
-}
-
-export function isWorkerToPageMessage(data: unknown): data is WorkerToPageMessage {
-  if (typeof data !== 'object' || data === null) return false;
-  const d = data as { type?: unknown; version?: unknown };
-  return d.type === 'swarmfetch:need-port' && d.version === CONTRACT_VERSION;
-}
-
-// ---- Comlink API the agent exposes ----
 
 export interface SegmentQuery {
   /** Store key of exactly what the request asks for (see segmentKey). */
@@ -91,7 +40,7 @@ export type SegmentAnswer =
   | { kind: 'unsatisfiable'; totalBytes: number }
   | { kind: 'miss'; reason: SwarmErrorCode | 'not-found' | 'no-peer' };
 
-/** One rendition's segments, as the worker parsed them from a manifest passing by. */
+/** One rendition's segments, as the agent reads them from a manifest passing by. */
 export interface ManifestNotice {
   swarm: string;
   live: boolean;
@@ -137,11 +86,30 @@ export interface SegmentReport {
   seed?: boolean;
 }
 
+/** Something the worker did for the page failed (the player was not harmed: it got the network's answer). */
+export interface WorkerError {
+  code: SwarmErrorCode;
+  /** For people; at most a few hundred characters. */
+  message: string;
+}
+
 export interface AgentApi {
+  /**
+   * Called by the worker on every port it gets: `version` is the worker's CONTRACT_VERSION, the answer the
+   * page's. They differ: the worker sends all of the page's requests to the network. (A version 1 page answered
+   * -1 when they differed.)
+   */
   hello(version: number): { version: number };
   getSegment(query: SegmentQuery): Promise<SegmentAnswer>;
   putSegment(put: SegmentPut): void;
   report(report: SegmentReport): void;
   /** A manifest passed by: the agent parses it (the worker stays small) and learns each rendition's segments. */
   manifestText(manifest: ManifestText): void;
+  /**
+   * The worker reports a failure the page would not otherwise see (a manifest it could not read, an agent that
+   * did not answer in time while a byte range was served, a seeding download that failed); at most 10 a second.
+   * The page makes each an `error` event. The page's WorkerBridge always exposes it; optional here only so that
+   * objects implementing the rest of the API (the Agent) need not.
+   */
+  workerError?(error: WorkerError): void;
 }

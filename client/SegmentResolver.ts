@@ -1,0 +1,157 @@
+import type { SegmentAnswer, SegmentQuery } from '../core/contract';
+import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
+import { answerFrom } from './answerFrom';
+import { electFetcher, swarmMembers } from './electFetcher';
+import type { InflightDownloads } from './InflightDownloads';
+import type { PeerLink } from './PeerLink';
+import type { PeerPool } from './PeerPool';
+import type { StoredSegment } from './SegmentStore';
+import { budgetFor } from './urgency';
+
+/** Time kept back from the worker's budget for the answer's trip back. */
+const ANSWER_MARGIN_MS = 50;
+/** Peers tried for one segment before giving up to the network. */
+const MAX_PEER_TRIES = 2;
+/** Longest a request waits for the elected peer of its swarm to start downloading a segment. */
+const ELECTION_WAIT_MS = 1200;
+/** Live: how long a viewer that is not the elected one waits for another's `fetching` before fetching itself. */
+const LIVE_ELECTION_WAIT_MS = 150;
+/** Longest a request waits for peer connections that are being made (they take ~100–300 ms). */
+const CONNECT_WAIT_MS = 800;
+const POLL_MS = 40;
+
+export type Miss = SwarmErrorCode | 'not-found' | 'no-peer';
+
+export type ResolverPool = Pick<PeerPool, 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'>;
+
+export interface SegmentResolverDeps {
+  urgentBufferSec: number;
+  store: { has(key: string): boolean };
+  pool: ResolverPool;
+  inflight: InflightDownloads;
+  /** A prefetch from a peer already bringing `key`, if any. */
+  prefetched(key: string): Promise<StoredSegment | undefined> | undefined;
+  /** One segment from one peer, checked and stored (see PeerFetch). */
+  fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number): Promise<StoredSegment>;
+  isLive(swarm: string): boolean;
+  /** Seconds the page's player has buffered ahead, or null when unknown. */
+  bufferAhead(): number | null;
+  now(): number;
+}
+
+/**
+ * Finds one segment the store does not hold, within the worker's budget: a prefetch or our own download already
+ * on its way → a peer that holds it → (while the player's buffer allows) a peer downloading it now, or the one
+ * elected to → a miss, after which the worker fetches it over HTTP and peers are told so.
+ */
+export class SegmentResolver {
+  constructor(private readonly deps: SegmentResolverDeps) {}
+
+  async resolve(query: SegmentQuery): Promise<SegmentAnswer> {
+    const { pool, inflight } = this.deps;
+    const { budgetMs, starving, connectWaitMs } = budgetFor(
+      this.deps.bufferAhead(),
+      this.deps.urgentBufferSec,
+      query.budgetMs - ANSWER_MARGIN_MS,
+    );
+    const deadline = this.deps.now() + budgetMs;
+    const key = query.wholeKey ?? query.key;
+    let reason: Miss = 'no-peer';
+
+    // Already on its way here: a prefetch from a peer, or our own HTTP download.
+    const coming = this.deps.prefetched(key) ?? (inflight.has(key) ? inflight.wait(key, budgetMs) : undefined);
+    if (coming) {
+      const s = await withTimeout(coming, budgetMs);
+      if (s) return answerFrom(s, query);
+      reason = 'peer-timeout';
+    }
+
+    const tried = new Set<string>();
+    for (let i = 0; i < MAX_PEER_TRIES; i++) {
+      const left = deadline - this.deps.now();
+      if (left <= 0) break;
+      const k = pool.linkFor(query.key, tried) ? query.key : query.wholeKey;
+      const link = k ? pool.linkFor(k, tried) : undefined;
+      if (!link || !k) break;
+      // a starving player does not wait on a peer that has failed and never delivered (the best one, so all are)
+      if (starving && link.throughput === 0) break;
+      tried.add(link.remoteId);
+      const got = await this.deps.fromPeer(link, k, query.swarm, left, 0).catch((e: unknown) => e as SwarmError);
+      if (!(got instanceof Error)) return answerFrom(got, query, k);
+      reason = SwarmError.is(got) ? got.code : 'peer-closed';
+    }
+
+    // A fed player: a peer is downloading it now, or the peer elected to will be soon — wait for it while the buffer
+    // allows. A starving player that has started: only a short wait for the connections being made right now.
+    const waitForPeers = !starving || (connectWaitMs > 0 && pool.connecting);
+    if (waitForPeers && !query.wholeKey) {
+      const fetcher = starving
+        ? await this.awaitFetcher(key, Math.min(deadline, this.deps.now() + connectWaitMs), tried, 0)
+        : await this.awaitFetcher(key, deadline, tried, this.deps.isLive(query.swarm) ? LIVE_ELECTION_WAIT_MS : ELECTION_WAIT_MS);
+      if (fetcher) {
+        const left = deadline - this.deps.now();
+        const got = await this.deps.fromPeer(fetcher, key, query.swarm, left, Math.max(0, left - 100)).catch(
+          (e: unknown) => e as SwarmError,
+        );
+        if (!(got instanceof Error)) return answerFrom(got, query, key);
+        reason = SwarmError.is(got) ? got.code : 'peer-closed';
+      }
+    }
+
+    // The worker fetches it over HTTP now: tell peers, so they ask us instead of the origin.
+    if (!query.range && inflight.start(key, query.swarm)) pool.announce('fetching', [{ key, swarm: query.swarm }]);
+    return { kind: 'miss', reason };
+  }
+
+  /**
+   * A peer that holds or downloads `key`, waiting (until `deadline`) up to CONNECT_WAIT_MS while peer connections
+   * are being made, then up to ELECTION_WAIT_MS while the peer elected to download it has not said so yet.
+   * Null when this page is the elected one, or nobody turns up. `electionWaitMs`: how long the elected peer gets —
+   * 0 for a starving player (connections only); LIVE_ELECTION_WAIT_MS for live, where every viewer wants the newest
+   * segment within about a second: the first to ask fetches it after that short wait (at once when elected), since
+   * waiting long for an elected viewer whose player has not asked yet adds to the latency and often ends in a
+   * second HTTP copy; the wait only lets two viewers asking at nearly the same moment see each other's `fetching`.
+   */
+  private async awaitFetcher(key: string, deadline: number, tried: ReadonlySet<string>, electionWaitMs: number): Promise<PeerLink | null> {
+    const { pool } = this.deps;
+    const now = (): number => this.deps.now();
+    // Connections being made may bring a peer that holds it or will fetch it: give them a moment.
+    const connectUntil = Math.min(deadline, now() + CONNECT_WAIT_MS);
+    let waitUntil: number | null = null;
+    for (;;) {
+      const found = pool.linkFor(key, tried) ?? pool.fetchersOf(key).find((l) => !tried.has(l.remoteId));
+      if (found) return found;
+      if (this.deps.store.has(key)) return null;
+      if (!(pool.connecting && now() + POLL_MS <= connectUntil)) {
+        // the swarm as it is now: wait for its elected member to say it is fetching, unless that is us
+        if (waitUntil === null) {
+          const members = swarmMembers(pool);
+          const elected = members.length > 1 ? electFetcher(key, members) : null;
+          waitUntil = Math.min(deadline, now() + (elected && elected !== pool.peerId ? electionWaitMs : 0));
+        }
+        if (now() + POLL_MS > waitUntil) return null;
+      }
+      await sleep(POLL_MS);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function withTimeout<T>(p: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(undefined), Math.max(0, ms));
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(t);
+        resolve(undefined);
+      },
+    );
+  });
+}

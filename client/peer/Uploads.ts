@@ -1,0 +1,129 @@
+import { SwarmError, type SwarmErrorCode } from '../../core/SwarmError';
+import { FRAME_HEADER_BYTES, dataFrames, type ControlMessage } from '../protocol';
+import type { StoredSegment } from '../SegmentStore';
+import { TokenBucket } from '../TokenBucket';
+import type { ConnectionLike } from './ConnectionLike';
+import { CANCELLED, cancelUpload, drainOrCancel, newUpload, whileWanted, type Upload } from './Upload';
+
+/** An upload the cap would delay longer than this is refused (absent). */
+const UPLOAD_BUSY_MS = 1000;
+
+/** The bounds on what one peer asks of us (see PeerLinkLimits). */
+export interface UploadLimits {
+  maxRequestsPerSec: number;
+  maxRequestsInFlight: number;
+  sendHighWaterBytes: number;
+  drainTimeoutMs: number;
+}
+
+export interface UploadsDeps {
+  /** The peer's id, for error details. */
+  peer: string;
+  limits: UploadLimits;
+  /** Where frames go (its data channel, read at each frame, for backpressure). */
+  conn: Pick<ConnectionLike, 'send' | 'dataChannel'>;
+  /** The segment to serve for a key, or undefined; may wait up to `waitMs` for a download in progress. */
+  provide(key: string, waitMs: number): StoredSegment | undefined | Promise<StoredSegment | undefined>;
+  /** Milliseconds to wait before sending `bytes` more (upload rate cap); 0 = now. */
+  throttle(bytes: number): number;
+  /** Milliseconds the upload cap would hold a `bytes` transfer back now (nothing booked). */
+  uploadWaitMs(bytes: number): number;
+  send(m: ControlMessage): void;
+  /** Whether the link has closed (uploads stop at their next step). */
+  closed(): boolean;
+  /** `bytes` of segment payload went out. */
+  onSent(bytes: number): void;
+  /** Serving failed in a way that ends the link. */
+  fail(code: SwarmErrorCode, detail: string): void;
+  now(): number;
+}
+
+/**
+ * The peer's requests of this page: bounded by rate (maxRequestsPerSec, faster is rate-exceeded) and by count
+ * (maxRequestsInFlight live ones; one more is too-many-requests), each served in frames that wait for the channel
+ * to drain below sendHighWaterBytes (the link closes when it does not within drainTimeoutMs) and for the upload
+ * cap. A cancel ends the upload at once (see Upload); until it has, it holds its place among the peer's requests.
+ */
+export class Uploads {
+  /** Requests being served, cancelled ones included until they are gone. */
+  private readonly open = new Map<number, Upload>();
+  private readonly budget: TokenBucket;
+
+  constructor(private readonly deps: UploadsDeps) {
+    this.budget = new TokenBucket(Math.max(1, deps.limits.maxRequestsPerSec), deps.now);
+  }
+
+  /** Requests of the peer held now, cancelled ones that have not ended yet included. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** A `req`; throws rate-exceeded or too-many-requests when the peer breaks its bounds. */
+  onRequest(m: Extract<ControlMessage, { t: 'req' }>): void {
+    const { maxRequestsPerSec, maxRequestsInFlight } = this.deps.limits;
+    if (this.budget.take(1) > 0) {
+      throw new SwarmError('rate-exceeded', 'peer sends requests too fast', { limitPerSec: maxRequestsPerSec });
+    }
+    let live = 0;
+    for (const u of this.open.values()) if (!u.cancelled) live++;
+    if (live >= maxRequestsInFlight) {
+      throw new SwarmError('too-many-requests', 'peer has too many requests in flight', { limit: maxRequestsInFlight });
+    }
+    // Cancelled uploads still winding down hold their place: no new work until one is gone. Not a violation: an
+    // honest asker sends its next request right after a cancel and cannot know when our upload ended.
+    if (this.open.size >= maxRequestsInFlight || this.open.has(m.id)) {
+      this.deps.send({ t: 'absent', id: m.id });
+      return;
+    }
+    void this.serve(m.id, m.key, m.waitMs);
+  }
+
+  onCancel(id: number): void {
+    const u = this.open.get(id);
+    if (u) cancelUpload(u); // ends its wait now: its copy of the segment goes with it
+  }
+
+  /** The link closed: uploads under way stop at their next step; the waiting ones are woken so their copies go now. */
+  cancelAll(): void {
+    for (const u of this.open.values()) cancelUpload(u);
+  }
+
+  private async serve(id: number, key: string, waitMs: number): Promise<void> {
+    const { deps } = this;
+    const up = newUpload();
+    this.open.set(id, up);
+    try {
+      const segment = await whileWanted(up, deps.provide(key, waitMs));
+      if (deps.closed()) return;
+      // Absent rather than slow: a peer held back by its upload cap lets the asker go elsewhere at once.
+      if (segment === CANCELLED || !segment || deps.uploadWaitMs(segment.body.size) > UPLOAD_BUSY_MS) {
+        deps.send({ t: 'absent', id });
+        return;
+      }
+      const read = await whileWanted(up, segment.body.arrayBuffer());
+      if (deps.closed()) return;
+      if (read === CANCELLED) {
+        deps.send({ t: 'absent', id });
+        return;
+      }
+      const bytes = new Uint8Array(read);
+      deps.send({ t: 'send', id, bytes: bytes.byteLength, totalBytes: segment.totalBytes, contentType: segment.contentType });
+      // A cancel ends each wait below at once: this coroutine returns and its copy of the segment is freed.
+      for (const frame of dataFrames(id, bytes)) {
+        if (deps.closed() || up.cancelled) return;
+        const { sendHighWaterBytes, drainTimeoutMs } = deps.limits;
+        if (!(await drainOrCancel(up, deps.conn.dataChannel, sendHighWaterBytes, drainTimeoutMs, deps.peer))) return;
+        const wait = deps.throttle(frame.byteLength);
+        if (wait > 0 && (await whileWanted(up, new Promise<void>((r) => setTimeout(r, wait)))) === CANCELLED) return;
+        if (deps.closed() || up.cancelled) return;
+        deps.conn.send(frame);
+        deps.onSent(frame.byteLength - FRAME_HEADER_BYTES);
+      }
+      deps.send({ t: 'done', id });
+    } catch (err) {
+      if (!deps.closed()) deps.fail(SwarmError.is(err) ? err.code : 'peer-closed', String(err));
+    } finally {
+      this.open.delete(id);
+    }
+  }
+}

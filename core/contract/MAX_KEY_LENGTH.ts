@@ -1,0 +1,2 @@
+/** Longest URL swarmfetch keys a segment by; longer URLs are not shared. */
+export const MAX_KEY_LENGTH = 2048;

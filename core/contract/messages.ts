@@ -1,0 +1,41 @@
+/**
+ * The page↔worker messages over postMessage (outside Comlink). Every one is `{ type: 'swarmfetch:…', version }`:
+ * the one rule that never changes between versions, so that either side can tell the other speaks another version
+ * (see contractVersionOf).
+ */
+
+/** page → service worker: here is my agent (Comlink `AgentApi` exposed on `port`). */
+export interface PortMessage {
+  type: 'swarmfetch:port';
+  version: number;
+  port: MessagePort;
+}
+/** page → service worker: please claim me (after a shift-reload left the page uncontrolled). */
+export interface ClaimMessage {
+  type: 'swarmfetch:claim';
+  version: number;
+}
+/** page → service worker: download this segment over HTTP into my store (I was elected to seed it). */
+export interface SeedMessage {
+  type: 'swarmfetch:seed';
+  version: number;
+  url: string;
+}
+export type PageToWorkerMessage = PortMessage | ClaimMessage | SeedMessage;
+
+/** service worker → page: I have no port for you (I was restarted); send one. */
+export interface NeedPortMessage {
+  type: 'swarmfetch:need-port';
+  version: number;
+}
+/**
+ * service worker → page: you speak another contract version (your message said so, or your `hello` did); I send
+ * all your requests to the network.
+ */
+export interface VersionMismatchMessage {
+  type: 'swarmfetch:version-mismatch';
+  version: number;
+  /** The version the page spoke, when it told one. */
+  pageVersion: number | null;
+}
+export type WorkerToPageMessage = NeedPortMessage | VersionMismatchMessage;

@@ -1,0 +1,274 @@
+/**
+ * client/Swarmfetch, the page object, with every collaborator faked through its deps: a fake service worker
+ * container (the port it hands the worker is driven with Comlink, as the worker does), a fake PeerJS peer, a fake
+ * fetch (tracker, integrity) and fake media elements. Fake time throughout.
+ */
+import { wrap, type Remote } from 'comlink';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PeerLike } from '../../client/PeerPool';
+import { Swarmfetch, type SegmentEvent, type SwarmfetchDeps } from '../../client/Swarmfetch';
+import type { MediaLike } from '../../client/urgency';
+import type { SwarmfetchConfig } from '../../core/config';
+import { CONTRACT_VERSION, type AgentApi, type PortMessage, type SegmentReport } from '../../core/contract';
+import { thrownCode } from './helpers/thrownCode';
+
+const PAGE = 'http://site.example/watch';
+const SWARM = 'http://site.example|http://cdn.example/v/';
+const KEY = 'http://cdn.example/v/seg1.ts';
+
+/** A ServiceWorkerContainer that registers at once and is controlled by a worker that records what it is sent. */
+function fakeContainer(opts: { controlled?: boolean; registerFails?: boolean } = {}) {
+  const listeners = new Map<string, (e: unknown) => void>();
+  const posted: unknown[] = [];
+  const registered: Array<{ url: string; options: unknown }> = [];
+  const worker = { scriptURL: '/swarmfetch-sw.js', postMessage: (m: unknown) => void posted.push(m) };
+  const container = {
+    controller: opts.controlled === false ? null : worker,
+    addEventListener: (type: string, fn: (e: unknown) => void) => void listeners.set(type, fn),
+    removeEventListener: (type: string) => void listeners.delete(type),
+    startMessages: () => {},
+    register: async (url: string, options?: unknown) => {
+      registered.push({ url, options });
+      if (opts.registerFails) throw new Error('SecurityError: insecure origin');
+      return { active: worker };
+    },
+    getRegistration: async () => undefined,
+  };
+  return { container: container as unknown as ServiceWorkerContainer, listeners, posted, registered, worker };
+}
+
+/** A PeerJS Peer stand-in: records listeners (the test opens it), dials and destroy. */
+function fakePeer() {
+  const listeners = new Map<string, Array<(arg?: unknown) => void>>();
+  const state = { destroyed: false, tokens: [] as string[] };
+  const peer = {
+    id: null as string | null,
+    get destroyed() {
+      return state.destroyed;
+    },
+    disconnected: false,
+    on(event: string, fn: (arg?: unknown) => void) {
+      listeners.set(event, [...(listeners.get(event) ?? []), fn]);
+      return peer;
+    },
+    connect: () => undefined,
+    reconnect: () => {},
+    destroy: () => void (state.destroyed = true),
+    emit(event: string, arg?: unknown) {
+      for (const fn of listeners.get(event) ?? []) fn(arg);
+    },
+  };
+  return { peer, state };
+}
+
+/** A <video> with `ahead` seconds buffered past its playhead. */
+const video = (ahead: number): MediaLike => ({
+  currentTime: 10, paused: false, readyState: 4,
+  buffered: { length: 1, start: () => 0, end: () => 10 + ahead },
+});
+
+function setup(options: Partial<SwarmfetchConfig> = {}, over: Partial<SwarmfetchDeps> & { controlled?: boolean; registerFails?: boolean } = {}) {
+  const sw = fakeContainer(over);
+  const { peer, state } = fakePeer();
+  const peersMade: Array<{ token: string; pageUrl: string }> = [];
+  const fetched: string[] = [];
+  const media: MediaLike[] = [];
+  const deps: Partial<SwarmfetchDeps> = {
+    createPeer: (_config, token, pageUrl) => {
+      peersMade.push({ token, pageUrl });
+      return peer as unknown as PeerLike;
+    },
+    fetch: (async (input: string | URL | Request) => {
+      const url = String(input);
+      fetched.push(url);
+      if (url.includes('/swarmfetch/v1/join')) return Response.json({ peers: [] });
+      return new Response('not here', { status: 404 });
+    }) as typeof fetch,
+    serviceWorker: sw.container,
+    hasWebRTC: true,
+    pageUrl: PAGE,
+    media: () => media,
+    now: () => Date.now(), // faked
+    random: () => 0.5,
+    ...over,
+  };
+  const sf = new Swarmfetch(options, deps);
+  const errors: Array<{ code: string; message: string }> = [];
+  sf.on('error', (e) => errors.push(e));
+  return { sf, sw, peer, peerState: state, peersMade, fetched, media, errors };
+}
+
+/** The agent as the worker sees it: through the port the page posted to it. */
+function workerSide(posted: unknown[]): Remote<AgentApi> {
+  const message = posted.find((m): m is PortMessage => (m as PortMessage)?.type === 'swarmfetch:port');
+  if (!message) throw new Error(`no port posted to the worker: ${JSON.stringify(posted)}`);
+  ports.push(message.port);
+  return wrap<AgentApi>(message.port);
+}
+
+const ports: MessagePort[] = [];
+const report = (over: Partial<SegmentReport>): SegmentReport => ({
+  url: KEY, key: KEY, source: 'http', peerId: null, bytes: 0, ms: 5, fallback: null, error: null, ...over,
+});
+
+let instances: Swarmfetch[] = [];
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => {
+  for (const sf of instances.splice(0)) sf.destroy();
+  for (const p of ports.splice(0)) p.close();
+  vi.useRealTimers();
+});
+const track = <T extends { sf: Swarmfetch }>(s: T): T => (instances.push(s.sf), s);
+
+describe('Swarmfetch', () => {
+  it('refuses an invalid config at construction (config-invalid), before touching anything', () => {
+    const createPeer = vi.fn();
+    const bad = { maxPeers: 'many' } as unknown as Partial<SwarmfetchConfig>;
+    expect(thrownCode(() => new Swarmfetch(bad, { createPeer, pageUrl: PAGE }))).toBe('config-invalid');
+    expect(createPeer).not.toHaveBeenCalled();
+  });
+
+  it('without service workers: one unsupported error, no peer, no request to anybody, and it stays out of the way', async () => {
+    const t = track(setup({}, { serviceWorker: undefined }));
+    await t.sf.start();
+    expect(t.errors.map((e) => e.code)).toEqual(['unsupported']);
+    expect(t.errors[0]!.message).toMatch(/service workers/);
+    expect(t.peersMade).toEqual([]);
+    expect(t.fetched).toEqual([]);
+    expect(t.sf.stats()).toMatchObject({ active: false, peers: 0, peerId: null, httpBytes: 0, p2pBytes: 0 });
+  });
+
+  it('without WebRTC: registers the worker (HTTP through it still works) but makes no peer, and says why', async () => {
+    const t = track(setup({}, { hasWebRTC: false }));
+    await t.sf.start();
+    expect(t.errors.map((e) => e.code)).toEqual(['unsupported']);
+    expect(t.errors[0]!.message).toMatch(/WebRTC/);
+    expect(t.peersMade).toEqual([]);
+    expect(t.sw.registered).toHaveLength(1);
+    expect(t.sf.stats().active).toBe(true);
+  });
+
+  it('a failed registration is an error event, never a throw', async () => {
+    const t = track(setup({}, { registerFails: true }));
+    await expect(t.sf.start()).resolves.toBeUndefined();
+    expect(t.errors.map((e) => e.code)).toEqual(['unsupported']);
+    expect(t.errors[0]!.message).toMatch(/registration failed.*insecure origin/);
+  });
+
+  it('start: registers swUrl (its config in the script URL) on the page\'s origin, hands the worker a port, makes one peer', async () => {
+    const t = track(setup({ swUrl: '/sw/swarmfetch-sw.js', p2pTimeoutMs: 7000 }));
+    await t.sf.start();
+    await t.sf.start(); // twice: nothing more
+    expect(t.sw.registered).toHaveLength(1);
+    const url = new URL(t.sw.registered[0]!.url);
+    expect(url.origin + url.pathname).toBe('http://site.example/sw/swarmfetch-sw.js');
+    expect(url.searchParams.get('p2pTimeoutMs')).toBe('7000');
+    expect(t.peersMade).toHaveLength(1);
+    expect(t.peersMade[0]!.pageUrl).toBe(PAGE);
+    expect(t.peersMade[0]!.token).toMatch(/^[0-9a-f]{16,}$/);
+    const agent = workerSide(t.sw.posted);
+    expect(await agent.hello(CONTRACT_VERSION)).toEqual({ version: CONTRACT_VERSION });
+    expect(t.errors).toEqual([]);
+  });
+
+  it('the signalling peer opening is the ready event and stats().peerId', async () => {
+    const t = track(setup());
+    const ready: string[] = [];
+    t.sf.on('ready', (e) => ready.push(e.peerId));
+    await t.sf.start();
+    expect(t.sf.stats().peerId).toBeNull();
+    t.peer.emit('open', 'peer-abc');
+    expect(ready).toEqual(['peer-abc']);
+    expect(t.sf.stats().peerId).toBe('peer-abc');
+  });
+
+  it('counts what the worker reports by source, as segment and seed events; junk byte counts count as 0', async () => {
+    const t = track(setup());
+    const segments: SegmentEvent[] = [];
+    const seeds: Array<{ url: string; bytes: number }> = [];
+    t.sf.on('segment', (e) => segments.push(e));
+    t.sf.on('seed', (e) => seeds.push(e));
+    await t.sf.start();
+    const agent = workerSide(t.sw.posted);
+    await agent.report(report({ source: 'http', bytes: 1000, fallback: 'no-peer' }));
+    await agent.report(report({ source: 'p2p', bytes: 500, peerId: 'p1' }));
+    await agent.report(report({ source: 'store', bytes: 200 }));
+    await agent.report(report({ source: 'http', bytes: 300, seed: true }));
+    await agent.report(report({ source: 'http', bytes: -5 }));
+    await agent.report(report({ source: 'p2p', bytes: Number.NaN }));
+    expect(t.sf.stats()).toMatchObject({ httpBytes: 1000, p2pBytes: 500, storeHitBytes: 200, seedBytes: 300 });
+    expect(segments.map((s) => [s.source, s.bytes, s.fallback, s.peerId])).toEqual([
+      ['http', 1000, 'no-peer', null],
+      ['p2p', 500, null, 'p1'],
+      ['store', 200, null, null],
+      ['http', 0, null, null],
+      ['p2p', 0, null, null],
+    ]);
+    // nothing in the store came from a checked peer: no segment claims to be verified
+    expect(segments.every((s) => s.verified === false && s.verifiedBy === null)).toBe(true);
+    expect(seeds).toEqual([{ url: KEY, bytes: 300, ms: 5 }]);
+  });
+
+  it('a segment the worker puts is stored and counted in stats', async () => {
+    const t = track(setup());
+    await t.sf.start();
+    const agent = workerSide(t.sw.posted);
+    await agent.putSegment({ key: KEY, swarm: SWARM, url: KEY, body: new Blob([new Uint8Array(1234)]), totalBytes: 1234, contentType: 'video/mp2t' });
+    expect(t.sf.stats()).toMatchObject({ storeSegments: 1, storeBytes: 1234 });
+  });
+
+  it('holds tracker joins until the player has started (1 s buffered), at most peerJoinMaxDelayMs', async () => {
+    const t = track(setup({ peerJoinMaxDelayMs: 5000 }));
+    await t.sf.start();
+    t.peer.emit('open', 'me');
+    const agent = workerSide(t.sw.posted);
+    void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200 });
+    await vi.advanceTimersByTimeAsync(1000);
+    const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
+    expect(joins()).toEqual([]); // the player has nothing buffered: the page's CPU is the player's
+    t.media.push(video(2));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(joins()).toEqual(['http://site.example/swarmfetch/v1/join']);
+  });
+
+  it('joins after peerJoinMaxDelayMs even when the player never buffers', async () => {
+    const t = track(setup({ peerJoinMaxDelayMs: 3000 }));
+    await t.sf.start();
+    t.peer.emit('open', 'me');
+    const agent = workerSide(t.sw.posted);
+    void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200 });
+    const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
+    await vi.advanceTimersByTimeAsync(2900);
+    expect(joins()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(joins()).toHaveLength(1);
+  });
+
+  it('destroy: closes the peer and the worker port, drops the store, hears nothing more; start after it does nothing', async () => {
+    const t = setup();
+    const segments: SegmentEvent[] = [];
+    t.sf.on('segment', (e) => segments.push(e));
+    await t.sf.start();
+    const agent = workerSide(t.sw.posted);
+    await agent.putSegment({ key: KEY, swarm: SWARM, url: KEY, body: new Blob([new Uint8Array(10)]), totalBytes: 10, contentType: null });
+    t.sf.destroy();
+    t.sf.destroy();
+    expect(t.peerState.destroyed).toBe(true);
+    expect(t.sw.listeners.size).toBe(0); // no more need-port / controllerchange handling
+    expect(t.sf.stats()).toMatchObject({ storeSegments: 0, storeBytes: 0 });
+    await t.sf.start();
+    expect(t.peersMade).toHaveLength(1);
+    expect(t.sw.registered).toHaveLength(1);
+    expect(segments).toEqual([]);
+  });
+
+  it('the worker restarting (need-port) gets a fresh port that works', async () => {
+    const t = track(setup());
+    await t.sf.start();
+    expect(t.sw.posted).toHaveLength(1);
+    t.sw.listeners.get('message')!({ data: { type: 'swarmfetch:need-port', version: CONTRACT_VERSION }, source: t.sw.worker });
+    expect(t.sw.posted).toHaveLength(2);
+    const fresh = workerSide([t.sw.posted[1]]);
+    expect(await fresh.hello(CONTRACT_VERSION)).toEqual({ version: CONTRACT_VERSION });
+  });
+});
