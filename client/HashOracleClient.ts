@@ -5,8 +5,17 @@ import { Backoff } from './Backoff';
 /** Answers remembered (by URL and range). */
 const MAX_CACHED = 2048;
 const MAX_ANSWER_BYTES = 4096;
-/** Oracle error codes that say something about one URL (server/hashRoutes.ts); the oracle itself works. */
-const URL_ERRORS = new Set(['bad-request', 'upstream-error', 'upstream-not-found', 'too-large', 'timeout']);
+/**
+ * Oracle error codes that say something about one URL (server/hashRoutes.ts), not about the oracle: it works.
+ * `busy`: all its fetch slots (or this client's share of them) were taken — that one lookup fails, the next goes on.
+ */
+const URL_ERRORS = new Set(['bad-request', 'upstream-error', 'upstream-not-found', 'too-large', 'timeout', 'busy']);
+/**
+ * Lookups sent at once; more wait their turn (within their own deadline). The server lets one client run 2 origin
+ * fetches at once (`--hash-max-fetches-per-client`) and answers a third `busy`.
+ */
+const MAX_IN_FLIGHT = 2;
+const MAX_WAITING = 64;
 /** Of those, the ones that stay true of that URL (remembered, not asked again). */
 const LASTING_ERRORS = new Set(['bad-request', 'too-large']);
 
@@ -112,7 +121,24 @@ export class HashOracleClient {
     }
   }
 
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  /** Runs `ask` when one of MAX_IN_FLIGHT slots is free; past MAX_WAITING waiting, fails at once (no backoff). */
   private async ask(url: string, range: { start: number; end: number } | null): Promise<Asked> {
+    if (this.inFlight < MAX_IN_FLIGHT) this.inFlight++;
+    else if (this.waiting.length >= MAX_WAITING) return { answer: { kind: 'failed' }, keep: false, serverTrouble: false };
+    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // the slot is handed over, still counted
+    try {
+      return await this.askNow(url, range);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
+  }
+
+  private async askNow(url: string, range: { start: number; end: number } | null): Promise<Asked> {
     const failed = (serverTrouble: boolean, keep = false): Asked => ({ answer: { kind: 'failed' }, keep, serverTrouble });
     const q = new URL('swarmfetch/v1/hash', this.deps.baseUrl);
     q.searchParams.set('url', url);

@@ -21,12 +21,14 @@
     sw.addEventListener('controllerchange', resolve, { once: true });
     setTimeout(resolve, 2000);
   });
-  // ...and, as its browser reads the whole file ahead at once, for a first peer (at most 1.5 s; none for the first viewer)
+  // ...and, as its browser reads the whole file ahead at once, for a first peer (at most 1.5 s, or ?peerWaitMs=; none
+  // for the first viewer)
+  const peerWaitMs = Math.min(10_000, Number(new URLSearchParams(location.search).get('peerWaitMs')) || 1500);
   await new Promise((resolve) => {
     const sf = window.swarmfetch;
     if (!sf || !navigator.serviceWorker?.controller || sf.stats().peers > 0) return resolve();
     const off = sf.on('peer', (e) => e.state === 'connected' && (off(), resolve()));
-    setTimeout(() => (off(), resolve()), 1500);
+    setTimeout(() => (off(), resolve()), peerWaitMs);
   });
   video.src = src;
   video.play().catch(() => {});

@@ -131,7 +131,7 @@ afterAll(async () => {
 });
 
 /** A at once, B once its first peer is up; returns both (B has played and buffered the whole stream). */
-async function twoViewers(player: PlayerName, src: string): Promise<{ a: Viewer; b: Viewer; sa: Stats; sb: Stats; share: number }> {
+async function twoViewers(player: PlayerName, src: string): Promise<{ a: Viewer; b: Viewer; sa: Stats; sb: Stats; share: number; events: string }> {
   const path = `/${player}-${src.replace(/\W+/g, '-')}.html`;
   pages[path] = playerPage(player, src, p2p.url);
   const open = async (name: string) => {
@@ -158,11 +158,12 @@ async function twoViewers(player: PlayerName, src: string): Promise<{ a: Viewer;
   await waitFor('viewer B to play 3 s', () => videoState(b.page), (v) => v.currentTime >= 3);
   const sb = await settled(() => stats(b.page));
   const share = sb.p2pBytes / (sb.p2pBytes + sb.httpBytes);
-  if (process.env.SWARMFETCH_E2E_VERBOSE) console.log(`B events:\n${(await b.page.evaluate('window.demo.events.join("\\n")')) as string}`);
+  const events = (await b.page.evaluate('window.demo.events.join("\\n")')) as string;
+  if (process.env.SWARMFETCH_E2E_VERBOSE) console.log(`B events:\n${events}`);
   shares.push(`  ${player} ${src}: ${pct(share)} (p2p ${sb.p2pBytes} B, http ${sb.httpBytes} B; A uploaded ${(await stats(a.page)).uploadedBytes} B)`);
   expect(await playerErrors(a.page)).toEqual([]);
   expect(await playerErrors(b.page)).toEqual([]);
-  return { a, b, sa, sb, share };
+  return { a, b, sa, sb, share, events };
 }
 
 /**
@@ -177,13 +178,13 @@ async function twoViewers(player: PlayerName, src: string): Promise<{ a: Viewer;
  * only a token amount (the old `share > 0` passed on a single byte).
  */
 async function checkSegmented(player: PlayerName, src: string, min: number, minShare: number): Promise<void> {
-  const { a, b, sb, share } = await twoViewers(player, src);
+  const { a, b, sb, share, events } = await twoViewers(player, src);
   const hashes = await readSegmentHashes(b.page);
   expect(hashes.length).toBeGreaterThanOrEqual(min);
   expect(await mismatches(hashes)).toEqual([]);
   expect(await mismatches(await readSegmentHashes(a.page))).toEqual([]);
   expect(sb.peers).toBeGreaterThanOrEqual(1);
-  expect(share, `${player} ${src}: B's P2P share ${pct(share)}`).toBeGreaterThanOrEqual(minShare);
+  expect(share, `${player} ${src}: B's P2P share ${pct(share)}; B's events:\n${events}`).toBeGreaterThanOrEqual(minShare);
   await a.close();
   await b.close();
 }

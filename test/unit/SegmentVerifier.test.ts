@@ -309,6 +309,37 @@ describe('HashOracleClient', () => {
     }
   });
 
+  it('a busy oracle fails that one lookup and is asked again at once for the next (no backoff)', async () => {
+    const answers = [json(503, { error: 'busy' }), json(200, { sha256: sha(BODY), bytes: 3000 })];
+    const calls: string[] = [];
+    const fetch = (async (url: string | URL | Request) => (calls.push(String(url)), answers.shift()!)) as typeof globalThis.fetch;
+    const c = new HashOracleClient({ fetch: withHealth(fetch), baseUrl: base, timeoutMs: 1000, now: () => 0 });
+    expect(await c.lookup(URL_, null)).toEqual({ kind: 'failed' });
+    await Promise.resolve();
+    expect(await c.lookup('http://cdn.example/v/seg_2.ts', null)).toEqual({ kind: 'hash', sha256: sha(BODY), bytes: 3000 });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('sends at most 2 lookups at once (the server\'s share for one client); the others wait their turn', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const release: Array<() => void> = [];
+    const fetch = (async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise<void>((r) => release.push(r));
+      inFlight--;
+      return json(200, { sha256: sha(BODY), bytes: 3000 });
+    }) as typeof globalThis.fetch;
+    const c = new HashOracleClient({ fetch: withHealth(fetch), baseUrl: base, timeoutMs: 60_000 });
+    const answers = Promise.all(Array.from({ length: 5 }, (_, i) => c.lookup(`http://cdn.example/v/seg_${i}.ts`, null)));
+    for (let done = 0; done < 5; done++) {
+      await vi.waitFor(() => expect(release.length).toBeGreaterThan(0));
+      release.shift()!();
+    }
+    expect((await answers).map((a) => a.kind)).toEqual(['hash', 'hash', 'hash', 'hash', 'hash']);
+    expect(most).toBe(2);
+  });
+
   it('after a failure leaves the server alone for a backoff (1 s, doubling), then asks again and trusts a good answer', async () => {
     let now = 0;
     const answers = [json(502, {}), json(502, {}), json(200, { sha256: sha(BODY), bytes: 3000 })];
