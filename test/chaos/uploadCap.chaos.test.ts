@@ -56,7 +56,9 @@ const LEECH = `async ({ swarm, seederId, ms, parallel }) => {
   let next = 0;
   const worker = async () => {
     while (performance.now() - start < ms && link.isOpen) {
-      const keys = [...link.remoteKeys];
+      // every key the seeder announced (offersAny visits them all when the test never matches)
+      const keys = [];
+      link.offersAny((k) => (keys.push(k), false));
       if (!keys.length) { await sleep(50); continue; }
       try {
         const r = await link.request(keys[next++ % keys.length], 10000);

@@ -115,9 +115,12 @@ it('G4: a service worker stopped every 1.5 s for 15 s leaves no request pending 
   expect(list.length).toBeGreaterThan(5);
   expect(midRequest).toBeGreaterThanOrEqual(3);
   // A stop while the response body streams through the worker fails that request (a network error, never a short
-  // body); the player asks again. Anything else must be a whole 200.
+  // body); the player asks again. Chromium ends such an XHR with 'error' or, depending on the moment of the stop,
+  // 'abort' (seen in CI: seg_010 ended 'abort' after 39 ms and loaded whole 1.1 s later). Anything else must be a
+  // whole 200.
   const retried = (t: SegmentTiming) =>
-    t.outcome === 'error' && list.some((u) => u.url === t.url && u.start > t.start && u.outcome === 'load' && u.status === 200);
+    (t.outcome === 'error' || t.outcome === 'abort') &&
+    list.some((u) => u.url === t.url && u.start > t.start && u.outcome === 'load' && u.status === 200);
   // (a request still pending when the list is read is young: maxMs bounds its age too)
   expect(list.filter((t) => !(t.outcome === 'load' && t.status === 200) && !retried(t) && t.outcome !== 'pending')).toEqual([]);
   expect(list.filter((t) => t.outcome === 'pending').length).toBeLessThanOrEqual(1);
