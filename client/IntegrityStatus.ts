@@ -50,11 +50,11 @@ export class IntegrityStatus {
     this.state = 'no-source';
     const where = urlDirectory(o.key).slice(0, 200);
     this.reason = this.acceptUnverified
-      ? `no hash source covers ${where}: its segments are taken from peers unchecked (acceptUnverifiedPeerBytes)`
-      : `no hash source covers ${where}: peer-to-peer is off for it and its segments come over HTTP`;
+      ? `no hash source covers ${where}: peer bytes taken unchecked (acceptUnverifiedPeerBytes)`
+      : `no hash source covers ${where}: P2P off, segments come over HTTP`;
     if (!this.warned) {
       this.warned = true;
-      this.warn(`swarmfetch: ${this.reason}. To share it safely, ${NO_SOURCE_FIX}.`);
+      this.warn(`swarmfetch: ${this.reason}. To share safely, ${NO_SOURCE_FIX}.`);
     }
   }
 

@@ -21,13 +21,13 @@ export type IntegrityNotice = {
 
 export interface PeerFetchDeps {
   /** Checks peer bytes; without one (tests only) they are accepted as they come. */
-  verifier?: Pick<SegmentVerifier, 'expect' | 'check' | 'canAccept'>;
+  verifier?: Pick<SegmentVerifier, 'expect' | 'check' | 'canAccept'> | undefined;
   meta: Pick<TrustedMeta, 'totalBytes' | 'contentType'>;
   segmentMaxBytes: number;
   now(): number;
   /** Ends a peer's link for the rest of the session. */
-  ban?(peerId: string, reason: SwarmErrorCode): void;
-  onIntegrity?(e: IntegrityNotice): void;
+  ban?: ((peerId: string, reason: SwarmErrorCode) => void) | undefined;
+  onIntegrity?: ((e: IntegrityNotice) => void) | undefined;
 }
 
 /**

@@ -46,7 +46,7 @@ export interface SegmentVerifierDeps {
   timeoutMs: number;
   digest(data: Uint8Array): Promise<ArrayBuffer>;
   /** Hears what each lookup found (a listener that throws is ignored). */
-  onOutcome?(outcome: VerifierOutcome): void;
+  onOutcome?: ((outcome: VerifierOutcome) => void) | undefined;
 }
 
 /** Directories remembered as covered by no hash source. */
@@ -89,9 +89,9 @@ export class SegmentVerifier {
       if (this.deps.playlist?.covers(key)) return;
       const m = this.deps.manifests ? await this.deps.manifests.lookup(url) : { kind: 'none' as const };
       if (m.kind === 'covered') return;
-      if (m.kind === 'failed') return this.noteOutcome(key, { kind: 'unknown', why: `integrity manifest lookup failed (${m.code})` });
+      if (m.kind === 'failed') return this.noteOutcome(key, { kind: 'unknown', why: `manifest failed (${m.code})` });
       const oracle = this.deps.oracle ? await this.deps.oracle.available() : 'none';
-      if (oracle === 'failed') return this.noteOutcome(key, { kind: 'unknown', why: 'the P2P server could not be asked about its hash oracle' });
+      if (oracle === 'failed') return this.noteOutcome(key, { kind: 'unknown', why: 'P2P server unreachable' });
       if (oracle === 'none' && !this.deps.playlist?.covers(key)) this.noteOutcome(key, { kind: 'none' });
     } catch {
       // a probe only informs
@@ -150,7 +150,7 @@ export class SegmentVerifier {
 
   private async resolve(key: string): Promise<Expectation> {
     const { url, range } = parseKeyRange(key);
-    if (range === 'open') return { kind: 'unknown', why: 'an open byte range cannot be checked' };
+    if (range === 'open') return { kind: 'unknown', why: 'open byte range' };
     // the playlist hashed exactly what this key names: the whole file, or the byte range of an EXT-X-BYTERANGE segment
     const listed = await this.deps.playlist?.whenListed(key, PLAYLIST_WAIT_MS);
     if (listed && !range) return { kind: 'body', sha256: listed, from: 'playlist' };
@@ -173,12 +173,12 @@ export class SegmentVerifier {
       }
       oracleFailed = a.kind === 'failed';
     }
-    if (m.kind === 'failed') return { kind: 'unknown', why: `integrity manifest lookup failed (${m.code})` };
+    if (m.kind === 'failed') return { kind: 'unknown', why: `manifest failed (${m.code})` };
     if (oracleFailed) return { kind: 'unknown', why: 'hash oracle lookup failed' };
-    if (m.kind === 'covered') return { kind: 'unknown', why: m.file ? 'byte range not aligned to the manifest\'s pieces' : 'not listed in its integrity manifest' };
+    if (m.kind === 'covered') return { kind: 'unknown', why: m.file ? 'range not on piece bounds' : 'not in the manifest' };
     // a tagged stream whose playlist has not brought this hash yet (late, or an init segment): not vouched for
-    if (this.deps.playlist?.covers(key)) return { kind: 'unknown', why: 'its playlists carry hashes but not this one (yet)' };
-    if (range) return { kind: 'unknown', why: 'no source can check this byte range' };
+    if (this.deps.playlist?.covers(key)) return { kind: 'unknown', why: 'not (yet) in its tagged playlist' };
+    if (range) return { kind: 'unknown', why: 'unchecked byte range' };
     return { kind: 'none' };
   }
 

@@ -16,12 +16,10 @@ export const ERROR_CODES = [
   'size-exceeded',
   'rate-exceeded',
   'too-many-requests',
-  'range-not-satisfiable',
   'network-error',
   'integrity-mismatch',
   'integrity-unavailable',
   'integrity-manifest-invalid',
-  'destroyed',
   'contract-mismatch',
 ] as const;
 

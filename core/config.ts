@@ -9,6 +9,13 @@ export {
   type SwConfig,
 } from './contract';
 
+/** A STUN/TURN server, as RTCIceServer has it (declared here: core/ compiles where there is no WebRTC, too). */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
 /** The one configuration of swarmfetch: page agent and service worker. */
 export interface SwarmfetchConfig extends SwConfig {
   /** P2P server base URL (PeerJS signalling + tracker). @default '' = the page's origin */
@@ -27,7 +34,7 @@ export interface SwarmfetchConfig extends SwConfig {
   /** PeerJS API key. @default 'peerjs' */
   peerjsKey: string;
   /** ICE servers for WebRTC. Never a public STUN/TURN by default. @default [] */
-  iceServers: RTCIceServer[];
+  iceServers: IceServer[];
   /** Bytes of segments the page keeps to share; oldest evicted first. @default 64 MiB (clamped 1 MiB–1 GiB) */
   storeMaxBytes: number;
   /** Most peer connections a page holds. @default 8 (clamped 1–50) */
@@ -96,7 +103,7 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   registerServiceWorker: true,
   peerjsPath: '/peerjs',
   peerjsKey: 'peerjs',
-  iceServers: Object.freeze([]) as unknown as RTCIceServer[],
+  iceServers: Object.freeze([]) as unknown as IceServer[],
   storeMaxBytes: 64 * MiB,
   maxPeers: 8,
   p2pStallMs: 750,

@@ -9,6 +9,7 @@ import {
   type NumberKey,
   type StringKey,
   type SwarmfetchConfig,
+  type IceServer,
 } from './config';
 
 function invalid(key: string, why: string, value: unknown): never {
@@ -23,7 +24,7 @@ export function mergeConfig(
   user: Partial<Record<keyof SwarmfetchConfig, unknown>> | undefined,
   base: Readonly<SwarmfetchConfig> = DEFAULT_CONFIG,
 ): Readonly<SwarmfetchConfig> {
-  const out: SwarmfetchConfig = { ...base, iceServers: Object.freeze([...base.iceServers]) as RTCIceServer[] };
+  const out: SwarmfetchConfig = { ...base, iceServers: Object.freeze([...base.iceServers]) as IceServer[] };
   if (user === undefined || user === null) return Object.freeze(out);
   if (typeof user !== 'object' || Array.isArray(user)) invalid('config', 'must be an object', user);
   for (const [key, value] of Object.entries(user)) {
@@ -43,9 +44,9 @@ export function mergeConfig(
       else invalid(key, 'must be a boolean', value);
     } else if (key === 'iceServers') {
       if (!Array.isArray(value) || value.some((s) => typeof s !== 'object' || s === null || !('urls' in s))) {
-        invalid(key, 'must be an array of RTCIceServer', value);
+        invalid(key, 'must be an array of IceServer', value);
       }
-      out.iceServers = Object.freeze(value.slice(0, 10)) as RTCIceServer[];
+      out.iceServers = Object.freeze(value.slice(0, 10)) as IceServer[];
     } else {
       invalid(key, 'is not a known option', value);
     }

@@ -16,7 +16,7 @@ import { SwarmError } from '../core/SwarmError';
 
 export interface HashMediaDirOptions {
   /** Regular expression (source, case-insensitive) of media file names. @default the segment pattern */
-  pattern?: string;
+  pattern?: string | undefined;
   /** Piece size for files larger than one piece. @default 1 MiB */
   pieceBytes?: number;
   /**
@@ -24,7 +24,7 @@ export interface HashMediaDirOptions {
    * `swarmfetch-integrity.json` in every subdirectory holding media files, covering that directory's files (the
    * page looks next to a segment when it has not seen the stream's top playlist).
    */
-  out?: string | null;
+  out?: string | null | undefined;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface AgentCallsOptions {
   now(): number;
   /** A call missed its deadline (the page may be gone, or busy). */
   onTimeout?(): void;
+  /** The worker's `debug` option: one line per segment delivered and per error reported. */
+  log?: ((line: string) => void) | undefined;
 }
 
 /**
@@ -47,6 +49,10 @@ export class AgentCalls {
   }
 
   report(report: SegmentReport): void {
+    this.options.log?.(
+      `${report.seed ? 'seed' : report.source}${report.fallback ? ` (${report.fallback})` : ''}${report.error ? ` error ${report.error}` : ''}: ` +
+        `${report.bytes} B in ${Math.round(report.ms)} ms ${report.url.split(/[?#]/, 1)[0]!.slice(0, 200)}`,
+    );
     void this.settle(() => this.agent.report(report));
   }
 
@@ -57,6 +63,7 @@ export class AgentCalls {
 
   /** Tells the page something failed, at most ERRORS_PER_SEC a second (more are dropped). */
   workerError(code: SwarmErrorCode, message: string): void {
+    this.options.log?.(`error ${code}: ${message.slice(0, MAX_ERROR_CHARS)}`);
     if (!this.takeErrorToken()) return;
     const error: WorkerError = { code, message: message.slice(0, MAX_ERROR_CHARS) };
     const agent = this.agent as { workerError?(e: WorkerError): unknown };

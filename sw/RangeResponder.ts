@@ -27,9 +27,9 @@ interface Ctx {
   size: number;
   type: string | null;
   /** A network answer already holding piece `index` (the one the file's size was learnt from). */
-  first?: { index: number; response: Response };
+  first?: { index: number; response: Response } | undefined;
   /** A piece the agent already gave (while the size was learnt). */
-  held?: { index: number; blob: Blob };
+  held?: { index: number; blob: Blob } | undefined;
 }
 
 /**

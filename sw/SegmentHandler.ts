@@ -258,6 +258,7 @@ export class SegmentHandler {
         callTimeoutMs: this.deps.config.p2pTimeoutMs,
         now: this.deps.now,
         onTimeout: () => this.deps.onAgentTimeout?.(clientId),
+        log: this.deps.config.debug ? (line) => console.info(`swarmfetch-sw: ${line}`) : undefined,
       });
       this.calls.set(agent, calls);
     }

@@ -112,7 +112,7 @@ export class SwarmfetchWorker {
     } else if (data.type === 'swarmfetch:seed') {
       event.waitUntil(this.handler.seed(data.url, source.id));
     } else {
-      this.ports.set(source.id, data.port);
+      this.ports.set(source.id, data.port as MessagePort); // isPageToWorkerMessage checked `instanceof MessagePort`
     }
     return true;
   }

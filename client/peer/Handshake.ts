@@ -12,7 +12,7 @@ export interface HandshakeDeps {
   /** This page dialled (the peer accepted): it says hello only once it has heard the accepting side's. */
   dialled: boolean;
   /** @default OPEN_TIMEOUT_MS */
-  openTimeoutMs?: number;
+  openTimeoutMs?: number | undefined;
   send(m: ControlMessage): void;
   /** The accepting side's hello is out: what this page holds follows it at once. */
   onHelloSent(): void;

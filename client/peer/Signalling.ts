@@ -30,7 +30,7 @@ export interface SignallingDeps {
    * `n` cryptographically random bytes (the page's signalling token proves it holds its peer id to the tracker).
    * @default crypto.getRandomValues
    */
-  randomBytes?(n: number): Uint8Array;
+  randomBytes?: ((n: number) => Uint8Array) | undefined;
   /** Signalling is up under this peer id (again, after a reconnect or a new Peer). */
   onReady(id: string): void;
   /** A peer dials this page. */

@@ -18,6 +18,7 @@
 export { CONTRACT_VERSION } from './CONTRACT_VERSION';
 export type {
   PortMessage,
+  TransferredPort,
   ClaimMessage,
   SeedMessage,
   PageToWorkerMessage,

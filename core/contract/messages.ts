@@ -4,11 +4,21 @@
  * (see contractVersionOf).
  */
 
+/**
+ * A MessagePort as the contract sees it: structural, so that core/ also compiles where MessagePort is no type (Node's
+ * globals, for the server). The page sends a real one; the worker takes it as such (`asMessagePort`).
+ */
+export interface TransferredPort {
+  postMessage(message: unknown): void;
+  start(): void;
+  close(): void;
+}
+
 /** page → service worker: here is my agent (Comlink `AgentApi` exposed on `port`). */
 export interface PortMessage {
   type: 'swarmfetch:port';
   version: number;
-  port: MessagePort;
+  port: TransferredPort;
 }
 /** page → service worker: please claim me (after a shift-reload left the page uncontrolled). */
 export interface ClaimMessage {

@@ -111,4 +111,16 @@ describe('AgentCalls', () => {
     for (let i = 0; i < 25; i++) calls.workerError('agent-timeout', 'after a quiet while');
     expect(told).toHaveLength(25);
   });
+
+  it('writes one line per segment and per error only with the worker\'s debug option (nothing logged without it)', () => {
+    const lines: string[] = [];
+    const { agent } = hungAgent();
+    const calls = new AgentCalls(agent, { callTimeoutMs: 300, now: () => 0, log: (l) => void lines.push(l) });
+    calls.report({ url: 'http://cdn/v/seg_1.ts?token=x', key: 'k', source: 'http', peerId: null, bytes: 10, ms: 4.4, fallback: 'no-peer', error: null });
+    calls.workerError('network-error', 'seed failed');
+    expect(lines).toEqual(['http (no-peer): 10 B in 4 ms http://cdn/v/seg_1.ts', 'error network-error: seed failed']);
+    const quiet = new AgentCalls(agent, { callTimeoutMs: 300, now: () => 0 });
+    expect(() => quiet.report({ url: 'u', key: 'k', source: 'p2p', peerId: 'p', bytes: 1, ms: 1, fallback: null, error: null })).not.toThrow();
+  });
 });
+

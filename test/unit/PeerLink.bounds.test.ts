@@ -305,8 +305,8 @@ describe('request(…, signal)', () => {
     expect((err as SwarmError).details.aborted).toBe(true);
     const reqs = said().filter((m) => m.t === 'req').length;
     const gone = new AbortController();
-    gone.abort(new SwarmError('destroyed', 'gone'));
-    await expect(link.request(KEY, 60_000, 0, gone.signal)).rejects.toMatchObject({ code: 'destroyed' });
+    gone.abort(new SwarmError('integrity-unavailable', 'gone'));
+    await expect(link.request(KEY, 60_000, 0, gone.signal)).rejects.toMatchObject({ code: 'integrity-unavailable' });
     expect(said().filter((m) => m.t === 'req').length).toBe(reqs);
     link.close();
   });

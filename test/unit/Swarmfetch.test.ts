@@ -102,8 +102,9 @@ function setup(options: Partial<SwarmfetchConfig> = {}, over: Partial<Swarmfetch
 function workerSide(posted: unknown[]): Remote<AgentApi> {
   const message = posted.find((m): m is PortMessage => (m as PortMessage)?.type === 'swarmfetch:port');
   if (!message) throw new Error(`no port posted to the worker: ${JSON.stringify(posted)}`);
-  ports.push(message.port);
-  return wrap<AgentApi>(message.port);
+  const port = message.port as MessagePort; // the page posts a real MessagePort
+  ports.push(port);
+  return wrap<AgentApi>(port);
 }
 
 const ports: MessagePort[] = [];

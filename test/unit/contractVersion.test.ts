@@ -181,7 +181,7 @@ describe('a page meeting a worker of another contract version', () => {
   const ports: MessagePort[] = [];
   afterEach(() => ports.splice(0).forEach((p) => p.close()));
   const portOf = (message: unknown) => {
-    const { port } = message as PortMessage;
+    const port = (message as PortMessage).port as MessagePort; // the page posts a real MessagePort
     ports.push(port);
     return port;
   };
