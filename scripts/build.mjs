@@ -20,10 +20,12 @@ const [page, worker] = await Promise.all([
     // PeerJS only reads browserDetails from webrtc-adapter: a user-agent check stands in for its ~50 KB; and its
     // `binary` serialization, which swarmfetch never uses (it speaks 'raw'), needs binarypack: a stub stands in
     alias: { 'webrtc-adapter': './client/webrtcAdapterShim.ts', 'peerjs-js-binarypack': './client/binarypackShim.ts' },
-    // PeerJS's (and eventemitter3's) internal `_underscore` members get short names. None crosses the page: PeerJS
+    // Short names for internal members: PeerJS's (and eventemitter3's) `_underscore` ones, and swarmfetch's own
+    // private collaborators listed here — none is API, crosses the port (Comlink), the wire or the page: PeerJS
     // sends only plain `type`/`payload` messages and `__peerData` (two underscores: kept). The two that the tests
-    // read in a running page keep theirs.
-    mangleProps: /^_[a-zA-Z]/,
+    // read in a running page keep theirs. (A name added here must be private in every class that has it.)
+    mangleProps:
+      /^(_[a-zA-Z].*|deps|limits|handshake|heartbeat|downloads|uploads|haves|discovery|selection|bans|resolver|prefetcher|peerFetch|inflight|usage|probed|probeTimers|emitter|backoff|inFlight)$/,
     reserveProps: /^(_connections|_lostMessages)$/,
   }),
   // the service worker: a classic script, so a site can importScripts() it
