@@ -20,7 +20,7 @@ export interface IntegrityStats {
   unavailableSegments: number;
 }
 
-export const NO_SOURCE_FIX =
+const NO_SOURCE_FIX =
   'tag the HLS playlists (#EXT-X-SWARMFETCH-SHA256), publish swarmfetch-integrity.json (npx swarmfetch hash ' +
   '<media-dir>) or run the P2P server with --hash-origin <origin>';
 

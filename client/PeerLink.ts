@@ -12,9 +12,6 @@ import { Uploads } from './peer/Uploads';
 export type { ConnectionLike, DataChannelLike } from './peer/ConnectionLike';
 export type { Received } from './peer/Downloads';
 export type { PeerLinkDeps, PeerLinkLimits } from './peer/PeerLinkDeps';
-export {
-  ANNOUNCE_BURST_CHARS, ANNOUNCE_CHARS_PER_SEC, ANNOUNCE_MESSAGE_COST, REMOTE_KEY_CHARS_MAX,
-} from './peer/RemoteHaves';
 
 /**
  * One peer connection speaking the wire protocol. A dispatcher: each concern is its own object in `peer/` —
@@ -24,6 +21,8 @@ export {
  */
 export class PeerLink {
   readonly remoteId: string;
+  /** The connection goes through a TURN relay (learnt once it opened). */
+  relayed = false;
   /** What we hold has been announced to the peer; later news follows as it happens. */
   private announcing = false;
   private closed = false;

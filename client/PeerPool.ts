@@ -3,17 +3,19 @@ import { keyInSwarm } from '../core/contract';
 import { BanPolicy } from './peer/BanPolicy';
 import type { ConnectionLike } from './peer/ConnectionLike';
 import { Discovery, type Offered } from './peer/Discovery';
+import { isRelayed } from './peer/isRelayed';
 import { LinkRegistry } from './peer/LinkRegistry';
 import { linkLimits, type PeerLinkLimits } from './peer/PeerLinkDeps';
 import type { PeerPoolDeps, PeerStat } from './peer/PeerPoolDeps';
 import { PeerSelection } from './peer/PeerSelection';
+import { ServerIce } from './peer/ServerIce';
 import { Signalling } from './peer/Signalling';
 import { PeerLink } from './PeerLink';
 import type { StoredSegment } from './SegmentStore';
 import { TokenBucket } from './TokenBucket';
 
-export type { PeerPoolDeps, PeerPoolEvents, PeerStat } from './peer/PeerPoolDeps';
-export type { MediaConnectionLike, PeerLike } from './peer/Signalling';
+export type { PeerPoolDeps, PeerStat } from './peer/PeerPoolDeps';
+export type { PeerLike } from './peer/Signalling';
 
 /** Peers whose fetching news is ignored this session (bounded, oldest forgotten). */
 const MAX_FETCHING_IGNORED = 256;
@@ -34,6 +36,11 @@ export class PeerPool {
   private readonly upload: TokenBucket;
   /** Peers whose `fetching` news is not believed this session (see FetchingNews); bounded, oldest forgotten. */
   private readonly fetchingIgnored = new Set<string>();
+  private readonly ice: ServerIce;
+  /** The peer id once signalling is up and the ICE servers are set: only then are swarms joined. */
+  private readyId: string | null = null;
+  /** Segment bytes of relayed links that closed: [downloaded, uploaded]. */
+  private readonly relayedGone: [number, number] = [0, 0];
   private destroyed = false;
 
   constructor(private readonly deps: PeerPoolDeps) {
@@ -43,8 +50,16 @@ export class PeerPool {
       createPeer: (token) => deps.createPeer(token),
       randomBytes: randomBytes ? (n) => randomBytes.call(deps, n) : undefined,
       onReady: (id) => {
-        deps.events.ready(id);
-        this.discovery.discoverAll();
+        const go = () => {
+          if (this.destroyed || this.signalling.peerId !== id) return;
+          this.readyId = id;
+          deps.events.ready(id);
+          this.discovery.discoverAll();
+        };
+        this.readyId = null;
+        // ICE servers left to the P2P server are set before any swarm is joined (a connection keeps the ones it began with)
+        if (c.iceServers === null) void this.ice.ready(id, this.signalling.token).then(go);
+        else go();
       },
       onConnection: (conn) => this.accept(conn),
       onError: (e) => deps.events.error(e),
@@ -60,12 +75,18 @@ export class PeerPool {
       tracker: deps.tracker,
       token: this.signalling.token,
       refreshMs: c.trackerRefreshMs,
-      peerId: () => this.signalling.peerId,
+      peerId: () => (this.readyId === this.signalling.peerId ? this.readyId : null),
       room: () => this.links.room(),
       canReplace: () => this.links.canReplace(),
       offer: (remote, swarm) => this.offer(remote, swarm),
       onError: (e) => deps.events.error(e),
     }, deps.holdJoins === true);
+    this.ice = new ServerIce({
+      config: c,
+      ask: (id, token, relay) => deps.tracker.ice(id, token, relay),
+      apply: (servers) => this.signalling.setIceServers(servers),
+      onError: (e) => deps.events.error(e),
+    });
     this.selection = new PeerSelection(this.links, () => deps.random());
     this.bans = new BanPolicy(() => deps.now());
     this.upload = new TokenBucket(c.uploadMaxBytesPerSec, deps.now);
@@ -143,7 +164,19 @@ export class PeerPool {
   peerStats(): PeerStat[] {
     return [...this.links]
       .filter((l) => l.isOpen)
-      .map((l) => ({ peerId: l.remoteId, downloadedBytes: l.downloadedBytes, uploadedBytes: l.uploadedBytes }));
+      .map((l) => ({ peerId: l.remoteId, downloadedBytes: l.downloadedBytes, uploadedBytes: l.uploadedBytes, relayed: l.relayed }));
+  }
+
+  /** Segment bytes [downloaded, uploaded] over links that go through a TURN relay, closed ones included. */
+  relayedBytes(): [number, number] {
+    let [d, u] = this.relayedGone;
+    for (const l of this.links) {
+      if (l.relayed) {
+        d += l.downloadedBytes;
+        u += l.uploadedBytes;
+      }
+    }
+    return [d, u];
   }
 
   /** Ids of the open links (the swarm as this page sees it). */
@@ -176,6 +209,7 @@ export class PeerPool {
     if (this.destroyed) return;
     this.destroyed = true;
     this.discovery.destroy();
+    this.ice.destroy();
     this.links.closeAll();
     this.signalling.destroy();
   }
@@ -219,9 +253,16 @@ export class PeerPool {
       uploadWaitMs: (bytes) => this.upload.waitFor(bytes),
       // what the store holds of swarms this page left or never joined is nobody's business
       initialHaves: () => new Map([...deps.store.keysBySwarm()].filter(([swarm]) => this.discovery.joined.has(swarm))),
-      onOpen: (l) => deps.events.peer({ peerId: l.remoteId, state: 'connected' }),
+      onOpen: (l) => {
+        deps.events.peer({ peerId: l.remoteId, state: 'connected' });
+        isRelayed(conn.peerConnection).then((r) => (l.relayed = r), () => undefined);
+      },
       onClose: (l, reason, detail) => {
         this.links.closed(l);
+        if (l.relayed) {
+          this.relayedGone[0] += l.downloadedBytes;
+          this.relayedGone[1] += l.uploadedBytes;
+        }
         // a peer that broke the protocol or its bounds is not heard again for a while
         if (BanPolicy.bansFor(reason)) {
           this.bans.ban(remote, reason);

@@ -20,7 +20,7 @@ const LIVE_ELECTION_WAIT_MS = 150;
 const CONNECT_WAIT_MS = 800;
 const POLL_MS = 40;
 
-export type Miss = SwarmErrorCode | 'not-found' | 'no-peer';
+type Miss = SwarmErrorCode | 'not-found' | 'no-peer';
 
 export type ResolverPool = Pick<PeerPool, 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'>;
 

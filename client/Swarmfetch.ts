@@ -2,7 +2,7 @@ import { DEFAULT_CONFIG, type SwarmfetchConfig } from '../core/config';
 import { mergeConfig } from '../core/mergeConfig';
 import { parseKeyRange, type AgentApi, type SegmentReport } from '../core/contract';
 import { Emitter } from '../core/Emitter';
-import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
+import type { SwarmErrorCode } from '../core/SwarmError';
 import { Agent } from './Agent';
 import { createVerifier } from './createVerifier';
 import type { IntegrityManifests } from './IntegrityManifests';
@@ -18,7 +18,7 @@ import { bufferAheadSec } from './urgency';
 import { whenPlayerStarts } from './whenPlayerStarts';
 
 export type { IntegrityEvent, SegmentEvent, SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
-export { serverBase, type SwarmfetchDeps } from './swarmfetchDeps';
+export type { SwarmfetchDeps } from './swarmfetchDeps';
 
 /** Buffered media at which the player is taken to have started (its first frame is out): peers may be joined. */
 const PLAYER_STARTED_BUFFER_SEC = 1;
@@ -157,11 +157,14 @@ export class Swarmfetch {
   }
 
   stats(): SwarmfetchStats {
+    const relayed = this.pool.relayedBytes();
     return {
       ...this.totals,
       verifiedBy: { ...this.verifiedBy },
       peers: this.pool.connectedCount,
       peerList: this.pool.peerStats(),
+      relayedDownloadedBytes: relayed[0],
+      relayedUploadedBytes: relayed[1],
       storeBytes: this.store.bytes,
       storeMaxBytes: this.config.storeMaxBytes,
       storeSegments: this.store.size,
@@ -228,4 +231,3 @@ export function createSwarmfetch(options: Partial<SwarmfetchConfig> = {}, deps: 
   return instance;
 }
 
-export { SwarmError };

@@ -20,6 +20,10 @@ export interface SwarmfetchStats {
   peers: number;
   /** Each open peer connection with the segment bytes exchanged over it. */
   peerList: PeerStat[];
+  /** Segment bytes received over links that go through a TURN relay (the site pays for them twice). */
+  relayedDownloadedBytes: number;
+  /** Segment bytes sent over links that go through a TURN relay. */
+  relayedUploadedBytes: number;
   /** Bytes held in the segment store. */
   storeBytes: number;
   /** The store's bound (`storeMaxBytes`). */

@@ -23,6 +23,11 @@ export class TrackerClient {
     await this.post('leave', { peerId, token, swarm });
   }
 
+  /** This peer's ICE servers from the server: `{ iceServers, ttlSec }`, unchecked (see iceServersFrom). */
+  ice(peerId: string, token: string, relay: boolean): Promise<unknown> {
+    return this.post('ice', { peerId, token, relay });
+  }
+
   private async post(route: string, payload: unknown): Promise<unknown> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.deps.timeoutMs);

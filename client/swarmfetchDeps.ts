@@ -1,5 +1,6 @@
 import Peer from 'peerjs';
 import type { SwarmfetchConfig } from '../core/config';
+import { iceServersFrom } from './peer/iceServersFrom';
 import type { PeerLike } from './PeerPool';
 import type { MediaLike } from './urgency';
 
@@ -34,7 +35,8 @@ function defaultCreatePeer(config: Readonly<SwarmfetchConfig>, token: string, pa
     secure,
     token,
     debug: config.debug ? 2 : 0,
-    config: { iceServers: config.iceServers },
+    // null: the P2P server's, set once signalling is up (see peer/ServerIce)
+    config: { iceServers: iceServersFrom(config.iceServers ?? [], config.allowRelayedPeers) },
   }) as unknown as PeerLike;
 }
 

@@ -40,7 +40,7 @@ export interface Budget {
 /** Per-attempt cap when starving: a peer that holds the segment still gets a short, stall-bounded try. */
 export const STARVING_BUDGET_MS = 800;
 /** A starving player waits for connections only with at least this much buffered, and spends at most half the rest. */
-export const STARVING_CONNECT_MIN_AHEAD_SEC = 1;
+const STARVING_CONNECT_MIN_AHEAD_SEC = 1;
 export const STARVING_CONNECT_WAIT_MS = 500;
 
 /**

@@ -7,7 +7,7 @@ export interface PlayerStartDeps {
 }
 
 /** How often the buffer is looked at while waiting. */
-export const PLAYER_START_POLL_MS = 100;
+const PLAYER_START_POLL_MS = 100;
 
 /**
  * Calls `onStart` once, as soon as the page's player has `bufferSec` buffered, or after `maxWaitMs`, whichever

@@ -4,7 +4,6 @@ import { SW_DEFAULTS, SW_NUMBER_BOUNDS, type SwConfig } from './contract';
 export {
   DEFAULT_SEGMENT_PATTERN,
   SW_CONFIG_KEYS,
-  SW_DEFAULTS,
   swConfigFromParams,
   type SwConfig,
 } from './contract';
@@ -33,8 +32,17 @@ export interface SwarmfetchConfig extends SwConfig {
   peerjsPath: string;
   /** PeerJS API key. @default 'peerjs' */
   peerjsKey: string;
-  /** ICE servers for WebRTC. Never a public STUN/TURN by default. @default [] */
-  iceServers: IceServer[];
+  /**
+   * ICE servers for WebRTC. `null` asks the P2P server (`POST /swarmfetch/v1/ice`) once signalling is up: its own
+   * STUN responder, and TURN with short-lived credentials when the server has it — never a third party's. `[]` uses
+   * host candidates only (peers behind different NATs then never connect). @default null
+   */
+  iceServers: IceServer[] | null;
+  /**
+   * Let peer links go through a TURN relay (the site pays for those bytes; `stats()` counts them apart). `false`
+   * never asks for TURN credentials and drops `turn:`/`turns:` entries from `iceServers`. @default true
+   */
+  allowRelayedPeers: boolean;
   /** Bytes of segments the page keeps to share; oldest evicted first. @default 64 MiB (clamped 1 MiB–1 GiB) */
   storeMaxBytes: number;
   /** Most peer connections a page holds. @default 8 (clamped 1–50) */
@@ -103,7 +111,8 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   registerServiceWorker: true,
   peerjsPath: '/peerjs',
   peerjsKey: 'peerjs',
-  iceServers: Object.freeze([]) as unknown as IceServer[],
+  iceServers: null,
+  allowRelayedPeers: true,
   storeMaxBytes: 64 * MiB,
   maxPeers: 8,
   p2pStallMs: 750,
@@ -146,12 +155,12 @@ export const NUMBER_BOUNDS: Record<NumberKey, readonly [number, number]> = {
   integrityTimeoutMs: [100, 30_000],
 };
 /** Numbers where 0 means "off" and any other value is at least this. */
-export const NUMBER_MIN_WHEN_ON: Partial<Record<NumberKey, number>> = { uploadMaxBytesPerSec: 16 * 1024 };
+const NUMBER_MIN_WHEN_ON: Partial<Record<NumberKey, number>> = { uploadMaxBytesPerSec: 16 * 1024 };
 
 export const STRING_KEYS: readonly StringKey[] = ['serverUrl', 'swUrl', 'swScope', 'peerjsPath', 'peerjsKey', 'segmentPattern', 'integrityUrl'];
 
 export type BooleanKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends boolean ? K : never }[keyof SwarmfetchConfig];
-export const BOOLEAN_KEYS: readonly BooleanKey[] = ['debug', 'uploadEnabled', 'registerServiceWorker', 'integrityLookup', 'integrityOracle', 'acceptUnverifiedPeerBytes'];
+export const BOOLEAN_KEYS: readonly BooleanKey[] = ['debug', 'uploadEnabled', 'registerServiceWorker', 'integrityLookup', 'integrityOracle', 'acceptUnverifiedPeerBytes', 'allowRelayedPeers'];
 
 /** A number clamped into its key's range (0 stays 0 where 0 means off). */
 export function clampNumber(key: NumberKey, n: number): number {

@@ -24,7 +24,7 @@ export function mergeConfig(
   user: Partial<Record<keyof SwarmfetchConfig, unknown>> | undefined,
   base: Readonly<SwarmfetchConfig> = DEFAULT_CONFIG,
 ): Readonly<SwarmfetchConfig> {
-  const out: SwarmfetchConfig = { ...base, iceServers: Object.freeze([...base.iceServers]) as IceServer[] };
+  const out: SwarmfetchConfig = { ...base, iceServers: base.iceServers && (Object.freeze([...base.iceServers]) as IceServer[]) };
   if (user === undefined || user === null) return Object.freeze(out);
   if (typeof user !== 'object' || Array.isArray(user)) invalid('config', 'must be an object', user);
   for (const [key, value] of Object.entries(user)) {
@@ -43,8 +43,12 @@ export function mergeConfig(
       else if (typeof value === 'string') out[k] = value === 'true' || value === '1' || value === '';
       else invalid(key, 'must be a boolean', value);
     } else if (key === 'iceServers') {
+      if (value === null) {
+        out.iceServers = null;
+        continue;
+      }
       if (!Array.isArray(value) || value.some((s) => typeof s !== 'object' || s === null || !('urls' in s))) {
-        invalid(key, 'must be an array of IceServer', value);
+        invalid(key, 'must be null or an array of IceServer', value);
       }
       out.iceServers = Object.freeze(value.slice(0, 10)) as IceServer[];
     } else {

@@ -38,7 +38,7 @@ const server = await createSwarmServer({
   host,
   // the hash oracle may fetch this demo's own media (what neither a manifest nor a playlist hashes: the VOD segments
   // are in demo/media/*'s manifests, the live ones in their playlists)
-  hashOrigins: port > 0 ? [`http://127.0.0.1:${port}`, `http://localhost:${port}`] : [],
+  hashOrigins: port > 0 ? [...new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://${host}:${port}`])] : [],
   // express.static: content types by extension (see above), single Range requests answered with 206 / 416
   static: [
     { urlPath: '/media', dir: join(here, 'media') },
@@ -47,6 +47,10 @@ const server = await createSwarmServer({
   // every viewer of the demo (the tests' and the benchmark's, up to 12) is on this one machine, each with its
   // signalling socket and its browser's media connections: the per-IP limit is for the public internet
   maxConnectionsPerIp: 1000,
+  // TURN for the network lab's symmetric NATs (bench --turn): coturn's URL(s) and shared secret, when given
+  ...(process.env.SWARMFETCH_TURN_URL && process.env.SWARMFETCH_TURN_SECRET
+    ? { turnUrls: process.env.SWARMFETCH_TURN_URL.split(','), turnSecret: process.env.SWARMFETCH_TURN_SECRET }
+    : {}),
 });
 const { app } = server;
 // media bytes the origin served, per User-Agent (what P2P saved shows up here)

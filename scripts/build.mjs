@@ -3,6 +3,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { peerjsTrim } from './peerjsTrim.mjs';
 
 const prod = { 'process.env.NODE_ENV': '"production"' };
 // The bundled libraries' licences (MIT: peerjs, workbox-core, eventemitter3; Apache-2.0: comlink) require their
@@ -17,6 +18,8 @@ const [page, worker] = await Promise.all([
   // the drop-in page script: PeerJS and Comlink bundled in
   build({
     ...browser, entryPoints: ['client/dropin.ts'], outfile: 'dist/swarmfetch.js', format: 'iife', banner: pointer('swarmfetch.js'),
+    // what of PeerJS never runs here (its other serializations, its level-3 logs): see peerjsTrim.mjs
+    plugins: [peerjsTrim],
     // PeerJS only reads browserDetails from webrtc-adapter: a user-agent check stands in for its ~50 KB; and its
     // `binary` serialization, which swarmfetch never uses (it speaks 'raw'), needs binarypack: a stub stands in
     alias: { 'webrtc-adapter': './client/webrtcAdapterShim.ts', 'peerjs-js-binarypack': './client/binarypackShim.ts' },
@@ -25,7 +28,7 @@ const [page, worker] = await Promise.all([
     // sends only plain `type`/`payload` messages and `__peerData` (two underscores: kept). The two that the tests
     // read in a running page keep theirs. (A name added here must be private in every class that has it.)
     mangleProps:
-      /^(_[a-zA-Z].*|deps|limits|handshake|heartbeat|downloads|uploads|haves|discovery|selection|bans|resolver|prefetcher|peerFetch|inflight|usage|probed|probeTimers|emitter|backoff|inFlight)$/,
+      /^(_[a-zA-Z].*|deps|limits|handshake|heartbeat|downloads|uploads|haves|discovery|selection|bans|resolver|prefetcher|peerFetch|inflight|usage|probed|probeTimers|emitter|backoff|inFlight|signalling|fetchingIgnored|tombstones|assembly|slowStrikes|positions|helloSeen|pingSentAt|prefetching|lastUsed|declaredBytes|totals|relayedGone|readyId|moved|openedAt)$/,
     reserveProps: /^(_connections|_lostMessages)$/,
   }),
   // the service worker: a classic script, so a site can importScripts() it

@@ -13,8 +13,8 @@ export interface PeerClient {
 }
 
 /** Close code and reason of a socket replaced by a newer one of the same peer (same id and token). */
-export const CLOSE_REPLACED = 1000;
-export const REPLACED_REASON = 'replaced';
+const CLOSE_REPLACED = 1000;
+const REPLACED_REASON = 'replaced';
 
 /**
  * The peers connected to the PeerJS server right now, by id, fed from its 'connection' and 'disconnect' events.

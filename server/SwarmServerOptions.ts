@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { compileSegmentPattern } from '../core/isSegmentRequest';
 import { SwarmError } from '../core/SwarmError';
 import { DEFAULT_SEGMENT_PATTERN } from '../core/contract';
+import { isIceUrl, MAX_ICE_URL_LENGTH } from './isIceUrl';
 
 /** A directory served as static files under a URL path. */
 export interface StaticDir {
@@ -70,6 +71,34 @@ export interface SwarmServerOptions {
   hashMinRangeBytes: number;
   /** Oracle fetches from the origin one client (IPv4 address or IPv6 /64) may have under way; more are 503 busy. @default 2 (clamped 1–64) */
   hashMaxFetchesPerClient: number;
+  /**
+   * Answer STUN Binding requests (RFC 5389) on UDP at `host`, port `stunPort`, so pages learn their public address
+   * (their server-reflexive ICE candidate) from this server rather than from a third party's STUN server; `POST
+   * /swarmfetch/v1/ice` then hands pages `stun:<the host name they reached this server by>:<stunPort>`. @default true
+   */
+  stun: boolean;
+  /** UDP port of the STUN responder; 0 = the number of the TCP port actually listened on (with `port: 0` too). @default 0 */
+  stunPort: number;
+  /**
+   * STUN URLs (`stun:host[:port]` or `stuns:…`) `/ice` hands pages instead of this server's own responder: for a
+   * server behind a proxy that does not pass its UDP, or another STUN server. At most 4. @default [] = this server's
+   * own when `stun` is on
+   */
+  iceUrls: readonly string[];
+  /**
+   * TURN URLs (`turn:host[:port][?transport=udp|tcp]` or `turns:…`) of a TURN server sharing `turnSecret`, e.g.
+   * ['turn:turn.example.com:3478?transport=udp']; `/ice` hands each connected peer credentials for them. At most 4;
+   * needs `turnSecret`. @default [] = no TURN
+   */
+  turnUrls: readonly string[];
+  /**
+   * The TURN server's shared secret (coturn: `use-auth-secret` with `static-auth-secret`), 16–1024 characters; signs
+   * short-lived credentials (username `<expiry unix seconds>:<peer id>`, password base64 HMAC-SHA1). Needs
+   * `turnUrls`. @default '' = no TURN
+   */
+  turnSecret: string;
+  /** Lifetime of the TURN credentials `/ice` hands out, in seconds. @default 3600 (clamped 60–86400) */
+  turnCredentialTtlSec: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freeze({
@@ -93,6 +122,12 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freez
   hashSegmentPattern: DEFAULT_SEGMENT_PATTERN,
   hashMinRangeBytes: 16 * 1024,
   hashMaxFetchesPerClient: 2,
+  stun: true,
+  stunPort: 0,
+  iceUrls: Object.freeze([]),
+  turnUrls: Object.freeze([]),
+  turnSecret: '',
+  turnCredentialTtlSec: 3600,
 });
 
 const BOUNDS = {
@@ -109,7 +144,14 @@ const BOUNDS = {
   maxQueuedBytes: [0, 256 * 1024 * 1024],
   hashMinRangeBytes: [4096, 1024 * 1024],
   hashMaxFetchesPerClient: [1, 64],
+  turnCredentialTtlSec: [60, 86_400],
 } as const;
+
+/** Most STUN or TURN URLs in one option. */
+const MAX_ICE_URLS = 4;
+/** Bounds of `turnSecret`'s length. */
+const MIN_TURN_SECRET_LENGTH = 16;
+const MAX_TURN_SECRET_LENGTH = 1024;
 
 /** Longest segment pattern accepted. */
 const MAX_PATTERN_LENGTH = 512;
@@ -143,10 +185,29 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
     if (value === undefined) continue;
     switch (key) {
       case 'port':
+      case 'stunPort':
         if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
           invalid(key, 'must be an integer from 0 to 65535', value);
         }
-        out.port = value;
+        out[key] = value;
+        break;
+      case 'stun':
+        if (typeof value !== 'boolean') invalid(key, 'must be true or false', value);
+        out.stun = value;
+        break;
+      case 'iceUrls':
+        out.iceUrls = checkIceUrls(key, value, 'stun');
+        break;
+      case 'turnUrls':
+        out.turnUrls = checkIceUrls(key, value, 'turn');
+        break;
+      case 'turnSecret':
+        if (typeof value !== 'string' || (value !== '' && (value.length < MIN_TURN_SECRET_LENGTH || value.length > MAX_TURN_SECRET_LENGTH))) {
+          // never the secret itself in an error
+          const what = typeof value === 'string' ? `${value.length} characters` : typeof value;
+          invalid(key, `must be a string of ${MIN_TURN_SECRET_LENGTH}–${MAX_TURN_SECRET_LENGTH} characters`, what);
+        }
+        out.turnSecret = value;
         break;
       case 'host':
         if (typeof value !== 'string' || value.trim() === '') invalid(key, 'must be a non-empty string', value);
@@ -184,7 +245,8 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
       case 'maxQueuedMessagesPerClient':
       case 'maxQueuedBytes':
       case 'hashMinRangeBytes':
-      case 'hashMaxFetchesPerClient': {
+      case 'hashMaxFetchesPerClient':
+      case 'turnCredentialTtlSec': {
         if (typeof value !== 'number' || Number.isNaN(value)) invalid(key, 'must be a number', value);
         const [min, max] = BOUNDS[key];
         out[key] = Math.min(max, Math.max(min, Math.round(value)));
@@ -194,7 +256,22 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
         invalid(key, 'is not an option', value);
     }
   }
+  if ((out.turnUrls.length > 0) !== (out.turnSecret !== '')) {
+    const [key, other] = out.turnUrls.length > 0 ? ['turnUrls', 'turnSecret'] : ['turnSecret', 'turnUrls'];
+    invalid(key, `needs ${other} (TURN takes both)`, out.turnUrls.length > 0 ? out.turnUrls.join(',') : 'set');
+  }
   return Object.freeze(out);
+}
+
+function checkIceUrls(key: string, value: unknown, kind: 'stun' | 'turn'): readonly string[] {
+  if (!Array.isArray(value) || value.length > MAX_ICE_URLS) invalid(key, `must be an array of at most ${MAX_ICE_URLS} URLs`, value);
+  for (const url of value) {
+    if (!isIceUrl(url, kind)) {
+      const form = kind === 'stun' ? 'stun:host[:port] or stuns:…' : 'turn:host[:port][?transport=udp|tcp] or turns:…';
+      invalid(key, `entries must be URLs like ${form}, of at most ${MAX_ICE_URL_LENGTH} characters`, url);
+    }
+  }
+  return Object.freeze([...new Set(value as string[])]);
 }
 
 function checkPattern(key: string, value: unknown): string {

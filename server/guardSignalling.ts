@@ -7,9 +7,9 @@ import { parseSignallingMessage } from './parseSignallingMessage';
 import { RateBudget } from './RateBudget';
 
 /** Close codes the server uses on signalling websockets (RFC 6455 §7.4.1; 1009 is sent by ws for maxPayload). */
-export const CLOSE_POLICY = 1008;
-export const CLOSE_BAD_DATA = 1007;
-export const CLOSE_NORMAL = 1000;
+const CLOSE_POLICY = 1008;
+const CLOSE_BAD_DATA = 1007;
+const CLOSE_NORMAL = 1000;
 
 /** How long a closed socket may take for the closing handshake before it is cut. */
 const CLOSE_GRACE_MS = 1_000;

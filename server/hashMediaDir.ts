@@ -71,7 +71,7 @@ export async function hashMediaDir(
 }
 
 /** JSON with one file entry per line (diffs stay readable). */
-export function formatManifest(m: IntegrityManifest): string {
+function formatManifest(m: IntegrityManifest): string {
   const lines = Object.entries(m.files).map(([path, f]) => `    ${JSON.stringify(path)}: ${JSON.stringify(f)}`);
   return (
     `{\n  "swarmfetchIntegrity": ${m.swarmfetchIntegrity},\n  "algorithm": "${m.algorithm}",\n  "pieceBytes": ${m.pieceBytes},\n` +

@@ -18,6 +18,8 @@ import { trackerRateLimit } from './trackerRateLimit';
 import { trackerRoutes } from './trackerRoutes';
 import { HashOracle } from './HashOracle';
 import { hashRoutes } from './hashRoutes';
+import { iceAnswer, type IceSettings } from './iceAnswer';
+import { StunResponder } from './StunResponder';
 
 export { DEFAULT_SERVER_OPTIONS, mergeServerOptions } from './SwarmServerOptions';
 export type { StaticDir, SwarmServerOptions } from './SwarmServerOptions';
@@ -28,6 +30,9 @@ export type { HashOracleOptions, OracleResult, OracleError } from './HashOracle'
 export { hashMediaDir } from './hashMediaDir';
 export { annotatePlaylist, type PlaylistHashLookup } from './annotatePlaylist';
 export { annotateMediaPlaylists } from './annotateMediaPlaylists';
+export { StunResponder, type StunResponderOptions } from './StunResponder';
+export { turnCredentials, type TurnCredentials } from './turnCredentials';
+export type { IceAnswer } from './iceAnswer';
 export { PLAYLIST_HASH_TAG } from '../core/manifest/playlistHashTag';
 
 /** Where the PeerJS server is mounted; browser clients use `{ path: PEERJS_PATH, key: 'peerjs' }`. */
@@ -49,11 +54,17 @@ export interface SwarmServer {
   app: express.Express;
   httpServer: Server;
   tracker: Tracker;
-  /** Closes the listener and every socket, PeerJS websockets included. Idempotent. */
+  /** UDP port of the STUN responder (same number as `port` unless `stunPort` said otherwise); null with `stun: false`. */
+  stunPort: number | null;
+  /** Closes the listener and every socket, PeerJS websockets and the STUN socket included. Idempotent. */
   close(): Promise<void>;
 }
 
-/** Starts the server; resolves once it listens. Throws `config-invalid` for bad options, or the listen error. */
+/**
+ * Starts the server; resolves once it listens (TCP, and UDP for STUN). Throws `config-invalid` for bad options, the
+ * listen error, or an error saying the STUN port could not be bound (its `code` that of the bind error, e.g.
+ * EADDRINUSE) — whatever was opened is closed then.
+ */
 export async function createSwarmServer(options: Partial<SwarmServerOptions> = {}): Promise<SwarmServer> {
   const config = mergeServerOptions(options);
   const app = express();
@@ -135,11 +146,23 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
     `${TRACKER_PATH}/hash`,
     hashRoutes({ oracle, isOriginAllowed: allowed, originRequired: config.allowedOrigins !== '*', limit: rateLimit.middleware }),
   );
+  // the STUN port is known once bound (after the HTTP listen, for stunPort 0 = the HTTP port): read at each request
+  let stun: StunResponder | null = null;
+  let stunPort: number | null = null;
+  const iceSettings = (): IceSettings => ({
+    stunPort, iceUrls: config.iceUrls, turnUrls: config.turnUrls, turnSecret: config.turnSecret,
+    turnCredentialTtlSec: config.turnCredentialTtlSec,
+  });
   app.use(
     TRACKER_PATH,
     trackerRoutes({
       tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed, limit: rateLimit.middleware,
       oracle: config.hashOrigins.length > 0,
+      ice: {
+        stun: config.stun || config.iceUrls.length > 0,
+        turn: config.turnUrls.length > 0,
+        answer: (ask) => iceAnswer(iceSettings(), ask),
+      },
     }),
   );
   app.use(PEERJS_PATH, peerServer);
@@ -153,7 +176,8 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
       const ws = wss as WebSocketServer | null;
       for (const client of ws?.clients ?? []) client.terminate();
       ws?.close();
-      httpServer.close(() => resolve());
+      const udp = stun?.close();
+      httpServer.close(() => void (udp ?? Promise.resolve()).then(() => resolve()));
       for (const socket of sockets) socket.destroy();
     }));
 
@@ -165,8 +189,31 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   }
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  if (config.stun) {
+    // on the address the HTTP server bound (a name like 'localhost' resolved once, to the same family)
+    const stunHost = typeof address === 'object' && address ? address.address : config.host;
+    const udpPort = config.stunPort || port;
+    try {
+      stun = await StunResponder.listen({ host: stunHost, port: udpPort, drop });
+    } catch (err) {
+      await close();
+      throw stunBindError(err, stunHost, udpPort);
+    }
+    stunPort = stun.port;
+  }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { url: `http://${host}:${port}`, port, app, httpServer, tracker, close };
+  return { url: `http://${host}:${port}`, port, app, httpServer, tracker, stunPort, close };
+}
+
+/** The STUN bind error, saying what to change; `code` (e.g. EADDRINUSE) and `cause` kept. */
+function stunBindError(err: unknown, host: string, port: number): Error {
+  const code = (err as { code?: unknown } | null)?.code;
+  const why = err instanceof Error ? err.message : String(err);
+  const error = new Error(
+    `swarmfetch server: cannot bind the STUN responder to UDP ${host} port ${port} (${why}); set stunPort to a free UDP port, or stun: false (--stun-port N, --no-stun)`,
+    { cause: err },
+  );
+  return typeof code === 'string' ? Object.assign(error, { code }) : error;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -24,6 +24,14 @@ Options of server:
   --hash-segment-pattern REGEX  URL paths the oracle hashes (default the segment pattern: .ts .m4s .mp4 …)
   --hash-min-range-bytes N      smallest byte range the oracle hashes (default 16384)
   --hash-max-fetches-per-client N  oracle fetches one client may have under way (default 2)
+NAT traversal (pages get their ICE servers from POST /swarmfetch/v1/ice):
+  --stun-port N                 UDP port of the built-in STUN responder (default: the same number as --port)
+  --no-stun                     run no STUN responder
+  --ice-url U1,U2               STUN URLs handed to pages instead of the built-in one, e.g. stun:stun.example.com:3478
+  --turn-url U1,U2              TURN URLs, e.g. turn:turn.example.com:3478?transport=udp (needs --turn-secret)
+  --turn-secret S               the TURN server's shared secret (coturn static-auth-secret), at least 16 characters;
+                                better in the environment: SWARMFETCH_TURN_SECRET=S (not visible in ps)
+  --turn-ttl-sec N              lifetime of the TURN credentials handed out (default 3600, 60–86400)
 Limits (exceeding one drops that connection or request, with a logged reason):
   --max-peers N                 peers connected to signalling at once (default 5000)
   --max-connections-per-ip N    TCP connections from one client, websockets and HTTP (default 64)
@@ -49,7 +57,17 @@ const NUMBER_FLAGS = {
   '--max-queued-bytes': 'maxQueuedBytes',
   '--hash-min-range-bytes': 'hashMinRangeBytes',
   '--hash-max-fetches-per-client': 'hashMaxFetchesPerClient',
+  '--stun-port': 'stunPort',
+  '--turn-ttl-sec': 'turnCredentialTtlSec',
 } as const;
+
+/** Environment variable read for the TURN secret when --turn-secret is not given. */
+const TURN_SECRET_ENV = 'SWARMFETCH_TURN_SECRET';
+
+/** The comma-separated entries of a list flag's value. */
+function list(value: string): string[] {
+  return value.split(',').map((o) => o.trim()).filter(Boolean);
+}
 
 function usageError(message: string, value?: string): never {
   throw new SwarmError('config-invalid', `${message}\n\n${USAGE}`, { value: value ?? null });
@@ -61,8 +79,11 @@ function toNumber(flag: string, value: string): number {
   return n;
 }
 
-/** Parses `swarmfetch …` arguments (after the node and script paths). Throws `config-invalid` with the usage. */
-export function parseCliArgs(argv: readonly string[]): CliCommand {
+/**
+ * Parses `swarmfetch …` arguments (after the node and script paths); `env` gives SWARMFETCH_TURN_SECRET (a non-empty
+ * value is the TURN secret unless --turn-secret is given). Throws `config-invalid` with the usage.
+ */
+export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): CliCommand {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
   const [command, ...rest] = argv;
   if (command === 'hash') return parseHashArgs(rest);
@@ -72,8 +93,14 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const origins: string[] = [];
   const statics: StaticDir[] = [];
   const hashOrigins: string[] = [];
+  const iceUrls: string[] = [];
+  const turnUrls: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
+    if (arg === '--no-stun') {
+      options.stun = false;
+      continue;
+    }
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     let value: string | undefined;
@@ -89,7 +116,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         options.host = value;
         break;
       case '--allow-origin':
-        origins.push(...value.split(',').map((o) => o.trim()).filter(Boolean));
+        origins.push(...list(value));
         break;
       case '--static': {
         const sep = value.indexOf('=');
@@ -104,7 +131,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         options.peersPerAnswer = toNumber(flag, value);
         break;
       case '--hash-origin':
-        hashOrigins.push(...value.split(',').map((o) => o.trim()).filter(Boolean));
+        hashOrigins.push(...list(value));
         break;
       case '--hash-max-bytes':
         options.hashMaxBytes = toNumber(flag, value);
@@ -115,6 +142,15 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       case '--hash-segment-pattern':
         options.hashSegmentPattern = value;
         break;
+      case '--ice-url':
+        iceUrls.push(...list(value));
+        break;
+      case '--turn-url':
+        turnUrls.push(...list(value));
+        break;
+      case '--turn-secret':
+        options.turnSecret = value;
+        break;
       default:
         if (!Object.hasOwn(NUMBER_FLAGS, flag)) usageError(`unknown option '${flag}'`, flag);
         options[NUMBER_FLAGS[flag as keyof typeof NUMBER_FLAGS]] = toNumber(flag, value);
@@ -123,6 +159,13 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (origins.length > 0) options.allowedOrigins = origins.includes('*') ? '*' : origins;
   if (statics.length > 0) options.static = statics;
   if (hashOrigins.length > 0) options.hashOrigins = hashOrigins;
+  if (iceUrls.length > 0) options.iceUrls = iceUrls;
+  if (turnUrls.length > 0) options.turnUrls = turnUrls;
+  const envSecret = env[TURN_SECRET_ENV];
+  if (options.turnSecret === undefined && envSecret) {
+    if (turnUrls.length === 0) usageError(`${TURN_SECRET_ENV} is set: give the TURN server's URLs with --turn-url (or unset it)`);
+    options.turnSecret = envSecret;
+  }
   return { command: 'server', options };
 }
 

@@ -1,7 +1,8 @@
 import { MAX_KEY_LENGTH } from '../core/contract';
 import { MAX_PEER_ID_LENGTH } from './Tracker';
 
-const MAX_TOKEN_LENGTH = 256;
+/** Longest PeerJS token accepted (PeerJS clients make ~11-character ones). */
+export const MAX_TOKEN_LENGTH = 256;
 
 /** A validated join or leave body. */
 export interface TrackerRequest {

@@ -1,5 +1,7 @@
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { corsGuard } from './corsGuard';
+import type { IceAnswer } from './iceAnswer';
+import { parseIceRequest } from './parseIceRequest';
 import { parseTrackerRequest } from './parseTrackerRequest';
 import type { PeerRegistry } from './PeerRegistry';
 import type { Tracker } from './Tracker';
@@ -15,14 +17,25 @@ export interface TrackerRoutesDeps {
   limit?: RequestHandler;
   /** Whether this server runs a hash oracle (said in /health, so pages need not ask the oracle to learn it). */
   oracle?: boolean;
+  /** ICE servers for pages (`POST /ice`); without it `/ice` is 404 and /health says stun and turn false. */
+  ice?: {
+    /** Whether answers carry a STUN server (this server's own responder, or configured STUN URLs). */
+    stun: boolean;
+    /** Whether answers carry TURN credentials (unless the page asks without). */
+    turn: boolean;
+    answer(ask: { hostHeader: string | undefined; peerId: string; relay: boolean }): IceAnswer;
+  };
 }
 
 /**
  * The tracker's HTTP API (mounted at /swarmfetch/v1):
  * - `POST /join { peerId, token, swarm, want? }` → 200 `{ peers }`
  * - `POST /leave { peerId, token, swarm }` → 204
- * - `GET /health` → `{ ok: true, peers, swarms, oracle }` (`oracle`: whether GET /hash answers)
- * Join and leave need `peerId` connected to the PeerJS server and `token` its token (else 403 forbidden);
+ * - `POST /ice { peerId, token, relay? }` → 200 `{ iceServers, ttlSec }` (see iceAnswer; TURN only unless
+ *   `relay: false`)
+ * - `GET /health` → `{ ok: true, peers, swarms, oracle, stun, turn }` (`oracle`: whether GET /hash answers; `stun`,
+ *   `turn`: whether /ice hands out a STUN server, TURN credentials)
+ * Join, leave and ice need `peerId` connected to the PeerJS server and `token` its token (else 403 forbidden);
  * malformed bodies get 400 bad-request. A browser may only join swarms of its own site: a join whose swarm id does
  * not start with the request's Origin (see core/swarmId) gets 403 wrong-origin.
  */
@@ -54,8 +67,21 @@ export function trackerRoutes(deps: TrackerRoutesDeps): Router {
     res.status(204).end();
   });
 
+  const ice = deps.ice;
+  if (ice) {
+    router.post('/ice', limit, json, (req, res) => {
+      const body = parseIceRequest(req.body);
+      if (!body) return void res.status(400).json({ error: 'bad-request' });
+      if (!deps.peers.verify(body.peerId, body.token)) return void res.status(403).json({ error: 'forbidden' });
+      res.json(ice.answer({ hostHeader: req.headers.host, peerId: body.peerId, relay: body.relay }));
+    });
+  }
+
   router.get('/health', (_req, res) => {
-    res.json({ ok: true, peers: deps.peers.size, swarms: deps.tracker.stats().swarms, oracle: deps.oracle === true });
+    res.json({
+      ok: true, peers: deps.peers.size, swarms: deps.tracker.stats().swarms, oracle: deps.oracle === true,
+      stun: ice?.stun === true, turn: ice?.turn === true,
+    });
   });
 
   router.use((_req, res) => void res.status(404).json({ error: 'not-found' }));

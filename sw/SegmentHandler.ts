@@ -4,7 +4,6 @@ import {
   type SegmentAnswer,
   type SegmentQuery,
   type SegmentReport,
-  type SegmentSource,
   type SwConfig,
 } from '../core/contract';
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
@@ -283,5 +282,3 @@ function totalFromContentRange(header: string | null): number | null {
   const m = /\/(\d+)$/.exec(header ?? '');
   return m ? Number(m[1]) : null;
 }
-
-export type { SegmentSource, SwarmErrorCode };

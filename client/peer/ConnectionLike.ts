@@ -6,6 +6,8 @@ export interface DataChannelLike {
   removeEventListener(type: 'bufferedamountlow' | 'close', listener: () => void): void;
 }
 
+import type { StatsSource } from './isRelayed';
+
 /** The part of a PeerJS DataConnection a link needs (so tests can use a fake). */
 export interface ConnectionLike {
   readonly peer: string;
@@ -13,6 +15,8 @@ export interface ConnectionLike {
   /** How PeerJS frames this connection's messages; swarmfetch speaks only 'raw' (see protocol.ts). */
   readonly serialization?: string;
   readonly dataChannel?: DataChannelLike;
+  /** The WebRTC connection under it (to tell a relayed route). */
+  readonly peerConnection?: StatsSource;
   send(data: string | ArrayBuffer): void;
   close(): void;
   on(event: 'open' | 'close', listener: () => void): unknown;

@@ -11,6 +11,8 @@ export interface PeerStat {
   downloadedBytes: number;
   /** Segment bytes sent to this peer. */
   uploadedBytes: number;
+  /** The link goes through a TURN relay (its bytes cost the site). */
+  relayed: boolean;
 }
 
 export interface PeerPoolEvents {

@@ -13,6 +13,8 @@ export interface PeerLike {
   readonly id: string | null;
   readonly destroyed: boolean;
   readonly disconnected: boolean;
+  /** PeerJS's options: `config` is the RTCConfiguration of each connection it makes from then on. */
+  readonly options?: { config?: object };
   on(event: 'open', listener: (id: string) => void): unknown;
   on(event: 'connection', listener: (conn: ConnectionLike) => void): unknown;
   on(event: 'call', listener: (call: MediaConnectionLike) => void): unknown;
@@ -116,6 +118,12 @@ export class Signalling {
       if (peer.destroyed) this.restart();
     });
     return true;
+  }
+
+  /** ICE servers of the connections made (dialled or answered) from now on. */
+  setIceServers(iceServers: readonly object[]): void {
+    const options = this.peer?.options;
+    if (options) options.config = { ...options.config, iceServers };
   }
 
   /** Dials a peer; undefined while signalling is down or when PeerJS refuses. */

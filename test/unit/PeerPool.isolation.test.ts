@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PeerPool, type PeerLike } from '../../client/PeerPool';
 import { decodeControl, encodeControl, PROTOCOL_VERSION, type ControlMessage } from '../../client/protocol';
 import { SegmentStore, type StoredSegment } from '../../client/SegmentStore';
@@ -40,6 +40,9 @@ const segment = (key: string, swarm: string): StoredSegment => ({
   key, swarm, body: new Blob([new Uint8Array(1000).fill(7)]), totalBytes: 1000, contentType: 'video/mp2t',
 });
 
+// the fake clock: the links' timers (stalls, heartbeats, open deadline) and their clock move only when a test says
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
 const pools: PeerPool[] = [];
 afterEach(() => pools.splice(0).forEach((p) => p.destroy()));
 
@@ -50,13 +53,13 @@ function setup(config: Record<string, unknown> = {}, errors: Array<{ code: strin
   const peer = new FakePeer();
   const tracker = { join: async () => [], leave: async () => {} } as unknown as TrackerClient;
   const pool = new PeerPool({
-    config: mergeConfig({ trackerRefreshMs: 600_000, ...config }),
+    config: mergeConfig({ trackerRefreshMs: 600_000, iceServers: [], ...config }),
     createPeer: () => peer,
     tracker,
     store,
     provide: (key) => store.get(key),
     events: { peer: () => {}, ready: () => {}, upload: () => {}, error: (e) => errors.push(e) },
-    now: () => performance.now(),
+    now: () => Date.now(), // the fake clock's
     random: Math.random,
   });
   pools.push(pool);
@@ -79,7 +82,8 @@ describe('PeerPool isolation', () => {
   it('bans a peer that breaks the protocol during its handshake, and reports the rule it broke', async () => {
     const errors: Array<{ code: string; message: string }> = [];
     const { toRemote, pool } = setup({}, errors);
-    await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true);
     toRemote.deliver(encodeControl({ t: 'req', id: 1, key: KEY_JOINED, waitMs: 0 })); // before its hello
     expect(pool.bannedCount).toBe(1);
     expect(errors).toHaveLength(1);
@@ -89,11 +93,13 @@ describe('PeerPool isolation', () => {
 
   it("answers a peer's request for a key of a swarm this page did not join with absent, never bytes", async () => {
     const { toRemote } = setup();
-    await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true);
     toRemote.deliver(encodeControl({ t: 'hello', v: PROTOCOL_VERSION }));
     toRemote.deliver(encodeControl({ t: 'req', id: 1, key: KEY_OTHER, waitMs: 0 }));
     toRemote.deliver(encodeControl({ t: 'req', id: 2, key: KEY_JOINED, waitMs: 0 }));
-    await vi.waitFor(() => expect(answers(toRemote).filter((m) => m.t === 'done' || m.t === 'absent')).toHaveLength(2));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(answers(toRemote).filter((m) => m.t === 'done' || m.t === 'absent')).toHaveLength(2);
     const byId = new Map(answers(toRemote).filter((m) => m.id !== undefined).map((m) => [m.id, m.t]));
     expect(byId.get(1)).toBe('absent');
     expect(byId.get(2)).toBe('done');
@@ -105,7 +111,8 @@ describe('PeerPool isolation', () => {
 
   it('announces to a peer only what it holds of the swarms it joined', async () => {
     const { toRemote } = setup();
-    await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true);
     toRemote.deliver(encodeControl({ t: 'hello', v: PROTOCOL_VERSION }));
     const haves = toRemote.sent
       .filter((d): d is string => typeof d === 'string')
@@ -116,10 +123,12 @@ describe('PeerPool isolation', () => {
 
   it('with uploadEnabled false answers absent even for the joined swarm', async () => {
     const { toRemote } = setup({ uploadEnabled: false });
-    await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(answers(toRemote).some((m) => m.t === 'hello')).toBe(true);
     toRemote.deliver(encodeControl({ t: 'hello', v: PROTOCOL_VERSION }));
     toRemote.deliver(encodeControl({ t: 'req', id: 1, key: KEY_JOINED, waitMs: 0 }));
-    await vi.waitFor(() => expect(answers(toRemote).some((m) => m.t === 'absent' && m.id === 1)).toBe(true));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(answers(toRemote).some((m) => m.t === 'absent' && m.id === 1)).toBe(true);
     expect(toRemote.sent.some((d) => d instanceof ArrayBuffer)).toBe(false);
   });
 });

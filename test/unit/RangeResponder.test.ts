@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SegmentHandler } from '../../sw/SegmentHandler';
 import {
   PIECE_BYTES,
@@ -12,6 +12,11 @@ import {
 } from '../../core/contract';
 import { DEFAULT_CONFIG } from '../../core/config';
 import { parseRangeHeader, resolveRange } from '../../core/parseRangeHeader';
+import { until } from './helpers/until';
+
+// the fake clock: the agent's budget (p2pTimeoutMs) runs out only when a test moves it, never on a slow machine
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
 
 const URL1 = 'http://site.test/media/mp4/video.mp4';
 const SIZE = 2 * PIECE_BYTES + 5000;
@@ -71,7 +76,7 @@ function storeAgent(held = new Map<string, SegmentPut>(), tamper?: (q: SegmentQu
 }
 
 const handler = (agent: AgentApi | null, f: typeof fetch) =>
-  new SegmentHandler({ config, agentFor: async () => agent, fetch: f, now: () => performance.now(), siteOrigin: 'http://site.test' });
+  new SegmentHandler({ config, agentFor: async () => agent, fetch: f, now: () => Date.now(), siteOrigin: 'http://site.test' });
 const get = (range?: string, init: RequestInit = {}) => new Request(URL1, { ...init, headers: range ? { range } : {} });
 const bytesOf = async (r: Response) => new Uint8Array(await r.arrayBuffer());
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
@@ -88,7 +93,7 @@ describe('Range requests answered from pieces', () => {
     expect(res.headers.get('content-type')).toBe('video/mp4');
     expect(same(await bytesOf(res), file)).toBe(true);
     expect(o.ranges).toEqual(['bytes=0-1048575', 'bytes=1048576-2097151', `bytes=2097152-${SIZE - 1}`]);
-    await vi.waitFor(() => expect([...a.held.keys()].sort()).toEqual([...pieceKeys].sort()));
+    await until(() => expect([...a.held.keys()].sort()).toEqual([...pieceKeys].sort()));
     expect(a.held.get(pieceKeys[2]!)).toMatchObject({ totalBytes: SIZE });
     expect(a.reports.map((r) => r.source)).toEqual(['http', 'http', 'http']);
   });
@@ -96,7 +101,7 @@ describe('Range requests answered from pieces', () => {
   it('a viewer whose agent holds the pieces gets every range exactly without the network', async () => {
     const a = storeAgent();
     await bytesOf(await handler(a.agent, origin().f).handle(get('bytes=0-'), 'c'));
-    await vi.waitFor(() => expect(a.held.size).toBe(3));
+    await until(() => expect(a.held.size).toBe(3));
     const b = storeAgent(a.held);
     const o = origin();
     const h = handler(b.agent, o.f);
@@ -139,7 +144,7 @@ describe('Range requests answered from pieces', () => {
   it('a piece of the wrong size from the agent is not used: the network gives the exact bytes', async () => {
     const a = storeAgent();
     await bytesOf(await handler(a.agent, origin().f).handle(get('bytes=0-'), 'c'));
-    await vi.waitFor(() => expect(a.held.size).toBe(3));
+    await until(() => expect(a.held.size).toBe(3));
     const lying = storeAgent(a.held, (q, ans) => (ans.kind === 'hit' && q.key === pieceKeys[1] ? { ...ans, body: ans.body.slice(1) } : ans));
     const o = origin();
     const res = await handler(lying.agent, o.f).handle(get('bytes=0-'), 'c');
@@ -152,7 +157,7 @@ describe('Range requests answered from pieces', () => {
     const res = await handler(a.agent, origin(file, { failPieceAt: PIECE_BYTES + 10 }).f).handle(get('bytes=0-'), 'c');
     expect(res.headers.get('content-length')).toBe(String(SIZE));
     await expect(res.arrayBuffer()).rejects.toBeDefined();
-    await vi.waitFor(() => expect(a.reports).toHaveLength(2));
+    await until(() => expect(a.reports).toHaveLength(2));
     expect([...a.held.keys()]).toEqual([pieceKeys[0]]);
     expect(a.reports.find((r) => r.key === pieceKeys[1]), JSON.stringify(a.reports)).toMatchObject({ error: 'network-error' });
   });

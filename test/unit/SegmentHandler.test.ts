@@ -1,8 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SegmentHandler } from '../../sw/SegmentHandler';
 import type { AgentApi, ManifestText, SegmentAnswer, SegmentPut, SegmentQuery, SegmentReport } from '../../core/contract';
 import { noticesFromText } from '../../core/manifestNotices';
 import { DEFAULT_CONFIG, type SwConfig } from '../../core/config';
+import { until } from './helpers/until';
 
 const URL1 = 'http://cdn.test/vod/360p/seg_001.ts?token=abc';
 const KEY1 = 'http://cdn.test/vod/360p/seg_001.ts';
@@ -37,10 +38,14 @@ function handler(agent: AgentApi | null, fetchImpl: typeof fetch, onAgentTimeout
     agentFor: async () => agent,
     onAgentTimeout,
     fetch: fetchImpl,
-    now: () => performance.now(),
+    now: () => Date.now(), // the fake clock's
     siteOrigin: 'http://site.test',
   });
 }
+
+// the fake clock: the agent's budget (p2pTimeoutMs) runs out only when a test moves the clock, never on a slow machine
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
 
 const body = (n: number, seed = 1) => new Uint8Array(n).map((_, i) => (i * seed + 11) & 0xff);
 const okFetch = (bytes: Uint8Array<ArrayBuffer>, init: ResponseInit = {}) =>
@@ -80,7 +85,7 @@ describe('SegmentHandler', () => {
     const { agent, puts, reports } = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
     const res = await handler(agent, okFetch(bytes)).handle(get(), 'client');
     expect(same(await bytesOf(res), bytes)).toBe(true);
-    await vi.waitFor(() => expect(reports).toHaveLength(1));
+    await until(() => expect(reports).toHaveLength(1));
     expect(puts).toHaveLength(1);
     expect(puts[0]).toMatchObject({ key: KEY1, totalBytes: 300_000, contentType: 'video/mp2t' });
     expect(same(new Uint8Array(await puts[0]!.body.arrayBuffer()), bytes)).toBe(true);
@@ -95,7 +100,7 @@ describe('SegmentHandler', () => {
       const fetchImpl = vi.fn(async () => new Response(bytes, { status: 200, headers: { 'content-type': 'video/mp2t', 'cache-control': cc } }));
       const res = await handler(agent, fetchImpl).handle(get(), 'client');
       expect(same(await bytesOf(res), bytes)).toBe(true);
-      await vi.waitFor(() => expect(reports).toHaveLength(1));
+      await until(() => expect(reports).toHaveLength(1));
       expect(puts).toHaveLength(0);
     },
   );
@@ -104,7 +109,7 @@ describe('SegmentHandler', () => {
     const { agent, puts } = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
     const fetchImpl = vi.fn(async () => new Response(body(100), { status: 200, headers: { 'cache-control': 'public, max-age=60, no-cache' } }));
     await (await handler(agent, fetchImpl).handle(get(), 'client')).arrayBuffer();
-    await vi.waitFor(() => expect(puts).toHaveLength(1));
+    await until(() => expect(puts).toHaveLength(1));
   });
 
   it('a credentialed request (Authorization, or cookies to another origin) goes to the network untouched: no peer, no store, no copy', async () => {
@@ -123,13 +128,20 @@ describe('SegmentHandler', () => {
   });
 
   it('goes to the network when the agent does not answer within its budget', async () => {
-    const { agent, reports } = fakeAgent(() => new Promise<SegmentAnswer>(() => {}));
+    const { agent, reports, queries } = fakeAgent(() => new Promise<SegmentAnswer>(() => {}));
     const onTimeout = vi.fn();
     const bytes = body(1000);
-    const res = await handler(agent, okFetch(bytes), onTimeout).handle(get(), 'client-9');
-    expect(same(await bytesOf(res), bytes)).toBe(true);
+    const network = okFetch(bytes);
+    const pending = handler(agent, network, onTimeout).handle(get(), 'client-9');
+    await until(() => queries.length === 1); // the agent was asked: its budget runs from here
+    await vi.advanceTimersByTimeAsync(config.p2pTimeoutMs - 1);
+    expect(onTimeout).not.toHaveBeenCalled(); // within its budget the agent may still answer
+    expect(network).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1000); // its budget, and the worker's margin for the port hop, are over
     expect(onTimeout).toHaveBeenCalledWith('client-9');
-    await vi.waitFor(() => expect(reports[0]).toMatchObject({ source: 'http', fallback: 'agent-timeout' }));
+    const res = await pending;
+    expect(same(await bytesOf(res), bytes)).toBe(true);
+    await until(() => expect(reports[0]).toMatchObject({ source: 'http', fallback: 'agent-timeout' }));
   });
 
   it('goes to the network when there is no agent, and when the agent throws', async () => {
@@ -147,7 +159,7 @@ describe('SegmentHandler', () => {
       const res = await handler(agent, okFetch(body(size), { status })).handle(get(), 'c');
       expect(res.status).toBe(status);
       expect((await bytesOf(res)).byteLength).toBe(size);
-      await vi.waitFor(() => expect(reports).toHaveLength(1));
+      await until(() => expect(reports).toHaveLength(1));
       expect(puts).toHaveLength(0);
     }
   });
@@ -176,7 +188,7 @@ describe('SegmentHandler', () => {
       vi.fn(async () => new Response(part, { status: 206, headers: { 'content-range': contentRange } }));
     const a = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
     await (await handler(a.agent, ranged('bytes 100-199/1000')).handle(get(URL1, { Range: 'bytes=100-199' }), 'c')).arrayBuffer();
-    await vi.waitFor(() => expect(a.reports).toHaveLength(1));
+    await until(() => expect(a.reports).toHaveLength(1));
     expect(a.puts).toMatchObject([{ key: `${KEY1}#100-199`, totalBytes: 1000 }]);
 
     const b = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
@@ -184,7 +196,7 @@ describe('SegmentHandler', () => {
     // an open range is answered from pieces: a network answer that is not the piece asked is passed on, not shared
     const c = fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' }));
     await (await handler(c.agent, ranged('bytes 100-199/1000')).handle(get(URL1, { Range: 'bytes=100-' }), 'c')).arrayBuffer();
-    await vi.waitFor(() => expect(b.reports.length).toBe(1));
+    await until(() => expect(b.reports.length).toBe(1));
     expect(b.puts).toHaveLength(0);
     expect(c.puts).toHaveLength(0);
   });
@@ -242,7 +254,7 @@ describe('SegmentHandler and manifests', () => {
     expect(h.matches(get(MANIFEST_URL), 'c')).toBe(false);
     const res = await h.observeManifest(get(MANIFEST_URL), 'c');
     expect(await res.text()).toBe(PLAYLIST);
-    await vi.waitFor(() => expect(notices).toHaveLength(1));
+    await until(() => expect(notices).toHaveLength(1));
     expect(notices[0]).toEqual([
       {
         swarm: 'http://site.test|http://cdn.test/vod/360p/',
@@ -266,11 +278,12 @@ describe('SegmentHandler and manifests', () => {
 
   it('a manifest that does not parse still reaches the player untouched, and the agent learns nothing', async () => {
     const notices: unknown[] = [];
-    const agent = { ...fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' })).agent, manifestText: (m: ManifestText) => void notices.push(...[noticesFromText(m, Date.now())].filter((n) => n.length)) };
+    const manifestText = vi.fn((m: ManifestText) => void notices.push(...[noticesFromText(m, Date.now())].filter((n) => n.length)));
+    const agent = { ...fakeAgent(() => ({ kind: 'miss', reason: 'no-peer' })).agent, manifestText };
     const html = '<html>error page</html>';
     const res = await handler(agent, vi.fn(async () => new Response(html, { status: 200 }))).observeManifest(get(MANIFEST_URL), 'c');
     expect(await res.text()).toBe(html);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => expect(manifestText).toHaveBeenCalledTimes(1)); // the agent was handed the text
     expect(notices).toEqual([]);
   });
 });

@@ -3,12 +3,13 @@
  * could not read, an agent that did not answer in time while a byte range was served, a seeding download that
  * failed. The player's answer is never changed by it.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SegmentHandler } from '../../sw/SegmentHandler';
 import type { AgentApi, ManifestText, SegmentPut, SegmentReport, WorkerError } from '../../core/contract';
 import { noticesFromText } from '../../core/manifestNotices';
 import { MANIFEST_LIMITS } from '../../core/manifest/types';
 import { DEFAULT_CONFIG, type SwConfig } from '../../core/config';
+import { until } from './helpers/until';
 
 const config: SwConfig = { segmentPattern: DEFAULT_CONFIG.segmentPattern, segmentMaxBytes: 1 << 20, p2pTimeoutMs: 200, portWaitMs: 50, debug: false };
 const SEGMENT = 'http://cdn.test/vod/360p/seg_001.ts?token=secret';
@@ -34,6 +35,8 @@ function agent(overrides: Partial<AgentApi> = {}) {
 const handler = (a: AgentApi, f: typeof fetch) =>
   new SegmentHandler({ config, agentFor: async () => a, fetch: f, now: () => Date.now(), siteOrigin: 'http://site.test' });
 
+// the fake clock: deadlines run out only when a test moves it
+beforeEach(() => void vi.useFakeTimers());
 afterEach(() => void vi.useRealTimers());
 
 /** Fake time passes in steps until `p` settles (bodies and Blobs are read between the steps). */
@@ -44,19 +47,13 @@ async function whileAdvancing<T>(p: Promise<T>, stepMs = 50): Promise<T> {
   return p;
 }
 
-/** Lets the fake clock stand still while `cond` becomes true (real I/O between the checks). */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await vi.advanceTimersByTimeAsync(0);
-  expect(cond()).toBe(true);
-}
-
 describe('SegmentHandler reports what failed to the page', () => {
   it('a manifest that does not parse: the player gets it as it is, the page one error with the parser\'s code', async () => {
     const { agent: a, errors } = agent();
     const html = '<html>maintenance</html>';
     const res = await handler(a, vi.fn(async () => new Response(html, { status: 200 }))).observeManifest(new Request(PLAYLIST), 'c');
     expect(await res.text()).toBe(html);
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await until(() => expect(errors).toHaveLength(1));
     expect(errors[0]!.code).toBe('protocol-violation');
     expect(errors[0]!.message).toContain('manifest http://cdn.test/vod/360p/index.m3u8 could not be read');
     expect(errors[0]!.message).not.toContain('secret');
@@ -68,16 +65,18 @@ describe('SegmentHandler reports what failed to the page', () => {
     const big = '#EXTM3U\n' + '#'.repeat(MANIFEST_LIMITS.maxTextBytes);
     const res = await handler(a, vi.fn(async () => new Response(big, { status: 200 }))).observeManifest(new Request(PLAYLIST), 'c');
     expect((await res.text()).length).toBe(big.length);
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await until(() => expect(errors).toHaveLength(1));
     expect(errors[0]!.code).toBe('size-exceeded');
     expect(manifestText).not.toHaveBeenCalled();
   });
 
   it('a manifest read fine: no error', async () => {
-    const { agent: a, errors } = agent();
+    const manifestText = vi.fn((m: ManifestText) => void noticesFromText(m, 0));
+    const { agent: a, errors } = agent({ manifestText });
     const text = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nseg_001.ts\n#EXT-X-ENDLIST\n';
     await handler(a, vi.fn(async () => new Response(text, { status: 200 }))).observeManifest(new Request(PLAYLIST), 'c');
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => manifestText.mock.calls.length === 1); // the agent read it
+    await vi.advanceTimersByTimeAsync(0); // and its answer reached the worker (one turn: every promise callback)
     expect(errors).toEqual([]);
   });
 
@@ -93,7 +92,6 @@ describe('SegmentHandler reports what failed to the page', () => {
   });
 
   it('a seed whose hand-over the page never answers ends at the deadline: agent-timeout', async () => {
-    vi.useFakeTimers();
     const putSegment = vi.fn(() => new Promise<void>(() => {}));
     const { agent: a, errors, reports } = agent({ putSegment });
     const done = vi.fn();
@@ -108,7 +106,6 @@ describe('SegmentHandler reports what failed to the page', () => {
   });
 
   it('an agent silent while an open byte range is served: the bytes come from the network, the page hears it', async () => {
-    vi.useFakeTimers();
     const file = new Uint8Array(5000).map((_, i) => i & 0xff);
     const origin = vi.fn(async (input: RequestInfo | URL) => {
       const m = /bytes=(\d+)-(\d*)/.exec(new Request(input).headers.get('range') ?? '');

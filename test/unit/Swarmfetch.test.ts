@@ -47,6 +47,7 @@ function fakePeer() {
       return state.destroyed;
     },
     disconnected: false,
+    options: { config: {} as { iceServers?: unknown } },
     on(event: string, fn: (arg?: unknown) => void) {
       listeners.set(event, [...(listeners.get(event) ?? []), fn]);
       return peer;
@@ -82,6 +83,7 @@ function setup(options: Partial<SwarmfetchConfig> = {}, over: Partial<Swarmfetch
       const url = String(input);
       fetched.push(url);
       if (url.includes('/swarmfetch/v1/join')) return Response.json({ peers: [] });
+      if (url.includes('/swarmfetch/v1/ice')) return Response.json({ iceServers: [{ urls: 'stun:site.example:8080' }], ttlSec: 3600 });
       return new Response('not here', { status: 404 });
     }) as typeof fetch,
     serviceWorker: sw.container,
@@ -179,8 +181,38 @@ describe('Swarmfetch', () => {
     await t.sf.start();
     expect(t.sf.stats().peerId).toBeNull();
     t.peer.emit('open', 'peer-abc');
-    expect(ready).toEqual(['peer-abc']);
     expect(t.sf.stats().peerId).toBe('peer-abc');
+    // ready once the server said which ICE servers to use (TURN credentials are tied to the peer id)
+    expect(ready).toEqual([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/ice'))).toHaveLength(1);
+    expect(t.peer.options.config.iceServers).toEqual([{ urls: ['stun:site.example:8080'] }]);
+    expect(ready).toEqual(['peer-abc']);
+  });
+
+  it('with iceServers given, is ready at once and never asks the server for them', async () => {
+    const t = track(setup({ iceServers: [{ urls: 'stun:stun.site.example:3478' }] }));
+    const ready: string[] = [];
+    t.sf.on('ready', (e) => ready.push(e.peerId));
+    await t.sf.start();
+    t.peer.emit('open', 'peer-abc');
+    expect(ready).toEqual(['peer-abc']);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.fetched.filter((u) => u.includes('/swarmfetch/v1/ice'))).toEqual([]);
+  });
+
+  it('when the server cannot say its ICE servers, is ready anyway (host candidates) and reports it once', async () => {
+    const t = track(setup({}, {
+      fetch: (async () => new Response('old server', { status: 404 })) as typeof fetch,
+    }));
+    const ready: string[] = [];
+    t.sf.on('ready', (e) => ready.push(e.peerId));
+    await t.sf.start();
+    t.peer.emit('open', 'peer-abc');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ready).toEqual(['peer-abc']);
+    expect(t.peer.options.config.iceServers).toBeUndefined();
+    expect(t.errors.filter((e) => e.code === 'server-unreachable' && /ICE/.test(e.message))).toHaveLength(1);
   });
 
   it('counts what the worker reports by source, as segment and seed events; junk byte counts count as 0', async () => {

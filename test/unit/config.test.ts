@@ -55,10 +55,10 @@ function pickSw(config: Readonly<SwarmfetchConfig>): Record<string, unknown> {
 }
 
 describe('DEFAULT_CONFIG', () => {
-  it('is frozen, including its iceServers array, and uses no public ICE server', () => {
+  it('is frozen, and leaves ICE servers to the P2P server (never a public STUN/TURN), relays allowed', () => {
     expect(Object.isFrozen(DEFAULT_CONFIG)).toBe(true);
-    expect(Object.isFrozen(DEFAULT_CONFIG.iceServers)).toBe(true);
-    expect(DEFAULT_CONFIG.iceServers).toEqual([]);
+    expect(DEFAULT_CONFIG.iceServers).toBeNull();
+    expect(DEFAULT_CONFIG.allowRelayedPeers).toBe(true);
   });
 
   it('holds numbers within their own bounds', () => {
@@ -94,9 +94,13 @@ describe('mergeConfig', () => {
     expect(config.maxPeers).toBe(3);
   });
 
-  it('gives each result its own iceServers array (never the frozen default)', () => {
-    const config = mergeConfig({});
-    expect(config.iceServers).not.toBe(DEFAULT_CONFIG.iceServers);
+  it('gives each result its own frozen iceServers array (never the base one)', () => {
+    const base = mergeConfig({ iceServers: [{ urls: 'stun:10.77.0.2:3478' }] });
+    const config = mergeConfig({}, base);
+    expect(config.iceServers).not.toBe(base.iceServers);
+    expect(config.iceServers).toEqual(base.iceServers);
+    expect(Object.isFrozen(config.iceServers)).toBe(true);
+    expect(mergeConfig({ iceServers: null }, base).iceServers).toBeNull();
   });
 
   it('overrides defaults with given values and leaves the others alone', () => {
@@ -213,7 +217,7 @@ describe('mergeConfig', () => {
   it('accepts RTCIceServer arrays and refuses anything else', () => {
     const servers = [{ urls: 'stun:10.77.0.2:3478' }, { urls: ['turn:10.77.0.2'], username: 'u', credential: 'c' }];
     expect(mergeConfig({ iceServers: servers }).iceServers).toEqual(servers);
-    for (const value of ['stun:x', {}, [null], ['stun:x'], [{ url: 'stun:x' }], [{ urls: 'stun:x' }, 5]]) {
+    for (const value of ['stun:x', {}, [null], ['stun:x'], [{ url: 'stun:x' }], [{ urls: 'stun:x' }, 5], 5]) {
       expectInvalid({ iceServers: value }, 'iceServers');
     }
   });

@@ -104,7 +104,7 @@ function poolWith(holdJoins: boolean) {
     },
   } as unknown as TrackerClient;
   const pool = new PeerPool({
-    config: mergeConfig({ trackerRefreshMs: 600_000 }),
+    config: mergeConfig({ trackerRefreshMs: 600_000, iceServers: [] }),
     createPeer: () => peer as unknown as PeerLike,
     tracker,
     store: new SegmentStore(1_000_000),

@@ -78,7 +78,7 @@ describe('createSwarmServer', () => {
     const res = await request(`${server.url}/swarmfetch/v1/health`);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.json()).toEqual({ ok: true, peers: 0, swarms: 0, oracle: false });
+    expect(res.json()).toEqual({ ok: true, peers: 0, swarms: 0, oracle: false, stun: true, turn: false });
   });
 
   it('refuses a join for a peer id not connected to signalling (403)', async () => {
@@ -107,7 +107,7 @@ describe('createSwarmServer', () => {
     expect((await join({ peerId: 'alice', token: 'tokB', swarm: 's2' })).status).toBe(403);
     expect((await join({ peerId: 'alice', token: 'tokAx', swarm: 's2' })).status).toBe(403);
 
-    expect((await request(`${server.url}/swarmfetch/v1/health`)).json()).toEqual({ ok: true, peers: 2, swarms: 1, oracle: false });
+    expect((await request(`${server.url}/swarmfetch/v1/health`)).json()).toEqual({ ok: true, peers: 2, swarms: 1, oracle: false, stun: true, turn: false });
   });
 
   it('leave answers 204 and removes the peer from the swarm', async () => {
@@ -296,6 +296,12 @@ describe('mergeServerOptions', () => {
       hashSegmentPattern: '\\.(ts|m4s|mp4|m4v|m4a|aac|cmfv|cmfa)$',
       hashMinRangeBytes: 16 * 1024,
       hashMaxFetchesPerClient: 2,
+      stun: true,
+      stunPort: 0,
+      iceUrls: [],
+      turnUrls: [],
+      turnSecret: '',
+      turnCredentialTtlSec: 3600,
     });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SwarmError } from '../../core/SwarmError';
 import { parseCliArgs } from '../../server/parseCliArgs';
+import { thrownCode } from './helpers/thrownCode';
 
 describe('parseCliArgs', () => {
   it('asks for help with no arguments, --help or -h', () => {
@@ -50,8 +51,41 @@ describe('parseCliArgs', () => {
     });
   });
 
+  it('parses the NAT traversal options: STUN port, --no-stun, STUN and TURN URLs, TURN secret and lifetime', () => {
+    expect(
+      parseCliArgs([
+        'server', '--stun-port', '3478', '--ice-url', 'stun:a.example:3478,stun:b.example', '--ice-url=stuns:c.example',
+        '--turn-url', 'turn:t.example:3478?transport=udp', '--turn-url=turns:t.example:5349', '--turn-secret', 'sixteen-chars-ok',
+        '--turn-ttl-sec=600',
+      ], {}),
+    ).toEqual({
+      command: 'server',
+      options: {
+        stunPort: 3478,
+        iceUrls: ['stun:a.example:3478', 'stun:b.example', 'stuns:c.example'],
+        turnUrls: ['turn:t.example:3478?transport=udp', 'turns:t.example:5349'],
+        turnSecret: 'sixteen-chars-ok',
+        turnCredentialTtlSec: 600,
+      },
+    });
+    expect(parseCliArgs(['server', '--no-stun', '--port', '0'], {})).toEqual({ command: 'server', options: { stun: false, port: 0 } });
+  });
+
+  it('reads the TURN secret from SWARMFETCH_TURN_SECRET unless --turn-secret is given', () => {
+    const env = { SWARMFETCH_TURN_SECRET: 'from-the-environment' };
+    expect(parseCliArgs(['server', '--turn-url', 'turn:t.example'], env)).toEqual({
+      command: 'server', options: { turnUrls: ['turn:t.example'], turnSecret: 'from-the-environment' },
+    });
+    expect(parseCliArgs(['server', '--turn-secret=from-the-command-line'], env)).toEqual({
+      command: 'server', options: { turnSecret: 'from-the-command-line' },
+    });
+    expect(parseCliArgs(['server'], { SWARMFETCH_TURN_SECRET: '' })).toEqual({ command: 'server', options: {} });
+    // a secret in the environment without TURN URLs is a mistake, said at once
+    expect(thrownCode(() => parseCliArgs(['server'], env))).toBe('config-invalid');
+  });
+
   it('throws config-invalid with the usage for wrong arguments', () => {
-    for (const argv of [['serve'], ['server', '--port'], ['server', '--port', 'x'], ['server', '--nope', '1'], ['server', 'extra'], ['server', '--static', 'nodir']]) {
+    for (const argv of [['serve'], ['server', '--port'], ['server', '--port', 'x'], ['server', '--nope', '1'], ['server', 'extra'], ['server', '--static', 'nodir'], ['server', '--stun-port', 'x'], ['server', '--turn-secret'], ['server', '--no-stun=1']]) {
       let error: unknown;
       try {
         parseCliArgs(argv);

@@ -28,9 +28,10 @@ export interface ChaosSite extends StaticServer {
   page(name: string, p2pServerUrl: string, options?: PageOptions): string;
 }
 
-export async function startChaosSite(): Promise<ChaosSite> {
+/** `host`: the address to listen on (a network lab's public address, say). @default '127.0.0.1' */
+export async function startChaosSite(host?: string): Promise<ChaosSite> {
   const files: Record<string, string> = {};
-  const server = await startStaticServer({ root: REPO_ROOT, files, headers: { 'Service-Worker-Allowed': '/' } });
+  const server = await startStaticServer({ root: REPO_ROOT, files, headers: { 'Service-Worker-Allowed': '/' }, ...(host ? { host } : {}) });
   return {
     ...server,
     page(name, p2pServerUrl, options = {}) {

@@ -8,11 +8,12 @@ export interface P2pServer extends RunningServer {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export async function startP2pServer(port?: number, args: string[] = []): Promise<P2pServer> {
-  const p = port ?? (await freePort());
-  const url = `http://127.0.0.1:${p}`;
+/** `host`: the address to listen on (a network lab's public address, say); its STUN responder answers there too. */
+export async function startP2pServer(port?: number, args: string[] = [], host = '127.0.0.1'): Promise<P2pServer> {
+  const p = port ?? (await freePort(host));
+  const url = `http://${host}:${p}`;
   const { stop, kill } = await spawnServer({
-    args: [join(REPO_ROOT, 'bin/swarmfetch.js'), 'server', '--port', String(p), '--host', '127.0.0.1', ...args],
+    args: [join(REPO_ROOT, 'bin/swarmfetch.js'), 'server', '--port', String(p), '--host', host, ...args],
     url,
     cwd: REPO_ROOT,
     timeoutMs: 15_000,

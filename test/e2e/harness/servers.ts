@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { createSocket } from 'node:dgram';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -14,15 +15,33 @@ import { spawnServer } from './spawnServer.mjs';
 /** Root of the repository (this file is test/e2e/harness/servers.ts). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
-/** A port free on 127.0.0.1 right now (another process could still take it before you do). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
+/**
+ * A port free on `host` right now, for TCP and for UDP (the P2P server's STUN responder takes the same number);
+ * another process could still take it before you do.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    const server = createServer();
+    server.listen(0, host);
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    server.close();
+    await once(server, 'close');
+    if ((await udpFree(host, port)) || tries >= 20) return port;
+  }
+}
+
+async function udpFree(host: string, port: number): Promise<boolean> {
+  const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  try {
+    socket.bind(port, host);
+    await once(socket, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    socket.close();
+  }
 }
 
 export interface RunningServer {
@@ -101,6 +120,8 @@ export interface StaticServerOptions {
   headers?: Record<string, string>;
   /** Maps a URL path to the path served (e.g. many stream URLs onto one directory of media). */
   rewrite?(path: string): string;
+  /** Address to listen on (a network lab's public address, say). @default '127.0.0.1' */
+  host?: string;
 }
 
 /**
@@ -116,11 +137,12 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
       else res.destroy();
     });
   });
-  server.listen(0, '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  server.listen(0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     port,
     requests,
     stop: async () => {
