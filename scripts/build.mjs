@@ -28,7 +28,7 @@ const [page, worker] = await Promise.all([
     // sends only plain `type`/`payload` messages and `__peerData` (two underscores: kept). The two that the tests
     // read in a running page keep theirs. (A name added here must be private in every class that has it.)
     mangleProps:
-      /^(_[a-zA-Z].*|deps|limits|handshake|heartbeat|downloads|uploads|haves|discovery|selection|bans|resolver|prefetcher|peerFetch|inflight|usage|probed|probeTimers|emitter|backoff|inFlight|signalling|fetchingIgnored|tombstones|assembly|slowStrikes|positions|helloSeen|pingSentAt|prefetching|lastUsed|declaredBytes|totals|relayedGone|readyId|moved|openedAt)$/,
+      /^(_[a-zA-Z].*|deps|limits|handshake|heartbeat|downloads|uploads|haves|discovery|selection|bans|resolver|prefetcher|peerFetch|inflight|usage|probed|probeTimers|emitter|backoff|inFlight|fetchingIgnored|tombstones|assembly|slowStrikes|positions|helloSeen|pingSentAt|prefetching|lastUsed|declaredBytes|totals|relayedGone|readyId|moved|openedAt)$/,
     reserveProps: /^(_connections|_lostMessages)$/,
   }),
   // the service worker: a classic script, so a site can importScripts() it
