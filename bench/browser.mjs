@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { labBrowserPid, launchLabBrowser } from '../test/lab/launchLabBrowser.mjs';
 import {
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
@@ -15,13 +16,25 @@ import {
 
 export { CHROMIUM_PATH };
 
-const ARGS = [
-  ...CHROMIUM_ARGS,
-  // background contexts must not be throttled: every viewer is "visible" to itself
+/** The benchmark's own switches, on top of the harness's: background contexts must not be throttled (every viewer is "visible" to itself). */
+export const BENCH_SWITCHES = Object.freeze([
   '--disable-background-timer-throttling',
   '--disable-renderer-backgrounding',
   '--disable-backgrounding-occluded-windows',
-];
+]);
+
+const ARGS = [...CHROMIUM_ARGS, ...BENCH_SWITCHES];
+
+/**
+ * Browsers launched and not closed yet: closed by closeAllBrowsers() when the run aborts (watchdog, signal) in the
+ * middle of a scenario, whose own clean-up then never runs.
+ */
+const open = new Set();
+
+/** Closes every browser this process launched and has not closed (each bounded, killed when late). */
+export async function closeAllBrowsers() {
+  await Promise.all([...open].map((b) => closeBrowser(b, 5_000)));
+}
 
 /** Launches Chromium headless with the merged switches; `timeoutMs` bounds the launch. */
 export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
@@ -38,6 +51,7 @@ export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
   });
   const found = findBrowserProcess(marker);
   pids.set(browser, found?.pid ?? null);
+  open.add(browser);
   // as the e2e harness does: a wrapper (/etc/chromium.d) adding its own --disable-features would undo ours
   const switches = found ? found.argv.filter((a) => a.startsWith(FEATURES)) : [];
   const effective = new Set(switches.flatMap((x) => x.slice(FEATURES.length).split(',')));
@@ -49,6 +63,18 @@ export async function launchBrowser({ timeoutMs = 30_000 } = {}) {
 }
 
 const pids = new WeakMap();
+
+/**
+ * Chromium in a network lab viewer's home namespace (test/lab/launchLabBrowser.mjs: the harness's switches, one
+ * merged --disable-features, the secure-origins switch, checked to run in that namespace), with the benchmark's
+ * switches. `secureOrigins`: the demo's origin (http://203.0.113.1:PORT), so its pages get service workers.
+ */
+export async function launchViewerBrowser(labViewer, { secureOrigins, timeoutMs = 30_000 }) {
+  const browser = await launchLabBrowser({ viewer: labViewer, secureOrigins, args: [...BENCH_SWITCHES], timeoutMs });
+  pids.set(browser, labBrowserPid(browser));
+  open.add(browser);
+  return browser;
+}
 
 /** The browser process's pid (null when not found). */
 export function browserPid(browser) {
@@ -63,6 +89,7 @@ export function userAgentFor(browser, tag) {
 /** Closes a browser, giving up after `ms` (then the process is killed). */
 export async function closeBrowser(browser, ms = 10_000) {
   if (!browser) return;
+  open.delete(browser);
   let timer;
   const closed = browser.close().catch(() => undefined);
   const late = new Promise((r) => (timer = setTimeout(() => r('late'), ms)));

@@ -26,7 +26,7 @@ export function probeScript({ scriptData = {} } = {}) {
     firstFrameMs: null, firstFrameVia: null, waitingEvents: 0, stalls: [], stallOpen: null,
     seekingEvents: 0, endedMs: null, startPosition: null,
     consumed: new Map(), consumedCount: 0, consumedBytes: 0, notCounted: 0,
-    sfSegments: [], sfPeers: [], sfErrors: [], sfHooked: false,
+    sfSegments: [], sfPeers: [], sfErrors: [], sfReady: [], sfHooked: false,
     latency: [], hlsLatency: [],
   };
   const video = () => document.querySelector('video');
@@ -127,6 +127,8 @@ export function probeScript({ scriptData = {} } = {}) {
         fallback: e.fallback, error: e.error, atMs: Math.round(now()) });
     });
     sf.on('peer', (e) => s.sfPeers.push({ peerId: e.peerId, state: e.state, reason: e.reason || null, atMs: Math.round(now()) }));
+    // this page's own peer id(s): stats().peerId holds the latest only
+    sf.on('ready', (e) => s.sfReady.length < 20 && s.sfReady.push({ peerId: e.peerId, atMs: Math.round(now()) }));
     sf.on('error', (e) => { if (s.sfErrors.length < 50) s.sfErrors.push({ code: e.code, message: String(e.message).slice(0, 300), atMs: Math.round(now()) }); });
   }
   let sfValue;
@@ -231,6 +233,8 @@ export function probeScript({ scriptData = {} } = {}) {
       for (const [path, c] of s.consumed) byPath[path] = [c.bytes, c.n];
       return {
         nowMs: t,
+        // epoch ms of this page's time origin (navigation start): puts the pages of different browsers on one clock
+        timeOrigin: performance.timeOrigin,
         firstFrameMs: s.firstFrameMs, firstFrameVia: s.firstFrameVia,
         rebuffers: stalls.length, waitingEvents: s.waitingEvents, seekingEvents: s.seekingEvents,
         stalledMs: stalls.reduce((a, x) => a + x.ms, 0), stalls,
@@ -242,7 +246,7 @@ export function probeScript({ scriptData = {} } = {}) {
         timing: timings(),
         latencyMs: mean(s.latency), latencySamples: s.latency.length, hlsLatencyMs: mean(s.hlsLatency),
         playerErrors: (window.demo && window.demo.errors || []).slice(0, 50),
-        swarmfetch: sf ? { present: true, stats, config, segments: s.sfSegments, peers: s.sfPeers, errors: s.sfErrors } : { present: false },
+        swarmfetch: sf ? { present: true, stats, config, segments: s.sfSegments, peers: s.sfPeers, ready: s.sfReady, errors: s.sfErrors } : { present: false },
       };
     },
   } });

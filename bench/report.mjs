@@ -21,6 +21,8 @@ export function scenarioText(s) {
   const lines = [];
   lines.push(`== ${s.name} — ${about}`);
   lines.push(`   ${b.viewers} viewers, joins ${s.staggerMs} ms apart, ${s.seconds} s after the last join, ${s.stream}; run ${num(b.runS, 0)} s + ${num(w.runS, 0)} s`);
+  const net = w.net ?? b.net;
+  if (net) lines.push(`   ${netHeader(net)}`);
   const rows = [
     ['', 'baseline', 'swarmfetch'],
     ['offload (1 − origin ÷ consumed)', pct(b.offload), pct(w.offload)],
@@ -53,6 +55,7 @@ export function scenarioText(s) {
     rows.push(['viewers without first frame / failed', `${b.noFirstFrame} / ${b.viewersFailed}`, `${w.noFirstFrame} / ${w.viewersFailed}`]);
   }
   lines.push(table(rows, ['l', 'r', 'r']));
+  if (w.net) lines.push(...netText(w.net));
   const sf = w.swarmfetch;
   if (sf) {
     lines.push(
@@ -71,7 +74,7 @@ export function scenarioText(s) {
     lines.push(`targets: ${cmp.checks.map((c) => `${c.what}: ${c.ok ? 'ok' : 'MISS'} (${c.value})`).join(' · ')}`);
   }
   // per viewer
-  const per = [['viewer', 'join s', 'ttff ms b/s', 'rebuf b/s', 'stalled ms b/s', 'played s b/s', 'origin MB b/s', 'http/p2p/store segs', 'up MB', 'notes']];
+  const per = [['viewer', ...(net ? ['nat / line', '1st peer ms'] : []), 'join s', 'ttff ms b/s', 'rebuf b/s', 'stalled ms b/s', 'played s b/s', 'origin MB b/s', 'http/p2p/store segs', 'up MB', 'notes']];
   for (let i = 0; i < Math.max(b.perViewer.length, w.perViewer.length); i++) {
     const vb = b.perViewer[i] ?? {};
     const vw = w.perViewer[i] ?? {};
@@ -95,7 +98,9 @@ export function scenarioText(s) {
     if (x && x.active === false) notes.push('SW not controlling');
     if (vb.pageErrors?.length || vw.pageErrors?.length) notes.push(`page errors b/s: ${vb.pageErrors?.length ?? 0}/${vw.pageErrors?.length ?? 0}`);
     per.push([
-      String(i), num(vw.joinedAtS ?? vb.joinedAtS, 1),
+      String(i),
+      ...(net ? [`${vw.nat ?? vb.nat ?? '—'} / ${vw.profile ?? vb.profile ?? '—'}`, x ? num(x.firstPeerMs) : '—'] : []),
+      num(vw.joinedAtS ?? vb.joinedAtS, 1),
       `${num(vb.ttffMs)}/${num(vw.ttffMs)}`,
       `${vb.rebuffers ?? '—'}/${vw.rebuffers ?? '—'}`,
       `${num(vb.stalledMs)}/${num(vw.stalledMs)}`,
@@ -106,8 +111,50 @@ export function scenarioText(s) {
       notes.join('; '),
     ]);
   }
-  lines.push(table(per, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
+  lines.push(table(per, [...(net ? ['l', 'r'] : []), 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
   return lines.join('\n');
+}
+
+
+const rates = (v) => (v.downMbit === null ? 'not shaped' : `${v.downMbit}/${v.upMbit} Mbit/s down/up`);
+
+/** "network lab: line cable (50/10 Mbit/s); NAT cone ×3, symmetric ×3 (v0 cone, v1 symmetric, …); TURN: no". */
+function netHeader(net) {
+  const kinds = {};
+  for (const v of net.viewers) kinds[v.nat] = (kinds[v.nat] ?? 0) + 1;
+  const line = net.profile === 'mixed'
+    ? `mixed (${net.viewers.map((v) => `v${v.index} ${v.profile}`).join(', ')})`
+    : `${net.profile} (${rates(net.viewers[0])})`;
+  return `network lab (--net ${net.profile} --nat ${net.nat}${net.turn ? ' --turn' : ''}): line ${line}; NAT ${Object.entries(kinds).map(([k, n]) => `${k} ×${n}`).join(', ')} ` +
+    `(${net.viewers.map((v) => `v${v.index} ${v.nat}`).join(', ')}); TURN ${net.turn ? `coturn on ${net.publicAddress}` : 'none'}; no added RTT (no netem)`;
+}
+
+/** The lab's figures of the swarmfetch mode (summary.mjs netFigures). */
+function netText(n) {
+  const lines = [];
+  if (!n.pairs) {
+    lines.push('network lab: no swarmfetch page reported (no connection figures)');
+    return lines;
+  }
+  const rows = [['connections: NAT pair', 'pairs together', 'connected', 'success']];
+  for (const [k, p] of Object.entries(n.pairs)) rows.push([k, String(p.pairs), String(p.connected), pct(p.rate)]);
+  rows.push(['all', String(n.pairsTotal.pairs), String(n.pairsTotal.connected), pct(n.pairsTotal.rate)]);
+  lines.push(table(rows, ['l', 'r', 'r', 'r']));
+  const fp = [['first peer: NAT kind', 'viewers', 'never', 'ms from page start p50 / max', 'from 1st other viewer p50 / max', 'p2p share']];
+  for (const [k, f] of Object.entries(n.firstPeer)) {
+    const share = n.p2pShare?.[k];
+    fp.push([k, String(f.viewers), String(f.never), `${num(f.medianMs)} / ${num(f.maxMs)}`, `${num(f.sinceOtherMedianMs)} / ${num(f.sinceOtherMaxMs)}`, share ? pct(share.share) : '—']);
+  }
+  lines.push(table(fp, ['l', 'r', 'r', 'r', 'r', 'r']));
+  const r = n.relayed;
+  lines.push(
+    `relayed (TURN): ${mb(r.bytes)} MB (downloaded ${mb(r.downloadedBytes)} + uploaded ${mb(r.uploadedBytes)}, a relayed transfer counts at both ends) · ` +
+      `links open at the end ${r.linksAtEnd}, of which relayed ${r.relayedLinksAtEnd}`,
+  );
+  if (n.coturn) {
+    lines.push(`  coturn's log: ${n.coturn.sessions} TURN sessions (allocations of every page and transport) during the run`);
+  }
+  return lines;
 }
 
 export function microText(m) {

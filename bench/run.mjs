@@ -3,7 +3,9 @@
 // See bench/README.md for what is measured and how.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { closeAllBrowsers } from './browser.mjs';
 import { bundleSizes, runMicro } from './micro.mjs';
+import { NAT_CHOICES, NET_PROFILES, TURN_ENV, demoReadsTurnEnv, startNet } from './net.mjs';
 import { microText, scenarioText } from './report.mjs';
 import { DEFAULT_SCENARIOS, SCENARIOS, probeUploadCapOption, runScenarioMode } from './scenarios.mjs';
 import { REPO_ROOT, snapshotBuild, startDemo } from './servers.mjs';
@@ -18,12 +20,17 @@ const USAGE = `usage: node bench/run.mjs [options]   (through npm run bench, or 
   --all              run every scenario (default: ${DEFAULT_SCENARIOS.join(', ')})
   --no-micro         skip the micro-benchmarks (gzip sizes are always reported)
   --micro-only       only the micro-benchmarks
+  --net PROFILE      run in the network lab (test/lab): one Chromium per viewer, each in its own home behind its
+                     own NAT on a line shaped to PROFILE: ${NET_PROFILES.join(', ')} (mixed: per viewer index)
+  --nat KIND         with --net: cone (default), symmetric, none, or mixed (even viewers cone, odd symmetric)
+  --turn             with --net: coturn on the lab's public address; the demo's P2P server hands pages TURN
+                     credentials (demo/serve.mjs reads ${TURN_ENV.url} / ${TURN_ENV.secret})
   --json             print one JSON document on stdout instead of the tables
   --from FILE        print the tables of a saved run (e.g. .bench/last.json) and exit; runs nothing
   --help`;
 
 function parseArgs(argv) {
-  const o = { viewers: 6, staggerMs: 4000, seconds: 40, scenarios: [], all: false, micro: true, microOnly: false, json: false, from: null };
+  const o = { viewers: 6, staggerMs: 4000, seconds: 40, scenarios: [], all: false, micro: true, microOnly: false, json: false, from: null, net: null, nat: null, turn: false };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
@@ -53,10 +60,29 @@ function parseArgs(argv) {
       case '--no-micro': o.micro = false; break;
       case '--micro-only': o.microOnly = true; break;
       case '--json': o.json = true; break;
+      case '--net': {
+        o.net = value();
+        if (!NET_PROFILES.includes(o.net)) usage(`unknown --net profile ${o.net} (${NET_PROFILES.join(', ')})`);
+        break;
+      }
+      case '--nat': {
+        o.nat = value();
+        if (!NAT_CHOICES.includes(o.nat)) usage(`unknown --nat kind ${o.nat} (${NAT_CHOICES.join(', ')})`);
+        break;
+      }
+      case '--turn': o.turn = true; break;
       case '--from': o.from = value(); break;
       case '--help': case '-h': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
       default: usage(`unknown argument ${a}`);
     }
+  }
+  if ((o.nat || o.turn) && !o.net) usage('--nat and --turn need --net PROFILE');
+  if (o.net) {
+    o.nat ??= 'cone';
+    if (o.microOnly) usage('--micro-only does not use the network lab: leave out --net');
+    // the micro-benchmarks measure the machine (a loopback demo origin, one browser), not the network
+    o.microSkippedByNet = o.micro;
+    o.micro = false;
   }
   if (o.microOnly) o.scenarios = [];
   else if (o.all) o.scenarios = Object.keys(SCENARIOS);
@@ -87,15 +113,22 @@ if (process.env.SWARMFETCH_NETNS !== '1') {
 }
 
 // Everything is bounded: per scenario mode run time + slack, micro a few minutes; past that the run aborts.
-const perRunS = (name) => (SCENARIOS[name].together ? 0 : ((opts.viewers - 1) * opts.staggerMs) / 1000) + opts.seconds + 60;
-const budgetS = opts.scenarios.reduce((a, n) => a + 2 * perRunS(n), 0) + (opts.micro ? 240 : 0) + 60;
+// With --net: one browser launch per viewer and mode (~1–3 s each on 2 cores under load; 10 s allowed), and the lab,
+// coturn and the upload-cap probe's browser at the start.
+const perRunS = (name) =>
+  (SCENARIOS[name].together ? 0 : ((opts.viewers - 1) * opts.staggerMs) / 1000) + opts.seconds + 60 + (opts.net ? 10 * opts.viewers : 0);
+const budgetS = opts.scenarios.reduce((a, n) => a + 2 * perRunS(n), 0) + (opts.micro ? 240 : 0) + 60 + (opts.net ? 60 : 0);
 let demo = null;
 let snapshot = null;
+let net = null;
 let finishing = false;
 
 async function cleanup() {
+  await closeAllBrowsers().catch(() => undefined);
   if (demo) await demo.stop().catch(() => undefined);
   demo = null;
+  if (net) await net.stop().catch(() => undefined);
+  net = null;
   snapshot?.remove();
   snapshot = null;
 }
@@ -122,26 +155,45 @@ async function main() {
     tool: 'swarmfetch bench',
     version: 1,
     startedAt: new Date(started).toISOString(),
-    options: { viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, scenarios: opts.scenarios, micro: opts.micro },
+    options: { viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, scenarios: opts.scenarios, micro: opts.micro, net: opts.net, nat: opts.nat, turn: opts.turn },
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version, netns: process.env.SWARMFETCH_NETNS === '1' },
     dist: null,
     scenarios: [],
     micro: null,
     errors: [],
   };
-  log(`time budget ${Math.round(budgetS)} s; scenarios: ${opts.scenarios.join(', ') || 'none'}; micro: ${opts.micro}`);
+  if (opts.microSkippedByNet) log('--net: the micro-benchmarks are not run (they measure the machine, not the network; run them without --net)');
+  log(`time budget ${Math.round(budgetS)} s; scenarios: ${opts.scenarios.join(', ') || 'none'}; micro: ${opts.micro}` +
+    (opts.net ? `; network lab: --net ${opts.net} --nat ${opts.nat}${opts.turn ? ' --turn' : ''}` : ''));
   // the demo runs from a frozen copy of dist/ and demo/: a rebuild meanwhile cannot mix builds within the run
   snapshot = snapshotBuild();
   doc.dist = snapshot.dist;
-  demo = await startDemo({ root: snapshot.root });
+  if (opts.net) {
+    if (opts.turn && !demoReadsTurnEnv(snapshot.root)) {
+      throw new Error(`--turn: demo/serve.mjs does not read ${TURN_ENV.url} / ${TURN_ENV.secret} into createSwarmServer's turnUrls / turnSecret, so pages would get no TURN`);
+    }
+    const t = Date.now();
+    net = await startNet({ viewers: opts.viewers, profile: opts.net, nat: opts.nat, turn: opts.turn });
+    doc.net = net.describe();
+    log(`network lab ${net.lab.id} in ${Date.now() - t} ms: public ${net.lab.publicAddress}; ` +
+      `${net.lab.viewers.map((v) => `v${v.index} ${v.nat}/${v.profile}`).join(', ')}${net.coturn ? `; coturn ${net.coturn.urls.join(' ')}` : ''}`);
+  }
+  demo = await startDemo({ root: snapshot.root, ...(net ? { host: net.lab.publicAddress, env: net.env } : {}) });
   log(`demo server on ${demo.url}, serving a copy of dist/ (bundles ${snapshot.dist})`);
+  if (net) {
+    // what the P2P server hands pages (GET /swarmfetch/v1/health: stun, turn)
+    const health = await (await fetch(`${demo.url}/swarmfetch/v1/health`, { signal: AbortSignal.timeout(5_000) })).json();
+    doc.net.serverIce = { stun: health.stun === true, turn: health.turn === true };
+    log(`P2P server hands pages: STUN ${health.stun ? 'yes' : 'no'}, TURN ${health.turn ? 'yes' : 'no'}`);
+    if (opts.turn && health.turn !== true) throw new Error('--turn: the demo\'s P2P server says it hands out no TURN (health: turn false)');
+  }
 
   let uploadCap = null;
   for (const name of opts.scenarios) {
     const sc = SCENARIOS[name];
     if (sc.uploadCap !== undefined) {
       // asked right before the scenario, of the bundle the demo serves now
-      uploadCap = await probeUploadCapOption(demo.url);
+      uploadCap = await probeUploadCapOption(demo.url, net);
       log(`uploadMaxBytesPerSec ${uploadCap.supported ? 'is' : 'is NOT'} a swarmfetch option in this build${uploadCap.supported ? '' : ' (the cap is not enforced)'}`);
       doc.uploadCapOption = uploadCap;
     }
@@ -150,7 +202,7 @@ async function main() {
     for (const mode of ['baseline', 'swarmfetch']) {
       log(`${name}/${mode}: ${opts.viewers} viewers …`);
       try {
-        const raw = await runScenarioMode({ name, mode, demo, viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, uploadCapSupported: !!uploadCap?.supported });
+        const raw = await runScenarioMode({ name, mode, demo, viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, uploadCapSupported: !!uploadCap?.supported, net });
         modes[mode] = summarizeMode(raw);
         modes[mode].raw = raw.records.map((r) => ({
           index: r.index, consumed: r.snapshot?.consumedByPath, segments: r.snapshot?.swarmfetch?.segments,

@@ -1,7 +1,8 @@
 // The swarm scenarios: N viewers (one browser context each, own User-Agent) playing the demo page, run once with
 // service workers blocked (baseline: no swarmfetch) and once with swarmfetch.
 import { loadavg } from 'node:os';
-import { browserPid, closeBrowser, launchBrowser, processTreeCpu, userAgentFor } from './browser.mjs';
+import { browserPid, closeBrowser, launchBrowser, launchViewerBrowser, processTreeCpu, userAgentFor } from './browser.mjs';
+import { coturnUsage } from './net.mjs';
 import { probeScript } from './probe.mjs';
 import { evaluate, log, sleep, withTimeout } from './util.mjs';
 
@@ -27,10 +28,11 @@ export const DEFAULT_SCENARIOS = ['vod-staggered', 'vod-together', 'live'];
 /**
  * Whether this build of swarmfetch knows `uploadMaxBytesPerSec`: one throwaway swarmfetch page reads
  * `window.swarmfetch.config` (an unknown data-* option would make the drop-in refuse to start, so it is only
- * passed when the option exists).
+ * passed when the option exists). With the network lab (`net`), the page runs in viewer 0's home (the demo's
+ * origin is a secure origin only for lab browsers).
  */
-export async function probeUploadCapOption(demoUrl) {
-  const browser = await launchBrowser();
+export async function probeUploadCapOption(demoUrl, net = null) {
+  const browser = net ? await launchViewerBrowser(net.lab.viewers[0], { secureOrigins: [demoUrl] }) : await launchBrowser();
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -55,6 +57,7 @@ function loadSampler() {
 }
 
 async function openViewer(browser, { url, mode, tag, scriptData }) {
+  if (!browser) throw new Error('its browser did not launch');
   const userAgent = userAgentFor(browser, tag);
   const context = await browser.newContext({
     userAgent,
@@ -95,9 +98,32 @@ async function uploadedBytes(viewer) {
 }
 
 /**
+ * One Chromium per lab viewer (a browser lives in one network namespace), launched one after the other before the
+ * run's clock starts, so joins keep their schedule. A browser that fails to launch is null (its viewer fails to
+ * open, nothing is retried).
+ */
+async function launchLabBrowsers(net, n, demoUrl, label) {
+  const browsers = new Array(n).fill(null);
+  const errors = new Array(n).fill(null);
+  const started = Date.now();
+  for (let i = 0; i < n; i++) {
+    try {
+      browsers[i] = await launchViewerBrowser(net.lab.viewers[i], { secureOrigins: [demoUrl] });
+    } catch (err) {
+      errors[i] = String(err.message ?? err).slice(0, 500);
+      log(`  ${label}: viewer ${i}'s browser failed to launch: ${errors[i]}`);
+    }
+  }
+  return { browsers, errors, launchMs: Date.now() - started };
+}
+
+/**
  * Runs one scenario in one mode. Never retries: a viewer that fails to open or to report is recorded as such.
+ * Without `net`: one browser, one context per viewer (the flat namespace of netns.sh). With `net` (bench/net.mjs):
+ * viewer i is a Chromium of its own in lab viewer i's home namespace.
  * @param {{ name: string, mode: 'baseline'|'swarmfetch', demo: Awaited<ReturnType<import('./servers.mjs').startDemo>>,
- *   viewers: number, staggerMs: number, seconds: number, uploadCapSupported: boolean }} o
+ *   viewers: number, staggerMs: number, seconds: number, uploadCapSupported: boolean,
+ *   net?: Awaited<ReturnType<import('./net.mjs').startNet>> | null }} o
  */
 export async function runScenarioMode(o) {
   const sc = SCENARIOS[o.name];
@@ -107,13 +133,27 @@ export async function runScenarioMode(o) {
   const lastJoinMs = (o.viewers - 1) * stagger;
   const runMs = lastJoinMs + o.seconds * 1000;
   const runTag = `${o.name}/${o.mode}/${Date.now().toString(36)}`;
-  const browser = await launchBrowser();
   const viewers = new Array(o.viewers).fill(null);
   const records = new Array(o.viewers).fill(null);
   const events = [];
   const load = loadSampler();
+  // viewer i's browser: the one shared browser, or (--net) its own in its home namespace
+  let browsers = [];
+  let launch = null;
   try {
+    if (o.net) {
+      launch = await launchLabBrowsers(o.net, o.viewers, o.demo.url, `${o.name}/${o.mode}`);
+      browsers = launch.browsers;
+    } else {
+      const browser = await launchBrowser();
+      browsers = new Array(o.viewers).fill(browser);
+    }
+    const netOf = (i) => {
+      const v = o.net?.lab.viewers[i];
+      return v ? { nat: v.nat, profile: v.profile, wanAddress: v.wanAddress } : undefined;
+    };
     const before = await o.demo.originStats();
+    const turnBefore = o.net?.coturn ? coturnUsage(o.net.coturn.log()) : null;
     const t0 = Date.now();
     const open = async (i) => {
       await sleep(t0 + i * stagger - Date.now());
@@ -121,10 +161,11 @@ export async function runScenarioMode(o) {
       const scriptData = capped && o.mode === 'swarmfetch' && o.uploadCapSupported ? { uploadMaxBytesPerSec: String(sc.uploadCap) } : {};
       const joinedAtMs = Date.now() - t0;
       try {
-        viewers[i] = await openViewer(browser, { url, mode: o.mode, tag: `${runTag}/v${i}`, scriptData });
-        records[i] = { index: i, joinedAtMs, capped, left: false, userAgent: viewers[i].userAgent };
+        viewers[i] = await openViewer(browsers[i], { url, mode: o.mode, tag: `${runTag}/v${i}`, scriptData });
+        records[i] = { index: i, joinedAtMs, capped, left: false, userAgent: viewers[i].userAgent, net: netOf(i) };
       } catch (err) {
-        records[i] = { index: i, joinedAtMs, capped, left: false, openFailed: String(err.message ?? err) };
+        const why = launch?.errors[i] ? `browser launch: ${launch.errors[i]}` : String(err.message ?? err);
+        records[i] = { index: i, joinedAtMs, capped, left: false, openFailed: why, net: netOf(i) };
         log(`  ${o.name}/${o.mode}: viewer ${i} failed to open: ${err.message ?? err}`);
       }
     };
@@ -165,15 +206,22 @@ export async function runScenarioMode(o) {
       records[i].snapshot = snaps[i];
       records[i].pageErrors = viewers[i].pageErrors;
     }
-    const browserCpu = processTreeCpu(browserPid(browser));
+    // CPU of every browser of the run (one, or one per lab viewer), summed by process type
+    const browserCpu = sumCpu([...new Set(browsers.filter(Boolean))].map((b) => processTreeCpu(browserPid(b))));
     // close before reading the origin, so bytes of requests still in flight are counted against swarmfetch
     await Promise.all(viewers.map((v) => (v ? withTimeout(v.context.close(), 10_000, 'context.close').catch(() => undefined) : null)));
     viewers.fill(null);
     await sleep(300);
     const after = await o.demo.originStats();
+    let turn = null;
+    if (turnBefore) {
+      const u = coturnUsage(o.net.coturn.log());
+      turn = { sessions: u.sessions - turnBefore.sessions, closed: u.closed - turnBefore.closed };
+    }
     const viewerAgents = new Set();
     for (const r of records) {
-      const ua = userAgentFor(browser, `${runTag}/v${r.index}`);
+      const b = browsers[r.index] ?? browsers.find(Boolean);
+      const ua = b ? userAgentFor(b, `${runTag}/v${r.index}`) : null;
       viewerAgents.add(ua);
       r.originBytes = (after.byAgent[ua] ?? 0) - (before.byAgent[ua] ?? 0);
     }
@@ -186,7 +234,10 @@ export async function runScenarioMode(o) {
     return {
       scenario: o.name, mode: o.mode, url, viewers: o.viewers, staggerMs: stagger, seconds: o.seconds,
       runMs: endedAtMs, originBytes: after.total - before.total, otherAgents, records, events,
+      net: o.net ? { ...o.net.describe(), coturn: turn } : null,
       conditions: {
+        browsers: new Set(browsers.filter(Boolean)).size,
+        browserLaunchS: launch ? Math.round(launch.launchMs / 100) / 10 : null,
         loadAvg1m: load(),
         browserCpuS: browserCpu ? Math.round(browserCpu.total * 10) / 10 : null,
         browserCpuByType: browserCpu?.byType ?? null,
@@ -195,6 +246,15 @@ export async function runScenarioMode(o) {
   } finally {
     load();
     await Promise.all(viewers.map((v) => (v ? v.context.close().catch(() => undefined) : null)));
-    await closeBrowser(browser);
+    await Promise.all([...new Set(browsers.filter(Boolean))].map((b) => closeBrowser(b)));
   }
+}
+
+/** Sums processTreeCpu results (nulls skipped; null when none). */
+function sumCpu(list) {
+  const ok = list.filter(Boolean);
+  if (ok.length === 0) return null;
+  const byType = {};
+  for (const c of ok) for (const [k, v] of Object.entries(c.byType)) byType[k] = Math.round(((byType[k] ?? 0) + v) * 10) / 10;
+  return { total: ok.reduce((a, c) => a + c.total, 0), byType };
 }

@@ -54,10 +54,10 @@ export function snapshotBuild() {
 }
 
 
-/** A port free on 127.0.0.1 right now. */
-export async function freePort() {
+/** A TCP port free on `host` right now. */
+export async function freePort(host = '127.0.0.1') {
   const server = createServer();
-  server.listen(0, '127.0.0.1');
+  server.listen(0, host);
   await once(server, 'listening');
   const { port } = server.address();
   server.close();
@@ -66,18 +66,19 @@ export async function freePort() {
 }
 
 /**
- * Starts `node demo/serve.mjs` (of `root`: the repository or a snapshotBuild) on a free port and waits for the
- * health route.
- * @returns {Promise<{ url: string, port: number, originStats(): Promise<{ total: number, byAgent: Record<string, number> }>, output(): string, stop(): Promise<void> }>}
+ * Starts `node demo/serve.mjs` (of `root`: the repository or a snapshotBuild) on a free port of `host` (its HOST;
+ * the network lab's public address with --net) and waits for the health route on that host. `env`: more
+ * environment for it (e.g. SWARMFETCH_TURN_URL / SWARMFETCH_TURN_SECRET).
+ * @returns {Promise<{ url: string, host: string, port: number, originStats(): Promise<{ total: number, byAgent: Record<string, number> }>, output(): string, stop(): Promise<void> }>}
  */
-export async function startDemo({ root = REPO_ROOT, timeoutMs = 30_000 } = {}) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+export async function startDemo({ root = REPO_ROOT, host = '127.0.0.1', env = {}, timeoutMs = 30_000 } = {}) {
+  const port = await freePort(host);
+  const url = `http://${host}:${port}`;
   const { stop, output } = await spawnServer({
     args: [join(root, 'demo/serve.mjs')],
     url,
     cwd: root,
-    env: { PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...env, PORT: String(port), HOST: host },
     timeoutMs,
     label: 'demo server',
   });
@@ -86,7 +87,7 @@ export async function startDemo({ root = REPO_ROOT, timeoutMs = 30_000 } = {}) {
     if (!res.ok) throw new Error(`/demo-stats/origin answered ${res.status}`);
     return res.json();
   };
-  return { url, port, originStats, output, stop };
+  return { url, host, port, originStats, output, stop };
 }
 
 /**

@@ -18,6 +18,8 @@ function viewerSummary(r) {
   const s = r.snapshot && !r.snapshot.failed ? r.snapshot : null;
   const out = {
     index: r.index,
+    nat: r.net?.nat,
+    profile: r.net?.profile,
     joinedAtS: round(r.joinedAtMs / 1000, 1),
     capped: r.capped || undefined,
     left: r.left ? round(r.leftAtMs / 1000, 1) : undefined,
@@ -62,6 +64,10 @@ function viewerSummary(r) {
       p2pMsMedian: round(median(by('p2p').map((e) => e.ms)), 1),
       httpMsMedian: round(median(by('http').map((e) => e.ms)), 1),
       peerEvents: count(sf.peers, (e) => `${e.state}${e.reason ? `: ${e.reason}` : ''}`),
+      // ms from this page's navigation start (its performance.now() origin) to its first `peer connected` event
+      firstPeerMs: sf.peers.find((e) => e.state === 'connected')?.atMs ?? null,
+      relayedDownloadedBytes: sf.stats?.relayedDownloadedBytes ?? null,
+      relayedUploadedBytes: sf.stats?.relayedUploadedBytes ?? null,
       errors: count(sf.errors, (e) => e.code),
       uploadMaxBytesPerSec: sf.config ? (sf.config.uploadMaxBytesPerSec ?? 'not enforced (option unknown)') : undefined,
       // average upload rate over the page's life (bytes/s)
@@ -151,7 +157,126 @@ export function summarizeMode(result) {
     },
     events: result.events,
     conditions: result.conditions,
+    // the lab's connection figures are swarmfetch's (baseline pages have no worker, so never a peer link)
+    net: result.net ? { ...result.net, ...(result.mode === 'swarmfetch' ? netFigures(result) : {}) } : undefined,
     perViewer: viewers,
+  };
+}
+
+const NAT_ORDER = ['cone', 'symmetric', 'none'];
+const natRank = (k) => (NAT_ORDER.includes(k) ? NAT_ORDER.indexOf(k) : NAT_ORDER.length);
+/** "cone–symmetric": the two kinds in NAT_ORDER. */
+export const natPair = (a, b) => (natRank(a) <= natRank(b) ? `${a}–${b}` : `${b}–${a}`);
+
+/**
+ * The network lab's figures (--net), from the viewers' swarmfetch peer ids (stats().peerId and `ready` events),
+ * their `peer` events (probe.mjs: sfPeers, atMs = performance.now()) and stats():
+ * - connections per NAT kind pair: pairs of viewers that were in the swarm together (both had a swarmfetch peer id,
+ *   and their times in the run — join until the end, or until it left — overlap) and had a peer link open at some
+ *   point (a `peer connected` event on either side naming the other's id) ÷ such pairs;
+ * - first peer per NAT kind: ms from the page's start (navigation start, the performance.now() origin) to its first
+ *   `peer connected`; median and max over the viewers that got one, the others counted apart. Also from the later
+ *   of its own start and the start of the first other viewer present (the first viewer cannot connect before a
+ *   second one comes);
+ * - relayed bytes: sums of stats().relayedDownloadedBytes and relayedUploadedBytes (a relayed transfer counts at
+ *   both ends: once downloaded, once uploaded), and the links open at the end that went through a relay.
+ */
+function netFigures(result) {
+  const endMs = result.runMs;
+  const vs = result.records
+    .map((r) => {
+      const s = r.snapshot && !r.snapshot.failed ? r.snapshot : null;
+      const sf = s?.swarmfetch?.present ? s.swarmfetch : null;
+      const ids = new Set([...(sf?.ready ?? []).map((e) => e.peerId), sf?.stats?.peerId].filter(Boolean));
+      return {
+        index: r.index, nat: r.net?.nat ?? 'flat', sf, ids, timeOrigin: s?.timeOrigin ?? null,
+        from: r.joinedAtMs, to: r.left ? r.leftAtMs : endMs,
+        connectedTo: new Set((sf?.peers ?? []).filter((e) => e.state === 'connected').map((e) => e.peerId)),
+        firstPeerMs: (sf?.peers ?? []).find((e) => e.state === 'connected')?.atMs ?? null,
+      };
+    })
+    .filter((v) => v.sf);
+  if (vs.length === 0) return { pairs: null, firstPeer: null, relayed: null };
+
+  // connection success per NAT kind pair
+  const pairs = {};
+  const pairList = [];
+  for (let a = 0; a < vs.length; a++) {
+    for (let b = a + 1; b < vs.length; b++) {
+      const x = vs[a];
+      const y = vs[b];
+      const overlapMs = Math.min(x.to, y.to) - Math.max(x.from, y.from);
+      if (x.ids.size === 0 || y.ids.size === 0 || overlapMs <= 0) continue;
+      const connected = [...y.ids].some((id) => x.connectedTo.has(id)) || [...x.ids].some((id) => y.connectedTo.has(id));
+      const key = natPair(x.nat, y.nat);
+      const p = (pairs[key] ??= { pairs: 0, connected: 0, rate: null });
+      p.pairs++;
+      if (connected) p.connected++;
+      pairList.push({ viewers: [x.index, y.index], nats: key, overlapS: round(overlapMs / 1000, 1), connected });
+    }
+  }
+  for (const p of Object.values(pairs)) p.rate = round(p.connected / p.pairs, 3);
+  const total = Object.values(pairs).reduce((acc, p) => ({ pairs: acc.pairs + p.pairs, connected: acc.connected + p.connected }), { pairs: 0, connected: 0 });
+
+  // time to first peer per NAT kind
+  const firstPeer = {};
+  for (const v of vs) {
+    const f = (firstPeer[v.nat] ??= { viewers: 0, never: 0, ms: [], sinceOtherMs: [] });
+    f.viewers++;
+    if (v.firstPeerMs === null) {
+      f.never++;
+      continue;
+    }
+    f.ms.push(v.firstPeerMs);
+    const others = vs.filter((o) => o !== v && o.timeOrigin !== null && o.to > v.from && o.from < v.to);
+    if (v.timeOrigin !== null && others.length > 0) {
+      const available = Math.max(v.timeOrigin, Math.min(...others.map((o) => o.timeOrigin)));
+      f.sinceOtherMs.push(v.timeOrigin + v.firstPeerMs - available);
+    }
+  }
+  for (const f of Object.values(firstPeer)) {
+    f.medianMs = round(median(f.ms));
+    f.maxMs = f.ms.length ? round(Math.max(...f.ms)) : null;
+    f.sinceOtherMedianMs = round(median(f.sinceOtherMs));
+    f.sinceOtherMaxMs = f.sinceOtherMs.length ? round(Math.max(...f.sinceOtherMs)) : null;
+    f.ms = f.ms.map((x) => round(x));
+    f.sinceOtherMs = f.sinceOtherMs.map((x) => round(x));
+  }
+
+  // P2P share of what the players got, per NAT kind (from the segment events)
+  const p2pShare = {};
+  for (const v of vs) {
+    const segs = v.sf.segments ?? [];
+    const x = (p2pShare[v.nat] ??= { httpBytes: 0, p2pBytes: 0, share: null });
+    x.httpBytes += sum(segs.filter((e) => e.source === 'http').map((e) => e.bytes));
+    x.p2pBytes += sum(segs.filter((e) => e.source === 'p2p').map((e) => e.bytes));
+  }
+  for (const x of Object.values(p2pShare)) x.share = x.httpBytes + x.p2pBytes > 0 ? round(x.p2pBytes / (x.httpBytes + x.p2pBytes), 3) : null;
+
+  // relayed bytes, and the links open at the end (each link once, by its two ids)
+  const down = sum(vs.map((v) => v.sf.stats?.relayedDownloadedBytes ?? 0));
+  const up = sum(vs.map((v) => v.sf.stats?.relayedUploadedBytes ?? 0));
+  const links = new Map();
+  for (const v of vs) {
+    const self = v.sf.stats?.peerId ?? `v${v.index}`;
+    for (const p of v.sf.stats?.peerList ?? []) {
+      const key = [self, p.peerId].sort().join(' ');
+      links.set(key, (links.get(key) ?? false) || !!p.relayed);
+    }
+  }
+  return {
+    pairs,
+    pairsTotal: { ...total, rate: total.pairs ? round(total.connected / total.pairs, 3) : null },
+    pairList,
+    firstPeer,
+    p2pShare,
+    relayed: {
+      downloadedBytes: down,
+      uploadedBytes: up,
+      bytes: down + up,
+      linksAtEnd: links.size,
+      relayedLinksAtEnd: [...links.values()].filter(Boolean).length,
+    },
   };
 }
 

@@ -23,6 +23,8 @@ export class PeerLink {
   readonly remoteId: string;
   /** The connection goes through a TURN relay (learnt once it opened). */
   relayed = false;
+  /** When the link was made (dialled or accepted). */
+  readonly createdAt: number;
   /** What we hold has been announced to the peer; later news follows as it happens. */
   private announcing = false;
   private closed = false;
@@ -40,6 +42,7 @@ export class PeerLink {
     private readonly deps: PeerLinkDeps,
   ) {
     this.remoteId = conn.peer;
+    this.createdAt = deps.now();
     const l = deps.limits;
     const { now } = deps;
     const send = (m: ControlMessage) => this.sendControl(m);

@@ -19,6 +19,15 @@ export type { PeerLike } from './peer/Signalling';
 
 /** Peers whose fetching news is ignored this session (bounded, oldest forgotten). */
 const MAX_FETCHING_IGNORED = 256;
+/**
+ * A link not open yet counts as "peers coming" (segments wait a moment for it) this long after it was made: WebRTC
+ * connects within ~0.1 s on a LAN and ~0.3–1.5 s across NATs with STUN; past that it is a peer this page cannot
+ * reach (symmetric NATs without TURN, a firewall), and waiting for it would only add latency to every segment.
+ */
+const CONNECTING_MS = 3000;
+/** A peer our dial never reached is not dialled again for this long (at most this many remembered). */
+const UNREACHABLE_MS = 60_000;
+const MAX_UNREACHABLE = 256;
 
 /**
  * Holds this page's PeerJS peer and its links: joins swarms through the tracker, connects to their peers,
@@ -32,6 +41,8 @@ export class PeerPool {
   private readonly links: LinkRegistry;
   private readonly selection: PeerSelection<PeerLink>;
   private readonly bans: BanPolicy;
+  /** Peers our dial did not reach lately (see UNREACHABLE_MS). */
+  private readonly unreachable: BanPolicy;
   private readonly limits: PeerLinkLimits;
   private readonly upload: TokenBucket;
   /** Peers whose `fetching` news is not believed this session (see FetchingNews); bounded, oldest forgotten. */
@@ -89,6 +100,7 @@ export class PeerPool {
     });
     this.selection = new PeerSelection(this.links, () => deps.random());
     this.bans = new BanPolicy(() => deps.now());
+    this.unreachable = new BanPolicy(() => deps.now(), { maxBans: MAX_UNREACHABLE, banMs: UNREACHABLE_MS });
     this.upload = new TokenBucket(c.uploadMaxBytesPerSec, deps.now);
     this.limits = linkLimits(c);
   }
@@ -109,10 +121,11 @@ export class PeerPool {
     return n;
   }
 
-  /** Whether peers may turn up soon: a tracker answer or a connection is on its way. */
+  /** Whether peers may turn up soon: a tracker answer, or a connection made in the last CONNECTING_MS, is on its way. */
   get connecting(): boolean {
     if (this.discovery.asking) return true;
-    for (const l of this.links) if (!l.isOpen) return true;
+    const now = this.deps.now();
+    for (const l of this.links) if (!l.isOpen && now - l.createdAt < CONNECTING_MS) return true;
     return false;
   }
 
@@ -234,7 +247,7 @@ export class PeerPool {
       this.links.met(remote, swarm);
       return 'skipped';
     }
-    if (this.bans.has(remote) || this.links.wasReplaced(remote)) return 'skipped';
+    if (this.bans.has(remote) || this.unreachable.has(remote) || this.links.wasReplaced(remote)) return 'skipped';
     if (!this.links.makeRoom()) return 'full';
     const conn = this.signalling.connect(remote);
     if (conn) this.links.add(conn, true, swarm);
@@ -254,6 +267,7 @@ export class PeerPool {
       // what the store holds of swarms this page left or never joined is nobody's business
       initialHaves: () => new Map([...deps.store.keysBySwarm()].filter(([swarm]) => this.discovery.joined.has(swarm))),
       onOpen: (l) => {
+        this.unreachable.lift(remote);
         deps.events.peer({ peerId: l.remoteId, state: 'connected' });
         isRelayed(conn.peerConnection).then((r) => (l.relayed = r), () => undefined);
       },
@@ -271,8 +285,12 @@ export class PeerPool {
             message: `peer ${remote} dropped for this session${l.everOpened ? '' : ' during its handshake'}: ${detail ?? reason}`,
           });
         }
-        // a connection that never opened (a duplicate dial, an unreachable peer) was never announced
-        if (!l.everOpened) return;
+        // a connection that never opened (a duplicate dial, an unreachable peer) was never announced; a peer our
+        // dial did not reach (and no other link of it is up) is not dialled again for a while
+        if (!l.everOpened) {
+          if (dialled && !this.links.get(remote)?.isOpen) this.unreachable.ban(remote, 'peer-timeout');
+          return;
+        }
         deps.events.peer({ peerId: l.remoteId, state: 'disconnected', reason: detail ? `${reason}: ${detail}` : reason });
       },
       onUpload: (_l, bytes) => deps.events.upload(bytes),

@@ -61,6 +61,11 @@ export class BanPolicy {
     return false;
   }
 
+  /** Ends one peer's ban now. */
+  lift(peerId: string): void {
+    this.until.delete(peerId);
+  }
+
   clear(): void {
     this.until.clear();
   }

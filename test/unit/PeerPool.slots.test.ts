@@ -176,6 +176,67 @@ describe('PeerPool slots', () => {
   });
 });
 
+describe('PeerPool and a peer it cannot reach (symmetric NATs without TURN, a firewall)', () => {
+  it('stops counting the dial as "peers coming" after 3 s, and does not dial that peer again for a minute', async () => {
+    const { pool, peer, setOffer } = setup({ maxPeers: 8, trackerRefreshMs: 5000 });
+    const dials: string[] = [];
+    // every dial to 'far' stays unopened (ICE never completes); the handshake's deadline closes it
+    peer.connect = (id: string) => {
+      dials.push(id);
+      const c = new FakeConnection(id);
+      peer.dials.push(c);
+      return c;
+    };
+    setOffer(['far']);
+    for (let waited = 0; dials.length === 0 && waited < 10_000; waited += 10) await vi.advanceTimersByTimeAsync(10);
+    expect(dials).toEqual(['far']); // a tracker round offered it
+    expect(pool.connecting).toBe(true);
+    await vi.advanceTimersByTimeAsync(3000);
+    // still being tried (not closed yet), but no longer something a segment should wait for
+    expect(peer.dials[0]!.closed).toBe(false);
+    expect(pool.connecting).toBe(false);
+    await vi.advanceTimersByTimeAsync(7000); // the handshake's open deadline (10 s) has closed it
+    expect(peer.dials[0]!.closed).toBe(true);
+    const closedAt = Date.now();
+    // the tracker keeps offering it: not dialled again within the minute
+    await vi.advanceTimersByTimeAsync(55_000);
+    expect(dials).toEqual(['far']);
+    expect(pool.connecting).toBe(false);
+    // a minute after: tried again
+    await vi.advanceTimersByTimeAsync(60_000 - (Date.now() - closedAt) + 5000);
+    expect(dials).toEqual(['far', 'far']);
+  });
+
+  it('a peer reached after all (its own dial in opened) is dialled again at once when it goes', async () => {
+    const { pool, peer, setOffer, dialIn } = setup({ maxPeers: 8, trackerRefreshMs: 5000 });
+    const dials: string[] = [];
+    const original = peer.connect.bind(peer);
+    let reachable = false;
+    peer.connect = (id: string) => {
+      dials.push(id);
+      if (reachable) return original(id);
+      const c = new FakeConnection(id);
+      peer.dials.push(c);
+      return c;
+    };
+    setOffer(['near']);
+    await vi.advanceTimersByTimeAsync(5000 + 10_000); // dialled, never opened, closed
+    expect(dials).toEqual(['near']);
+    setOffer([]);
+    const inbound = dialIn('near'); // it reaches us: a link opens, its unreachability is lifted
+    await vi.advanceTimersByTimeAsync(10);
+    expect(pool.connectedCount).toBe(1);
+    inbound.close();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(pool.connectedCount).toBe(0);
+    reachable = true;
+    setOffer(['near']);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(dials).toEqual(['near', 'near']);
+    expect(pool.connectedCount).toBe(1);
+  });
+});
+
 describe('PeerPool and a peer that announces fetching and never sends', () => {
   it('once its fetching news is ignored, it stays ignored when the peer comes back on a new connection', async () => {
     const { pool, dialIn } = setup({ maxPeers: 8 });
