@@ -41,7 +41,7 @@ export interface SwarmfetchStats {
   integrityMismatches: number;
   /** Peers banned now (broken protocol, bounds, integrity, drip): each for 1 h, at most 1024 remembered. */
   bannedPeers: number;
-  /** The integrity policy and what the latest hash lookup found (see README, Integrity). */
+  /** The integrity policy and what the latest hash lookup found (see docs/security.md). */
   integrity: IntegrityStats;
 }
 

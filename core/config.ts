@@ -86,7 +86,7 @@ export interface SwarmfetchConfig extends SwConfig {
    * @default '' = look up `swarmfetch-integrity.json` in the stream's directory (when integrityLookup)
    */
   integrityUrl: string;
-  /** Look up `swarmfetch-integrity.json` in a segment's directory and the ones above it. @default true */
+  /** Look up `swarmfetch-integrity.json` in the stream's directory (its playlist's; else the segment's own). @default true */
   integrityLookup: boolean;
   /** Ask the P2P server's hash oracle for segments no manifest covers. @default true */
   integrityOracle: boolean;
