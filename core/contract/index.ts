@@ -21,6 +21,7 @@ export type {
   TransferredPort,
   ClaimMessage,
   SeedMessage,
+  ByeMessage,
   PageToWorkerMessage,
   NeedPortMessage,
   VersionMismatchMessage,
