@@ -11,21 +11,13 @@ export interface AgentPortsOptions {
   helloTimeoutMs?: number;
   /** Turns a page's port into its agent (Comlink's `wrap`; injected for tests). */
   connect?(port: MessagePort): Remote<AgentApi>;
-  /** @default Date.now */
-  now?(): number;
 }
 
 const MAX_PORTS = 64;
 /** Pages of another contract version remembered (they are sent to the network without asking them for a port). */
 const MAX_MISMATCHED = 256;
-/** Pages remembered that have not answered for a port (see `get`). */
+/** Pages remembered that have no agent now: their requests go to the network at once (see `get`). */
 const MAX_SILENT = 256;
-/**
- * A page asked for a port that has not sent one for this long has no agent (no swarmfetch tag): its requests stop
- * waiting for one. A page with the tag answers within a few hundred ms even on a busy machine; until this much time
- * has passed every request still waits (up to its `waitMs`), so a page whose agent is merely late is not given up.
- */
-export const SILENT_AFTER_MS = 3000;
 
 interface Entry {
   agent: Remote<AgentApi>;
@@ -45,11 +37,10 @@ export class AgentPorts {
   /** Client id → the contract version its page speaks (null: it did not say). */
   private mismatched = new Map<string, number | null>();
   /**
-   * Pages asked for a port that have not sent one → since when (a request's wait ran out first); -Infinity for a page
-   * that said it stopped (`bye`). Past SILENT_AFTER_MS their requests do not wait; a port they post ends it.
+   * Pages with no agent now: one that let a request's wait for its port run out (no swarmfetch tag, or not loaded
+   * yet), or that said it stopped (`bye`). Their requests do not wait again; a port they post ends it.
    */
-  private silent = new Map<string, number>();
-  private readonly now: () => number;
+  private silent = new Set<string>();
   private readonly helloTimeoutMs: number;
   private readonly connect: (port: MessagePort) => Remote<AgentApi>;
 
@@ -59,7 +50,6 @@ export class AgentPorts {
   ) {
     this.helloTimeoutMs = options.helloTimeoutMs ?? 2000;
     this.connect = options.connect ?? ((port) => wrap<AgentApi>(port));
-    this.now = options.now ?? Date.now;
   }
 
   get size(): number {
@@ -99,7 +89,7 @@ export class AgentPorts {
   /** The page stopped swarmfetch (`destroy()`): its port is released and its requests go to the network at once. */
   bye(clientId: string): void {
     this.drop(clientId);
-    this.markSilent(clientId, -Infinity);
+    this.markSilent(clientId);
   }
 
   /** Forgets a page's port when the page is gone (a slow page keeps it). */
@@ -133,20 +123,19 @@ export class AgentPorts {
   }
 
   /**
-   * The page's agent, or null when it has none within `waitMs`. Never waits longer. A page that has not answered
-   * for SILENT_AFTER_MS (or said bye) is not waited for: null at once, while it is asked in the background.
+   * The page's agent, or null when it has none within `waitMs`. Never waits longer. A page that let such a wait run
+   * out (or said bye) is not waited for again: null at once, while it is asked for a port in the background.
    */
   async get(clientId: string, waitMs: number): Promise<Remote<AgentApi> | null> {
     const known = this.agents.get(clientId);
     if (known) return known.agent;
     if (!clientId || waitMs <= 0 || this.mismatched.has(clientId)) return null;
-    const since = this.silent.get(clientId);
-    if (since === undefined || this.now() - since < SILENT_AFTER_MS) return this.wait(clientId, waitMs);
+    if (!this.silent.has(clientId)) return this.wait(clientId, waitMs);
     if (!this.waiters.has(clientId)) void this.wait(clientId, waitMs); // asks for a port; nobody waits on it
     return null;
   }
 
-  /** Asks the page for a port (once for all waiters) and waits up to `waitMs` for it; a wait that runs out is remembered. */
+  /** Asks the page for a port (once for all waiters) and waits up to `waitMs` for it; a wait that runs out marks the page silent. */
   private wait(clientId: string, waitMs: number): Promise<Remote<AgentApi> | null> {
     return new Promise((resolve) => {
       let set = this.waiters.get(clientId);
@@ -158,7 +147,7 @@ export class AgentPorts {
         resolve(agent);
       };
       const timer = setTimeout(() => {
-        if (!this.silent.has(clientId)) this.markSilent(clientId, this.now());
+        this.markSilent(clientId);
         waiter(null);
       }, waitMs);
       set.add(waiter);
@@ -209,10 +198,10 @@ export class AgentPorts {
     );
   }
 
-  private markSilent(clientId: string, since: number): void {
+  private markSilent(clientId: string): void {
     this.silent.delete(clientId);
-    this.silent.set(clientId, since);
-    if (this.silent.size > MAX_SILENT) this.silent.delete(this.silent.keys().next().value as string);
+    this.silent.add(clientId);
+    if (this.silent.size > MAX_SILENT) this.silent.delete(this.silent.values().next().value as string);
   }
 
   private askForPort(clientId: string, onGone: () => void): void {
