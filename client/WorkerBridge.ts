@@ -5,7 +5,6 @@ import {
   isWorkerToPageMessage,
   swConfigToParams,
   type AgentApi,
-  type ByeMessage,
   type ClaimMessage,
   type PortMessage,
   type SeedMessage,
@@ -87,15 +86,6 @@ export class WorkerBridge {
   }
 
   destroy(): void {
-    // the worker sends this page's requests to the network at once from now on, instead of waiting for our agent
-    if (!this.destroyed) {
-      const bye: ByeMessage = { type: 'swarmfetch:bye', version: CONTRACT_VERSION };
-      try {
-        this.container.controller?.postMessage(bye);
-      } catch {
-        // no worker to tell
-      }
-    }
     this.destroyed = true;
     this.container.removeEventListener('message', this.onMessage);
     this.container.removeEventListener('controllerchange', this.onControllerChange);

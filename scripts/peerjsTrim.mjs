@@ -1,10 +1,7 @@
 // An esbuild plugin trimming, in the drop-in only, what PeerJS 1.5 bundles and swarmfetch never runs:
 // - its `json` and `binary` serializations: swarmfetch speaks `raw` and closes any other connection at once
 //   (client/peer/Signalling.ts), so every name maps to the raw class and the others drop out of the bundle;
-// - its `logger.log(…)` calls (level 3): the drop-in gives PeerJS `debug` 2 at most, so they never print;
-// - its `util.supports` probe, which makes and closes an RTCPeerConnection (and a data channel) when the script
-//   loads, on every page: its only reader is Peer's constructor, which the drop-in calls only where
-//   RTCPeerConnection exists (client/swarmfetchDeps.ts `hasWebRTC`), so it becomes a constant.
+// - its `logger.log(…)` calls (level 3): the drop-in gives PeerJS `debug` 2 at most, so they never print.
 // Each edit must match PeerJS's published bundle exactly as many times as expected, or the build fails: a new
 // PeerJS version is then looked at, never trimmed by guesswork.
 import { readFileSync } from 'node:fs';
@@ -16,12 +13,6 @@ const EDITS = [
     pattern: /(json|binary|"binary-utf8"|default): \(0, \$(?:817f931e3f9096cf\$export\$48880ac635f47186|9fcfddb3ae148f88\$export\$f0a5a64d5bb37108)\)/g,
     replace: (_m, key) => `${key}: (0, ${RAW})`,
     count: 4,
-  },
-  {
-    what: 'util.supports probe',
-    pattern: /this\.supports = function\(\) \{[\s\S]*?return supported;\s*\}\(\),/g,
-    replace: () => 'this.supports = { browser: true, webRTC: true, audioVideo: true, data: true, binaryBlob: true, reliable: true },',
-    count: 1,
   },
   {
     what: 'logger.log calls',

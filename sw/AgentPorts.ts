@@ -16,8 +16,6 @@ export interface AgentPortsOptions {
 const MAX_PORTS = 64;
 /** Pages of another contract version remembered (they are sent to the network without asking them for a port). */
 const MAX_MISMATCHED = 256;
-/** Pages remembered that have no agent now: their requests go to the network at once (see `get`). */
-const MAX_SILENT = 256;
 
 interface Entry {
   agent: Remote<AgentApi>;
@@ -36,11 +34,6 @@ export class AgentPorts {
   private waiters = new Map<string, Set<(agent: Remote<AgentApi> | null) => void>>();
   /** Client id → the contract version its page speaks (null: it did not say). */
   private mismatched = new Map<string, number | null>();
-  /**
-   * Pages with no agent now: one that let a request's wait for its port run out (no swarmfetch tag, or not loaded
-   * yet), or that said it stopped (`bye`). Their requests do not wait again; a port they post ends it.
-   */
-  private silent = new Set<string>();
   private readonly helloTimeoutMs: number;
   private readonly connect: (port: MessagePort) => Remote<AgentApi>;
 
@@ -60,7 +53,6 @@ export class AgentPorts {
   set(clientId: string, port: MessagePort): void {
     this.drop(clientId);
     this.mismatched.delete(clientId);
-    this.silent.delete(clientId);
     if (this.agents.size >= MAX_PORTS) {
       const oldest = this.agents.keys().next().value;
       if (oldest !== undefined) this.drop(oldest);
@@ -84,12 +76,6 @@ export class AgentPorts {
     } catch {
       // a dead port cannot be released; nothing to do
     }
-  }
-
-  /** The page stopped swarmfetch (`destroy()`): its port is released and its requests go to the network at once. */
-  bye(clientId: string): void {
-    this.drop(clientId);
-    this.markSilent(clientId);
   }
 
   /** Forgets a page's port when the page is gone (a slow page keeps it). */
@@ -122,21 +108,11 @@ export class AgentPorts {
     return this.mismatched.has(clientId);
   }
 
-  /**
-   * The page's agent, or null when it has none within `waitMs`. Never waits longer. A page that let such a wait run
-   * out (or said bye) is not waited for again: null at once, while it is asked for a port in the background.
-   */
+  /** The page's agent, or null when it has none within `waitMs`. Never waits longer. */
   async get(clientId: string, waitMs: number): Promise<Remote<AgentApi> | null> {
     const known = this.agents.get(clientId);
     if (known) return known.agent;
     if (!clientId || waitMs <= 0 || this.mismatched.has(clientId)) return null;
-    if (!this.silent.has(clientId)) return this.wait(clientId, waitMs);
-    if (!this.waiters.has(clientId)) void this.wait(clientId, waitMs); // asks for a port; nobody waits on it
-    return null;
-  }
-
-  /** Asks the page for a port (once for all waiters) and waits up to `waitMs` for it; a wait that runs out marks the page silent. */
-  private wait(clientId: string, waitMs: number): Promise<Remote<AgentApi> | null> {
     return new Promise((resolve) => {
       let set = this.waiters.get(clientId);
       if (!set) this.waiters.set(clientId, (set = new Set()));
@@ -146,10 +122,7 @@ export class AgentPorts {
         if (set!.size === 0 && this.waiters.get(clientId) === set) this.waiters.delete(clientId);
         resolve(agent);
       };
-      const timer = setTimeout(() => {
-        this.markSilent(clientId);
-        waiter(null);
-      }, waitMs);
+      const timer = setTimeout(() => waiter(null), waitMs);
       set.add(waiter);
       if (set.size === 1) this.askForPort(clientId, () => waiter(null));
     });
@@ -196,12 +169,6 @@ export class AgentPorts {
         this.mismatch(clientId, null);
       },
     );
-  }
-
-  private markSilent(clientId: string): void {
-    this.silent.delete(clientId);
-    this.silent.add(clientId);
-    if (this.silent.size > MAX_SILENT) this.silent.delete(this.silent.values().next().value as string);
   }
 
   private askForPort(clientId: string, onGone: () => void): void {

@@ -111,8 +111,6 @@ export class SwarmfetchWorker {
       return true;
     } else if (data.type === 'swarmfetch:seed') {
       event.waitUntil(this.handler.seed(data.url, source.id));
-    } else if (data.type === 'swarmfetch:bye') {
-      this.ports.bye(source.id);
     } else {
       this.ports.set(source.id, data.port as MessagePort); // isPageToWorkerMessage checked `instanceof MessagePort`
     }

@@ -21,7 +21,6 @@ export type {
   TransferredPort,
   ClaimMessage,
   SeedMessage,
-  ByeMessage,
   PageToWorkerMessage,
   NeedPortMessage,
   VersionMismatchMessage,

@@ -9,7 +9,7 @@ export function isPageToWorkerMessage(data: unknown): data is PageToWorkerMessag
   if (typeof data !== 'object' || data === null) return false;
   const d = data as { type?: unknown; version?: unknown; port?: unknown; url?: unknown };
   if (d.version !== CONTRACT_VERSION) return false;
-  if (d.type === 'swarmfetch:claim' || d.type === 'swarmfetch:bye') return true;
+  if (d.type === 'swarmfetch:claim') return true;
   if (d.type === 'swarmfetch:seed') return typeof d.url === 'string' && d.url.length <= MAX_SEED_URL;
   return d.type === 'swarmfetch:port' && typeof MessagePort !== 'undefined' && d.port instanceof MessagePort;
 }

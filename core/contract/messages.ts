@@ -31,12 +31,7 @@ export interface SeedMessage {
   version: number;
   url: string;
 }
-/** page → service worker: I stopped swarmfetch (destroy()); send my requests to the network, do not wait for me. */
-export interface ByeMessage {
-  type: 'swarmfetch:bye';
-  version: number;
-}
-export type PageToWorkerMessage = PortMessage | ClaimMessage | SeedMessage | ByeMessage;
+export type PageToWorkerMessage = PortMessage | ClaimMessage | SeedMessage;
 
 /** service worker → page: I have no port for you (I was restarted); send one. */
 export interface NeedPortMessage {

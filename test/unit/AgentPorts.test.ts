@@ -89,48 +89,6 @@ describe('AgentPorts', () => {
     expect(ports.size).toBe(1);
   });
 
-  it('a page that let a wait run out is not waited for again: null at once, asked in the background, until it posts a port', async () => {
-    const { clients, posted } = fakeClients();
-    const ports = new AgentPorts(clients);
-    const first = track(ports.get('page1', 150));
-    await vi.advanceTimersByTimeAsync(150);
-    expect(first).toEqual({ settled: true, value: null });
-    // a page without swarmfetch (or not loaded yet): the next requests go to the network without waiting
-    const second = track(ports.get('page1', 150));
-    await flush();
-    expect(second).toEqual({ settled: true, value: null });
-    expect(posted).toHaveLength(2); // …but it is asked again, once per request at most
-    void ports.get('page1', 150);
-    await flush();
-    expect(posted).toHaveLength(2); // the background question of the second request is still open
-    // its agent turns up: used from then on
-    ports.set('page1', pageAgent('late').port);
-    const third = await ports.get('page1', 150);
-    expect(third).not.toBeNull();
-    // other pages are not affected: they are waited for
-    const other = track(ports.get('page2', 150));
-    await flush();
-    expect(other.settled).toBe(false);
-    await vi.advanceTimersByTimeAsync(150);
-  });
-
-  it('bye: the page stopped swarmfetch, its proxy is released and its requests go to the network at once', async () => {
-    const { clients } = fakeClients();
-    const ports = new AgentPorts(clients);
-    const agent = pageAgent('one');
-    ports.set('page1', agent.port);
-    await flush();
-    ports.bye('page1');
-    await agent.released;
-    expect(ports.size).toBe(0);
-    const w = track(ports.get('page1', 2000));
-    await flush();
-    expect(w).toEqual({ settled: true, value: null });
-    // a new port (a new Swarmfetch on the page) is used again
-    ports.set('page1', pageAgent('two').port);
-    expect(await ports.get('page1', 2000)).not.toBeNull();
-  });
-
   it('answers null at once, asking nobody, for waitMs <= 0 or no client id', async () => {
     const { clients, posted } = fakeClients();
     const ports = new AgentPorts(clients);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkerBridge } from '../../client/WorkerBridge';
-import { CONTRACT_VERSION, isPageToWorkerMessage, type AgentApi } from '../../core/contract';
+import { CONTRACT_VERSION, type AgentApi } from '../../core/contract';
 import { mergeConfig } from '../../core/mergeConfig';
 
 function fakeContainer() {
@@ -41,16 +41,5 @@ describe('WorkerBridge', () => {
     listeners.get('message')!({ data: { type: 'other' }, source: controller });
     expect(lost).toBe(1);
     bridge.destroy();
-  });
-
-  it('destroy tells the worker once (bye), so it sends this page\'s requests to the network without waiting for it', async () => {
-    const { container, posted } = fakeContainer();
-    const bridge = new WorkerBridge(mergeConfig({}), agent, container, 'http://site/');
-    await bridge.start();
-    bridge.destroy();
-    bridge.destroy();
-    const byes = posted.filter((m) => (m as { type: string }).type === 'swarmfetch:bye');
-    expect(byes).toEqual([{ type: 'swarmfetch:bye', version: CONTRACT_VERSION }]);
-    expect(isPageToWorkerMessage(byes[0])).toBe(true);
   });
 });

@@ -89,22 +89,6 @@ describe('a worker meeting a page of another contract version', () => {
     port2.close();
   });
 
-  it('a page that said bye (its swarmfetch was destroyed): its requests go to the network at once, none waits for its port', async () => {
-    const { w, fetch, message } = worker();
-    const { port1, port2 } = new MessageChannel();
-    expect(w.acceptMessage(message({ type: 'swarmfetch:port', version: CONTRACT_VERSION, port: port2 }))).toBe(true);
-    expect(w.ports.size).toBe(1);
-    expect(w.acceptMessage(message({ type: 'swarmfetch:bye', version: CONTRACT_VERSION }))).toBe(true);
-    expect(w.ports.size).toBe(0);
-    const res = track(w.handle(new Request(SEGMENT), 'page-1'));
-    await flush(); // no time passes: neither portWaitMs nor p2pTimeoutMs is waited
-    expect(res.settled).toBe(true);
-    expect(await res.value!.text()).toBe('from the network');
-    expect(fetch).toHaveBeenCalledTimes(1);
-    port1.close();
-    port2.close();
-  });
-
   it('an old page asking to be claimed is still claimed (its requests then reach the network through us)', async () => {
     const { w, clients, posted, message } = worker();
     expect(w.acceptMessage(message({ type: 'swarmfetch:claim', version: OLD }))).toBe(true);
