@@ -20,11 +20,13 @@ export type { PeerLike } from './peer/Signalling';
 /** Peers whose fetching news is ignored this session (bounded, oldest forgotten). */
 const MAX_FETCHING_IGNORED = 256;
 /**
- * A link not open yet counts as "peers coming" (segments wait a moment for it) this long after it was made: WebRTC
- * connects within ~0.1 s on a LAN and ~0.3–1.5 s across NATs with STUN; past that it is a peer this page cannot
- * reach (symmetric NATs without TURN, a firewall), and waiting for it would only add latency to every segment.
+ * A link not open yet counts as "peers coming" (segments wait a moment for it) at most this long after it was made:
+ * the handshake's open deadline. WebRTC connects within ~0.1 s on a LAN and ~0.3–1.5 s across NATs with STUN, but
+ * several seconds on a loaded machine (3 s made short e2e tests lose their first P2P segments in CI). What keeps an
+ * unreachable peer (symmetric NATs without TURN, a firewall) from adding latency to every segment is that it is not
+ * dialled again for UNREACHABLE_MS.
  */
-const CONNECTING_MS = 3000;
+const CONNECTING_MS = 10_000;
 /** A peer our dial never reached is not dialled again for this long (at most this many remembered). */
 const UNREACHABLE_MS = 60_000;
 const MAX_UNREACHABLE = 256;
