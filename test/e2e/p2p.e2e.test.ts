@@ -59,11 +59,11 @@ const segmentLog = `(() => {
   const t = setInterval(() => {
     if (!window.swarmfetch) return;
     clearInterval(t);
-    window.swarmfetch.on('segment', (e) => window.__segmentEvents.push({ url: e.url, source: e.source, verifiedBy: e.verifiedBy }));
+    window.swarmfetch.on('segment', (e) => window.__segmentEvents.push({ url: e.url, source: e.source, verifiedBy: e.verifiedBy, fallback: e.fallback, ms: Math.round(e.ms), at: Math.round(performance.now()) }));
   }, 5);
 })();`;
 const segmentEvents = (page: Page) =>
-  page.evaluate('window.__segmentEvents || []') as Promise<Array<{ url: string; source: string; verifiedBy: string | null }>>;
+  page.evaluate('window.__segmentEvents || []') as Promise<Array<{ url: string; source: string; verifiedBy: string | null; fallback: string | null; ms: number; at: number }>>;
 /** Requests the page made to the P2P server's hash oracle. */
 const oracleLookups = (page: Page) =>
   page.evaluate("performance.getEntriesByType('resource').filter((r) => r.name.includes('/swarmfetch/v1/hash')).length") as Promise<number>;
@@ -251,7 +251,11 @@ describe('two viewers of the live stream', () => {
       const a = await open(browser, page, { initScript: scripts, contextOptions: { userAgent: 'live-a' } });
       await waitFor('viewer A to hold live segments', () => stats(a.page), (s) => !!s && s.storeSegments >= 3, 40_000);
       const b = await open(browser, page, { initScript: scripts, contextOptions: { userAgent: 'live-b' } });
-      await waitFor('viewer B to get live segments from a peer', () => stats(b.page), (s) => !!s && s.p2pBytes > 0, 60_000);
+      // Which of the two fetches a live segment over HTTP depends on who plays nearer the live edge, which is the
+      // players' choice, not swarmfetch's: hls.js may start B one segment ahead of A (B then fetches every new
+      // segment first and A gets it from B; B's own P2P share is then ~15 %, seen in CI), or behind it. The claim is
+      // the swarm's: each live segment both play is fetched from the origin about once.
+      await waitFor('the two viewers to share a live segment', async () => [await stats(a.page), await stats(b.page)], (s) => !!s[0] && !!s[1] && s[0].p2pBytes + s[1].p2pBytes > 0, 60_000);
       // a few more live segments (one every 2 s) while both play
       const t = { a: (await videoState(a.page)).currentTime, b: (await videoState(b.page)).currentTime };
       await waitForPlayback(b.page, t.b + 6, 30_000);
@@ -259,17 +263,21 @@ describe('two viewers of the live stream', () => {
 
       const [sa, sb] = [await stats(a.page), await stats(b.page)];
       const [ea, eb] = [await segmentEvents(a.page), await segmentEvents(b.page)];
+      const brief = (es: typeof ea) => es.map((e) => `${e.at}:${e.url.replace(/^.*\/live\//, '')}:${e.source}${e.fallback ? '/' + e.fallback : ''}:${e.ms}ms`).join(' ');
       console.log(`events A: ${await swarmLog(a.page)}\nevents B: ${await swarmLog(b.page)}`);
-      console.log(`live: B p2p ${sb!.p2pBytes} B, http ${sb!.httpBytes} B; verified A ${JSON.stringify(sa!.verifiedBy)}, B ${JSON.stringify(sb!.verifiedBy)}`);
+      console.log(`segments A: ${brief(ea)}\nsegments B: ${brief(eb)}`);
+      console.log(`live: A p2p ${sa!.p2pBytes} B, http ${sa!.httpBytes} B; B p2p ${sb!.p2pBytes} B, http ${sb!.httpBytes} B; verified A ${JSON.stringify(sa!.verifiedBy)}, B ${JSON.stringify(sb!.verifiedBy)}`);
       const fromPeers = [...ea, ...eb].filter((e) => e.source === 'p2p');
-      // B joins a stream A already plays: much of what B plays is A's. Measured: B 637 KB p2p / 191 KB http (77 %,
-      // 5 peer segments checked by playlist hash; /tmp/e2e2.log) and 384 KB / 439 KB (47 %, 3 segments; this
-      // change's run). B's first segments (before its peer connection) and the newest ones it is elected to fetch
-      // come over HTTP: ≥ 25 % (about half the lower figure) and ≥ 2 peer segments leave room for that, and fail
-      // when sharing is token.
-      const liveShare = sb!.p2pBytes / (sb!.p2pBytes + sb!.httpBytes);
-      expect(liveShare, `live: B's P2P share ${(100 * liveShare).toFixed(1)} %`).toBeGreaterThanOrEqual(0.25);
-      expect(eb.filter((e) => e.source === 'p2p').length).toBeGreaterThanOrEqual(2);
+      // the segments both played: at most one of them (B's first, asked before its peer connection) fetched over
+      // HTTP by both; every other one by one viewer only. Measured: 5–6 in common, 0–1 fetched twice. If sharing
+      // breaks, every one is fetched twice.
+      const sourceOf = (es: typeof ea) => new Map(es.map((e) => [e.url, e.source]));
+      const [fromA, fromB] = [sourceOf(ea), sourceOf(eb)];
+      const common = [...fromA.keys()].filter((url) => fromB.has(url));
+      const twice = common.filter((url) => fromA.get(url) === 'http' && fromB.get(url) === 'http');
+      expect(common.length, 'live segments both viewers played').toBeGreaterThanOrEqual(4);
+      expect(twice.length, `live segments both fetched over HTTP: ${twice.join(' ')}`).toBeLessThanOrEqual(1);
+      expect(fromPeers.length).toBeGreaterThanOrEqual(common.length - 2);
       // every live segment a player got from a peer was checked: against its playlist's hash — or, for a segment
       // asked before the page's agent has seen its playlist, against the oracle's. On a first visit the playlist the
       // player loads before the worker controls the page never reaches the agent; the next reload (2 s later) does.
@@ -279,7 +287,7 @@ describe('two viewers of the live stream', () => {
         expect(s.verifiedBy.manifest).toBe(0);
         expect(s.verifiedBy.oracle, 'oracle checks only before the playlist arrives').toBeLessThanOrEqual(2);
       }
-      expect(sb!.verifiedBy.playlist).toBeGreaterThanOrEqual(2);
+      expect(sa!.verifiedBy.playlist + sb!.verifiedBy.playlist).toBeGreaterThanOrEqual(2);
       // …so the oracle looked up at most those few: the origin sent the oracle at most two live segments
       expect(await oracleLookups(a.page)).toBeLessThanOrEqual(2);
       expect(await oracleLookups(b.page)).toBeLessThanOrEqual(2);
