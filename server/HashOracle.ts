@@ -55,6 +55,7 @@ export class HashOracle {
   private readonly cacheEntries: number;
   private readonly fetch: typeof fetch;
   private closed = false;
+  private fetchCount = 0;
 
   constructor(private readonly options: HashOracleOptions) {
     this.origins = new Set(options.origins.map((o) => new URL(o).origin));
@@ -119,6 +120,7 @@ export class HashOracle {
       return Promise.resolve({ ok: false, error: 'busy' });
     }
     this.perClient.set(client, mine + 1);
+    this.fetchCount++;
     const p = this.fetchAndHash(url, range).then((r) => {
       if (r.ok) {
         if (this.cache.size >= this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
@@ -134,6 +136,11 @@ export class HashOracle {
       else this.perClient.set(client, left);
     });
     return p;
+  }
+
+  /** Upstream fetches started since the oracle was made (cache hits and joined asks fetch nothing). */
+  get fetches(): number {
+    return this.fetchCount;
   }
 
   /** Aborts the fetches under way (they answer `upstream-error`); later asks are answered `busy`. Idempotent. */

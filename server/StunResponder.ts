@@ -41,6 +41,7 @@ export class StunResponder {
   private readonly now: () => number;
   private readonly sweep: ReturnType<typeof setInterval>;
   private closing: Promise<void> | null = null;
+  private readonly counts = { answers: 0, overBudget: 0, malformed: 0 };
 
   private constructor(
     private readonly socket: Socket,
@@ -86,11 +87,23 @@ export class StunResponder {
     return this.budgets.size;
   }
 
+  /** Since it started: Binding Requests answered, dropped over a budget, and datagrams dropped as malformed. */
+  get stats(): Readonly<{ answers: number; overBudget: number; malformed: number }> {
+    return { ...this.counts };
+  }
+
   /** The response to send for `msg` from `address`:`port`, or null to drop it (malformed, not a Binding Request, over budget). */
   answer(msg: Uint8Array, address: string, port: number): Buffer | null {
     const transactionId = parseBindingRequest(msg);
-    if (!transactionId) return null;
-    if (!this.take(address)) return null;
+    if (!transactionId) {
+      this.counts.malformed++;
+      return null;
+    }
+    if (!this.take(address)) {
+      this.counts.overBudget++;
+      return null;
+    }
+    this.counts.answers++;
     return encodeBindingSuccess(transactionId, address, port);
   }
 

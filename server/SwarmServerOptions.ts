@@ -3,6 +3,7 @@ import { compileSegmentPattern } from '../core/isSegmentRequest';
 import { SwarmError } from '../core/SwarmError';
 import { DEFAULT_SEGMENT_PATTERN } from '../core/contract';
 import { isIceUrl, MAX_ICE_URL_LENGTH } from './isIceUrl';
+import { isTrustEntry, MAX_TRUSTED_HOPS } from './proxyTrust';
 
 /** A directory served as static files under a URL path. */
 export interface StaticDir {
@@ -33,8 +34,9 @@ export interface SwarmServerOptions {
   maxPeers: number;
   /**
    * Most TCP connections (signalling websockets and tracker HTTP) from one client at once — an IPv4 address or an
-   * IPv6 /64 —; one more is answered 429 too-many-connections and closed. Behind a reverse proxy every client has the
-   * proxy's address: raise it. @default 64 (clamped 1–100000)
+   * IPv6 /64 —; one more is answered 429 too-many-connections and closed. Connections from a trusted proxy
+   * (`trustProxy`) are not counted themselves: each signalling websocket upgraded through one counts against its
+   * forwarded client instead. @default 64 (clamped 1–100000)
    */
   maxConnectionsPerIp: number;
   /** Largest signalling websocket message; a larger one closes that socket (1009). @default 65536 (clamped 1024–1048576) */
@@ -53,6 +55,29 @@ export interface SwarmServerOptions {
   maxQueuedBytes: number;
   /** Where a dropped connection's reason is written (one line each, at most 20 lines a second). @default console.warn */
   log: (line: string) => void;
+  /**
+   * Format of those lines: 'text' (`swarmfetch server: dropped (reason) key=value …`) or 'json' (one JSON object
+   * per line: `{"time","level","msg":"dropped","reason",…}`). @default 'text'
+   */
+  logFormat: 'text' | 'json';
+  /**
+   * Which proxies in front of the server to believe about the client's address (`X-Forwarded-For`), for every
+   * per-client limit but STUN's (UDP does not pass a proxy): a number of hops (1 = the peer of every TCP connection is
+   * a proxy — only when the server cannot be reached but through it), or the proxies' addresses and CIDR ranges,
+   * `'loopback'` for 127.0.0.0/8 and ::1, e.g. ['10.0.0.0/8']. The client of a request from a trusted proxy is the
+   * right-most X-Forwarded-For entry that is not itself a trusted proxy (entries to its left, which the client may
+   * have written, are never read); a malformed entry on the way, or all of the last 4 KiB or 32 hops trusted, leaves
+   * the proxy's own address. Connections from a trusted proxy are not counted per connection (one proxy connection
+   * carries many clients' requests): each signalling websocket upgraded through one counts against its forwarded
+   * client. @default 0 = trust nothing: the client is the peer of the TCP connection
+   */
+  trustProxy: number | readonly string[];
+  /**
+   * Answer `GET /swarmfetch/v1/metrics` in the Prometheus text format, to requests without an Origin header (a
+   * scraper; a page of any site is refused 403). Off by default: it tells whoever can reach the server its audience
+   * and what it refuses. @default false
+   */
+  metrics: boolean;
   /**
    * Origins the hash oracle (`GET /swarmfetch/v1/hash?url=…`) may fetch segments from to hash them, e.g.
    * ['https://cdn.example']; nothing outside this list is ever fetched. @default [] = no oracle
@@ -116,6 +141,9 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freez
   maxQueuedMessagesPerClient: 16,
   maxQueuedBytes: 4 * 1024 * 1024,
   log: (line: string) => console.warn(line),
+  logFormat: 'text',
+  trustProxy: 0,
+  metrics: false,
   hashOrigins: Object.freeze([]),
   hashMaxBytes: 32 * 1024 * 1024,
   hashTimeoutMs: 10_000,
@@ -130,7 +158,8 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freez
   turnCredentialTtlSec: 3600,
 });
 
-const BOUNDS = {
+/** Bounds of the count options: `mergeServerOptions` clamps to them, the command line refuses what is outside. */
+export const NUMBER_OPTION_BOUNDS = {
   maxSwarmsPerPeer: [1, 1024],
   peersPerAnswer: [1, 50],
   maxPeers: [1, 1_000_000],
@@ -146,6 +175,9 @@ const BOUNDS = {
   hashMaxFetchesPerClient: [1, 64],
   turnCredentialTtlSec: [60, 86_400],
 } as const;
+
+/** Most entries in `trustProxy`. */
+const MAX_TRUST_ENTRIES = 64;
 
 /** Most STUN or TURN URLs in one option. */
 const MAX_ICE_URLS = 4;
@@ -192,8 +224,16 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
         out[key] = value;
         break;
       case 'stun':
+      case 'metrics':
         if (typeof value !== 'boolean') invalid(key, 'must be true or false', value);
-        out.stun = value;
+        out[key] = value;
+        break;
+      case 'logFormat':
+        if (value !== 'text' && value !== 'json') invalid(key, "must be 'text' or 'json'", value);
+        out.logFormat = value;
+        break;
+      case 'trustProxy':
+        out.trustProxy = checkTrustProxy(key, value);
         break;
       case 'iceUrls':
         out.iceUrls = checkIceUrls(key, value, 'stun');
@@ -248,7 +288,7 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
       case 'hashMaxFetchesPerClient':
       case 'turnCredentialTtlSec': {
         if (typeof value !== 'number' || Number.isNaN(value)) invalid(key, 'must be a number', value);
-        const [min, max] = BOUNDS[key];
+        const [min, max] = NUMBER_OPTION_BOUNDS[key];
         out[key] = Math.min(max, Math.max(min, Math.round(value)));
         break;
       }
@@ -274,6 +314,20 @@ function checkIceUrls(key: string, value: unknown, kind: 'stun' | 'turn'): reado
   return Object.freeze([...new Set(value as string[])]);
 }
 
+function checkTrustProxy(key: string, value: unknown): number | readonly string[] {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0 || value > MAX_TRUSTED_HOPS) invalid(key, `hops must be an integer from 0 to ${MAX_TRUSTED_HOPS}`, value);
+    return value;
+  }
+  if (!Array.isArray(value) || value.length > MAX_TRUST_ENTRIES) {
+    invalid(key, `must be a number of hops or an array of at most ${MAX_TRUST_ENTRIES} proxy addresses or CIDR ranges`, value);
+  }
+  for (const entry of value) {
+    if (!isTrustEntry(entry)) invalid(key, "entries must be IP addresses, CIDR ranges like 10.0.0.0/8 or fd00::/8, or 'loopback'", entry);
+  }
+  return Object.freeze([...new Set(value as string[])]);
+}
+
 function checkPattern(key: string, value: unknown): string {
   if (typeof value !== 'string' || value === '' || value.length > MAX_PATTERN_LENGTH) {
     invalid(key, `must be a regular expression of 1–${MAX_PATTERN_LENGTH} characters`, value);
@@ -290,6 +344,8 @@ function checkStaticDir(entry: unknown): StaticDir {
   const { urlPath, dir } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
   if (typeof urlPath !== 'string' || !urlPath.startsWith('/')) invalid('static', "urlPath must start with '/'", urlPath);
   if (typeof dir !== 'string' || dir === '') invalid('static', 'dir must be a path', dir);
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) invalid('static', 'dir is not a directory', dir);
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (!stat) invalid('static', `dir '${dir}' does not exist`, dir);
+  if (!stat.isDirectory()) invalid('static', `dir '${dir}' is not a directory`, dir);
   return Object.freeze({ urlPath, dir });
 }

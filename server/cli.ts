@@ -1,14 +1,45 @@
-/** The `swarmfetch` command line (bin/swarmfetch.js calls main). */
+/** The `swarmfetch` command line (bin/swarmfetch.js calls run). */
 import { createSwarmServer } from './index';
 import { annotateMediaPlaylists } from './annotateMediaPlaylists';
+import { formatCliError } from './cliError';
 import { hashMediaDir } from './hashMediaDir';
-import { parseCliArgs, USAGE } from './parseCliArgs';
+import { jsonLogLine } from './jsonLogLine';
+import { packageVersion } from './packageVersion';
+import { parseCliArgs, USAGE, type CliCommand, type CliEnv } from './parseCliArgs';
 
-/** Runs `swarmfetch …`; resolves once the server listens. Stops it cleanly on SIGINT/SIGTERM. */
-export async function main(argv: string[]): Promise<void> {
-  const parsed = parseCliArgs(argv);
+export { formatCliError } from './cliError';
+
+type LogFormat = 'text' | 'json';
+
+/**
+ * What bin/swarmfetch.js runs: `main`, and any failure printed to stderr as one line naming what is wrong and a
+ * hint (in the `--log-format` of the server command), no stack unless it is a bug; exit code 1 then.
+ */
+export async function run(argv: string[]): Promise<void> {
+  let format: LogFormat = 'text';
+  try {
+    const parsed = parseCliArgs(argv);
+    if (parsed.command === 'server') format = parsed.options.logFormat ?? 'text';
+    await execute(parsed, format);
+  } catch (err) {
+    console.error(formatCliError(err, format));
+    process.exit(1);
+  }
+}
+
+/** Runs `swarmfetch …`; resolves once the server listens (stopping it cleanly on SIGINT/SIGTERM). Throws what failed. */
+export async function main(argv: string[], env?: CliEnv): Promise<void> {
+  const parsed = parseCliArgs(argv, env);
+  await execute(parsed, parsed.command === 'server' ? (parsed.options.logFormat ?? 'text') : 'text');
+}
+
+async function execute(parsed: CliCommand, format: LogFormat): Promise<void> {
   if (parsed.command === 'help') {
     console.log(USAGE);
+    return;
+  }
+  if (parsed.command === 'version') {
+    console.log(packageVersion());
     return;
   }
   if (parsed.command === 'hash') {
@@ -24,15 +55,19 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const server = await createSwarmServer(parsed.options);
-  console.log(`swarmfetch server listening on ${server.url}`);
+  const say = (text: string, msg: string, fields: Record<string, unknown>) => console.log(format === 'json' ? jsonLogLine('info', msg, fields) : text);
+  say(`swarmfetch server listening on ${server.url}`, 'listening', { url: server.url, port: server.port, stunPort: server.stunPort });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1); // a second signal: do not wait
     stopping = true;
-    console.log(`swarmfetch server: ${signal}, closing`);
+    say(`swarmfetch server: ${signal}, closing`, 'closing', { signal });
     // The PeerJS package keeps housekeeping timers alive, so exit explicitly once every socket is closed.
-    void server.close().then(() => process.exit(0));
+    void server.close().then(() => {
+      say('swarmfetch server: closed', 'closed', {});
+      process.exit(0);
+    });
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { AbsentPeerBudget } from './AbsentPeerBudget';
-import { addressGroup } from './addressGroup';
+import { clientFields, type RequestClient } from './clientOfRequest';
 import type { DropLog } from './dropLog';
 import { parseSignallingMessage } from './parseSignallingMessage';
 import { RateBudget } from './RateBudget';
@@ -25,6 +25,8 @@ export interface SignallingGuardDeps {
   isConnected: (peerId: string) => boolean;
   /** What PeerJS may queue for ids that are not connected, per client and in total. */
   absentBudget: AbsentPeerBudget;
+  /** Who opened the socket (the upgrade request's client; see clientOfRequest). */
+  who: RequestClient;
 }
 
 /**
@@ -40,8 +42,8 @@ export interface SignallingGuardDeps {
  * After a close no further message is passed on. ws itself closes a message over maxPayload with 1009.
  */
 export function guardSignalling(socket: WebSocket, req: IncomingMessage, deps: SignallingGuardDeps): void {
-  const ip = req.socket.remoteAddress ?? 'unknown';
-  const client = addressGroup(req.socket.remoteAddress);
+  const { client } = deps.who;
+  const logged = clientFields(deps.who);
   const selfId = new URL(req.url ?? '', 'http://peerjs').searchParams.get('id') ?? '';
   const budget = new RateBudget(deps.maxMessagesPerSec);
   let closing = false;
@@ -50,7 +52,7 @@ export function guardSignalling(socket: WebSocket, req: IncomingMessage, deps: S
     closing = true;
     // a policy close stops reading at once (a flood is not parsed further); a normal one lets the handshake finish
     if (code !== CLOSE_NORMAL) {
-      deps.drop(reason, { ip, via: 'signalling' });
+      deps.drop(reason, { ...logged, via: 'signalling' });
       socket.pause();
     }
     socket.close(code, reason);
@@ -76,7 +78,7 @@ export function guardSignalling(socket: WebSocket, req: IncomingMessage, deps: S
     }
     if (!QUEUED_TYPES.has(message.type) || deps.isConnected(message.dst)) return true;
     if (deps.absentBudget.admit(client, Buffer.byteLength(text))) return true;
-    deps.drop('queue-full', { ip, via: 'signalling' });
+    deps.drop('queue-full', { ...logged, via: 'signalling' });
     socket.send(JSON.stringify({ type: 'EXPIRE', src: message.dst, dst: selfId }));
     return false;
   };
@@ -90,7 +92,7 @@ export function guardSignalling(socket: WebSocket, req: IncomingMessage, deps: S
     closing = true;
     // ws emits errors only for frames it refuses (socket errors just close): too large, or not valid WebSocket
     deps.drop(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-large' : 'bad-frame', {
-      ip, via: 'signalling', code: err.code ?? 'none',
+      ...logged, via: 'signalling', code: err.code ?? 'none',
     });
   });
 }

@@ -30,6 +30,8 @@ export interface HashMediaDirOptions {
 /**
  * Hashes every media file under `dir` (recursively, symlinks not followed) into an integrity manifest: whole-file
  * SHA-256, and per-piece SHA-256 for files larger than one piece. Writes it (sorted, one file per line) and returns it.
+ * Throws `config-invalid` (writing nothing) when no file name matches the pattern, and readdir's error (ENOENT…)
+ * for a directory it cannot read.
  */
 export async function hashMediaDir(
   dir: string,
@@ -43,6 +45,12 @@ export async function hashMediaDir(
     .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
     .filter(isManifestPath)
     .sort();
+  if (names.length === 0) {
+    // a manifest of nothing checks nothing: say so rather than write one
+    throw new SwarmError('config-invalid', `no media files under ${dir} match the pattern /${pattern.source}/i`, {
+      dir, pattern: pattern.source, hint: 'point it at the directory holding the segments, or give a pattern matching their names (--pattern REGEX)',
+    });
+  }
   if (names.length > MAX_MANIFEST_FILES) throw new SwarmError('size-exceeded', 'too many media files', { files: names.length });
   const files: Record<string, IntegrityFile> = {};
   for (const name of names) files[name] = await hashFile(join(dir, ...name.split('/')), pieceBytes);

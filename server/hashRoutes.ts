@@ -1,8 +1,9 @@
 import express, { type RequestHandler, type Router } from 'express';
-import { addressGroup } from './addressGroup';
+import { clientOfRequest, type RequestClient, type RequestLike } from './clientOfRequest';
 import { corsGuard } from './corsGuard';
 import type { HashOracle, OracleError } from './HashOracle';
 import { requireOrigin } from './requireOrigin';
+import type { ServerMetrics } from './serverMetrics';
 
 const STATUS: Record<OracleError, number> = {
   'bad-request': 400,
@@ -22,6 +23,10 @@ export interface HashRoutesDeps {
   originRequired: boolean;
   /** Runs before each ask (a per-client request budget); none by default. */
   limit?: RequestHandler;
+  /** Whose fetches an ask counts against (see clientOfRequest). @default the peer of the TCP connection */
+  clientOf?: (req: RequestLike) => RequestClient;
+  /** Counted: asks answered (with an oracle), and those answered with an error, by error. */
+  metrics?: Pick<ServerMetrics, 'oracleRequests' | 'oracleErrors'>;
 }
 
 /**
@@ -37,17 +42,26 @@ export function hashRoutes(deps: HashRoutesDeps): Router {
   router.use(corsGuard(deps.isOriginAllowed));
   if (deps.originRequired) router.use(requireOrigin);
   const limit: RequestHandler = deps.limit ?? ((_req, _res, next) => next());
+  const clientOf = deps.clientOf ?? clientOfRequest(() => false);
+  const answered = (error?: string) => {
+    deps.metrics?.oracleRequests.inc();
+    if (error !== undefined) deps.metrics?.oracleErrors.inc({ error });
+  };
   router.get('/', limit, (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const oracle = deps.oracle;
     if (!oracle) return void res.status(404).json({ error: 'no-oracle' });
     const { url, range } = req.query;
-    oracle.hash(url, range, addressGroup(req.socket.remoteAddress)).then(
+    oracle.hash(url, range, clientOf(req).client).then(
       (r) => {
         if (r.ok) res.json({ sha256: r.sha256, bytes: r.bytes, ...(r.totalBytes !== null ? { totalBytes: r.totalBytes } : {}) });
         else res.status(STATUS[r.error]).json({ error: r.error });
+        answered(r.ok ? undefined : r.error);
       },
-      () => res.status(502).json({ error: 'upstream-error' }),
+      () => {
+        res.status(502).json({ error: 'upstream-error' });
+        answered('upstream-error');
+      },
     );
   });
   return router;

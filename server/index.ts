@@ -7,8 +7,9 @@ import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer, type ServerOptions } from 'ws';
 import { AbsentPeerBudget } from './AbsentPeerBudget';
+import { clientFields, clientOfRequest } from './clientOfRequest';
 import { ConnectionGuard } from './ConnectionGuard';
-import { createDropLog } from './dropLog';
+import { createDropLog, type DropLog } from './dropLog';
 import { guardSignalling } from './guardSignalling';
 import { isOriginAllowed } from './isOriginAllowed';
 import { PeerRegistry } from './PeerRegistry';
@@ -20,6 +21,9 @@ import { HashOracle } from './HashOracle';
 import { hashRoutes } from './hashRoutes';
 import { iceAnswer, type IceSettings } from './iceAnswer';
 import { StunResponder } from './StunResponder';
+import { metricsHandler } from './metricsHandler';
+import { proxyTrust } from './proxyTrust';
+import { serverMetrics } from './serverMetrics';
 
 export { DEFAULT_SERVER_OPTIONS, mergeServerOptions } from './SwarmServerOptions';
 export type { StaticDir, SwarmServerOptions } from './SwarmServerOptions';
@@ -73,9 +77,22 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   const tracker = new Tracker({ maxSwarmsPerPeer: config.maxSwarmsPerPeer });
   const peers = new PeerRegistry();
   const allowed = (origin: string | undefined, host?: string) => isOriginAllowed(origin, config.allowedOrigins, host);
-  const drop = createDropLog(config.log);
-  const guard = new ConnectionGuard(config.maxConnectionsPerIp, drop);
-  const rateLimit = trackerRateLimit(config.maxTrackerRequestsPerSec, drop);
+  // the STUN responder and the oracle are made further down; the metrics read them when rendered
+  let stun: StunResponder | null = null;
+  let oracle: HashOracle | null = null;
+  const metrics = serverMetrics({
+    peers: () => peers.size, swarms: () => tracker.stats().swarms, oracleFetches: () => oracle?.fetches ?? 0,
+    stun: () => stun?.stats ?? null,
+  });
+  const log = createDropLog(config.log, Date.now, config.logFormat);
+  const drop: DropLog = (reason, details) => {
+    metrics.drops.inc({ reason, via: typeof details.via === 'string' ? details.via : '' });
+    log(reason, details);
+  };
+  const trust = proxyTrust(config.trustProxy);
+  const clientOf = clientOfRequest(trust);
+  const guard = new ConnectionGuard(config.maxConnectionsPerIp, drop, (address) => trust(address, 0));
+  const rateLimit = trackerRateLimit(config.maxTrackerRequestsPerSec, drop, Date.now, clientOf);
   const absentBudget = new AbsentPeerBudget({
     maxPerClient: config.maxQueuedMessagesPerClient,
     maxTotalBytes: config.maxQueuedBytes,
@@ -83,7 +100,8 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
     holdMs: PEERJS_EXPIRE_TIMEOUT_MS + 2 * PEERJS_CLEANUP_MS,
   });
 
-  // Every socket, upgraded ones included, so close() can end them all at once; each counted against its IP.
+  // Every socket, upgraded ones included, so close() can end them all at once; each counted against its client (a
+  // trusted proxy's at its websocket upgrade, see ConnectionGuard).
   const sockets = new Set<Socket>();
   httpServer.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -96,17 +114,20 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   // The websocket handshake is where signalling starts: refuse disallowed page origins (401) and connections over
   // the per-client limit (429) there. Each accepted socket is policed before PeerJS reads it (guardSignalling).
   const verifyClient = (info: { origin?: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
-    if (guard.isRefused(info.req.socket)) return done(false, 429, 'too-many-connections');
+    const who = clientOf(info.req);
     if (!allowed(info.origin, info.req.headers.host)) {
-      drop('origin-refused', { ip: info.req.socket.remoteAddress ?? 'unknown', origin: String(info.origin).slice(0, 100) });
+      drop('origin-refused', { ...clientFields(who), via: 'signalling', origin: String(info.origin).slice(0, 100) });
       return done(false, 401, 'origin-refused');
     }
+    if (!guard.admitUpgrade(info.req.socket, who)) return done(false, 429, 'too-many-connections');
     done(true);
   };
   const createWebSocketServer = (wsOptions: ServerOptions): WebSocketServer => {
     const server = new WebSocketServer({ ...wsOptions, maxPayload: config.maxMessageBytes, verifyClient });
     server.on('connection', (socket, req) =>
-      guardSignalling(socket, req, { maxMessagesPerSec: config.maxMessagesPerSec, drop, isConnected: (id) => peers.has(id), absentBudget }),
+      guardSignalling(socket, req, {
+        maxMessagesPerSec: config.maxMessagesPerSec, drop, isConnected: (id) => peers.has(id), absentBudget, who: clientOf(req),
+      }),
     );
     return (wss = server);
   };
@@ -123,14 +144,17 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
     },
     createWebSocketServer,
   });
-  peerServer.on('connection', (client) => peers.add(client));
+  peerServer.on('connection', (client) => {
+    peers.add(client);
+    metrics.peerConnections.inc();
+  });
   peerServer.on('disconnect', (client) => {
     if (peers.remove(client)) tracker.remove(client.getId());
   });
   // Socket errors of single clients; the PeerJS server already drops such clients. Without a listener they would throw.
   peerServer.on('error', () => {});
 
-  const oracle =
+  oracle =
     config.hashOrigins.length > 0
       ? new HashOracle({
           origins: config.hashOrigins,
@@ -144,10 +168,12 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   // mounted without an oracle too: it answers 404 no-oracle then
   app.use(
     `${TRACKER_PATH}/hash`,
-    hashRoutes({ oracle, isOriginAllowed: allowed, originRequired: config.allowedOrigins !== '*', limit: rateLimit.middleware }),
+    hashRoutes({
+      oracle, isOriginAllowed: allowed, originRequired: config.allowedOrigins !== '*', limit: rateLimit.middleware, clientOf, metrics,
+    }),
   );
+  if (config.metrics) app.get(`${TRACKER_PATH}/metrics`, rateLimit.middleware, metricsHandler(metrics.render));
   // the STUN port is known once bound (after the HTTP listen, for stunPort 0 = the HTTP port): read at each request
-  let stun: StunResponder | null = null;
   let stunPort: number | null = null;
   const iceSettings = (): IceSettings => ({
     stunPort, iceUrls: config.iceUrls, turnUrls: config.turnUrls, turnSecret: config.turnSecret,
@@ -156,7 +182,7 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   app.use(
     TRACKER_PATH,
     trackerRoutes({
-      tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed, limit: rateLimit.middleware,
+      tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed, limit: rateLimit.middleware, metrics,
       oracle: config.hashOrigins.length > 0,
       ice: {
         stun: config.stun || config.iceUrls.length > 0,
@@ -205,7 +231,10 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   return { url: `http://${host}:${port}`, port, app, httpServer, tracker, stunPort, close };
 }
 
-/** The STUN bind error, saying what to change; `code` (e.g. EADDRINUSE) and `cause` kept. */
+/**
+ * The STUN bind error, saying what to change; `code` (e.g. EADDRINUSE), `cause`, and a bind error's `syscall`
+ * ('bind'), `address` and `port` kept (a TCP listen error has syscall 'listen').
+ */
 function stunBindError(err: unknown, host: string, port: number): Error {
   const code = (err as { code?: unknown } | null)?.code;
   const why = err instanceof Error ? err.message : String(err);
@@ -213,7 +242,7 @@ function stunBindError(err: unknown, host: string, port: number): Error {
     `swarmfetch server: cannot bind the STUN responder to UDP ${host} port ${port} (${why}); set stunPort to a free UDP port, or stun: false (--stun-port N, --no-stun)`,
     { cause: err },
   );
-  return typeof code === 'string' ? Object.assign(error, { code }) : error;
+  return Object.assign(error, { syscall: 'bind', address: host, port }, typeof code === 'string' ? { code } : {});
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { addressGroup } from './addressGroup';
+import { clientFields, clientOfRequest, type RequestClient, type RequestLike } from './clientOfRequest';
 import type { DropLog } from './dropLog';
 import { RateBudget } from './RateBudget';
 
@@ -15,12 +15,22 @@ export interface TrackerRateLimit {
   destroy(): void;
 }
 
+/** The peer of the TCP connection, no proxy trusted. */
+const directClient = clientOfRequest(() => false);
+
 /**
  * Per-client request budget for the tracker (and the hash oracle); a client is an address group (an IPv4 address or
- * an IPv6 /64, see addressGroup): more than `perSec` requests a second (bursts of one second's worth) are
- * answered 429 `{ error: 'rate-exceeded' }` with `Retry-After: 1` and the connection closed, and logged.
+ * an IPv6 /64, see addressGroup) of the address `clientOf` finds (the connection's peer, or the client a trusted
+ * proxy forwarded): more than `perSec` requests a second (bursts of one second's worth) are answered 429
+ * `{ error: 'rate-exceeded' }` with `Retry-After: 1`, and logged; the connection is closed unless it is a trusted
+ * proxy's (which carries other clients' requests too).
  */
-export function trackerRateLimit(perSec: number, drop: DropLog, now: () => number = Date.now): TrackerRateLimit {
+export function trackerRateLimit(
+  perSec: number,
+  drop: DropLog,
+  now: () => number = Date.now,
+  clientOf: (req: RequestLike) => RequestClient = directClient,
+): TrackerRateLimit {
   const budgets = new Map<string, RateBudget>();
   const sweep = setInterval(() => {
     for (const [client, budget] of budgets) if (budget.isFull) budgets.delete(client);
@@ -28,17 +38,17 @@ export function trackerRateLimit(perSec: number, drop: DropLog, now: () => numbe
   sweep.unref();
   return {
     middleware: (req, res, next) => {
-      const ip = req.socket.remoteAddress ?? 'unknown';
-      const client = addressGroup(req.socket.remoteAddress);
+      const who = clientOf(req);
+      const { client } = who;
       let budget = budgets.get(client);
       if (!budget) {
         if (budgets.size >= MAX_CLIENTS) budgets.delete(budgets.keys().next().value as string);
         budgets.set(client, (budget = new RateBudget(perSec, now)));
       }
       if (budget.take()) return next();
-      drop('rate-exceeded', { ip, ...(client !== ip ? { client } : {}), via: 'tracker', limitPerSec: perSec });
+      drop('rate-exceeded', { ...clientFields(who), via: 'tracker', limitPerSec: perSec });
       res.setHeader('Retry-After', '1');
-      res.setHeader('Connection', 'close');
+      if (who.proxy === null) res.setHeader('Connection', 'close');
       res.status(429).json({ error: 'rate-exceeded' });
     },
     get size() {

@@ -4,6 +4,7 @@ import type { IceAnswer } from './iceAnswer';
 import { parseIceRequest } from './parseIceRequest';
 import { parseTrackerRequest } from './parseTrackerRequest';
 import type { PeerRegistry } from './PeerRegistry';
+import type { ServerMetrics } from './serverMetrics';
 import type { Tracker } from './Tracker';
 
 /** What the tracker routes see of the server. */
@@ -25,6 +26,8 @@ export interface TrackerRoutesDeps {
     turn: boolean;
     answer(ask: { hostHeader: string | undefined; peerId: string; relay: boolean }): IceAnswer;
   };
+  /** Counted: joins, leaves and ICE answers given, TURN credentials among them. */
+  metrics?: Pick<ServerMetrics, 'joins' | 'leaves' | 'iceAnswers' | 'turnCredentials'>;
 }
 
 /**
@@ -57,6 +60,7 @@ export function trackerRoutes(deps: TrackerRoutesDeps): Router {
     if (origin !== undefined && !body.swarm.startsWith(`${origin}|`)) return void res.status(403).json({ error: 'wrong-origin' });
     const want = Math.min(body.want ?? deps.peersPerAnswer, deps.peersPerAnswer);
     res.json({ peers: deps.tracker.join(body.peerId, body.swarm, want) });
+    deps.metrics?.joins.inc();
   });
 
   router.post('/leave', limit, json, (req, res) => {
@@ -65,6 +69,7 @@ export function trackerRoutes(deps: TrackerRoutesDeps): Router {
     if (!deps.peers.verify(body.peerId, body.token)) return void res.status(403).json({ error: 'forbidden' });
     deps.tracker.leave(body.peerId, body.swarm);
     res.status(204).end();
+    deps.metrics?.leaves.inc();
   });
 
   const ice = deps.ice;
@@ -73,7 +78,10 @@ export function trackerRoutes(deps: TrackerRoutesDeps): Router {
       const body = parseIceRequest(req.body);
       if (!body) return void res.status(400).json({ error: 'bad-request' });
       if (!deps.peers.verify(body.peerId, body.token)) return void res.status(403).json({ error: 'forbidden' });
-      res.json(ice.answer({ hostHeader: req.headers.host, peerId: body.peerId, relay: body.relay }));
+      const answer = ice.answer({ hostHeader: req.headers.host, peerId: body.peerId, relay: body.relay });
+      res.json(answer);
+      deps.metrics?.iceAnswers.inc();
+      if (answer.iceServers.some((s) => s.username !== undefined)) deps.metrics?.turnCredentials.inc();
     });
   }
 

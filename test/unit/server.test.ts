@@ -302,6 +302,9 @@ describe('mergeServerOptions', () => {
       turnUrls: [],
       turnSecret: '',
       turnCredentialTtlSec: 3600,
+      logFormat: 'text',
+      trustProxy: 0,
+      metrics: false,
     });
   });
 
@@ -324,5 +327,13 @@ describe('mergeServerOptions', () => {
     expect(code(() => mergeServerOptions({ static: [{ urlPath: '/m', dir: '/no/such/dir' }] }))).toBe('config-invalid');
     expect(code(() => mergeServerOptions({ peersPerAnswer: Number.NaN }))).toBe('config-invalid');
     expect(code(() => mergeServerOptions({ prot: 80 } as never))).toBe('config-invalid');
+    expect(code(() => mergeServerOptions({ trustProxy: 1.5 }))).toBe('config-invalid');
+    expect(code(() => mergeServerOptions({ trustProxy: 33 }))).toBe('config-invalid');
+    expect(code(() => mergeServerOptions({ trustProxy: ['10.0.0.0/33'] }))).toBe('config-invalid');
+    expect(code(() => mergeServerOptions({ trustProxy: ['proxy.example'] }))).toBe('config-invalid');
+    expect(code(() => mergeServerOptions({ trustProxy: true } as never))).toBe('config-invalid');
+    expect(code(() => mergeServerOptions({ metrics: 'yes' } as never))).toBe('config-invalid');
+    expect(code(() => mergeServerOptions({ logFormat: 'xml' } as never))).toBe('config-invalid');
+    expect(mergeServerOptions({ trustProxy: ['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.1'] }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
   });
 });
