@@ -41,7 +41,9 @@ export function snapshotBuild() {
     }
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
     copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json')); // "type": "module" for dist/esm
-    const missing = ['dist/swarmfetch.js', 'dist/swarmfetch-sw.js', 'dist/esm/server.js'].filter((f) => !existsSync(join(dir, f)));
+    // the demo imports swarmfetch-server through node_modules: the repository's server/dist/, not copied
+    const missing = [join(dir, 'dist/swarmfetch.js'), join(dir, 'dist/swarmfetch-sw.js'), join(REPO_ROOT, 'server/dist/index.js')]
+      .filter((f) => !existsSync(f));
     if (missing.length) throw new Error(`dist/ is incomplete (${missing.join(', ')} missing): run npm run build`);
     if (distFingerprint() !== before || distFingerprint(dir) !== before) {
       throw new Error('dist/ changed while the benchmark copied it (a build running at the same time?); run again');

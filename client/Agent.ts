@@ -34,6 +34,10 @@ export type PoolView = Pick<
 > & {
   /** Leaves a swarm the player no longer uses (tracker leave; its links and announcements end). */
   leave?(swarm: string): void;
+  /** What peers call a segment (see SharedKeys); the key itself without it. */
+  sharedKey?(key: string): string;
+  /** P2P is switched off: segments go straight to the network, and no hash source is probed. */
+  readonly off?: boolean;
 };
 
 export interface AgentDeps {
@@ -83,6 +87,7 @@ export class Agent implements AgentApi {
     const { config, store, pool, verifier } = deps;
     this.lastUsageCheck = deps.now();
     this.peerFetch = new PeerFetch({
+      wireKey: (key) => pool.sharedKey?.(key) ?? key,
       verifier, meta: this.meta, segmentMaxBytes: config.segmentMaxBytes, now: deps.now, ban: deps.ban, onIntegrity: deps.onIntegrity,
     });
     const fromPeer = (link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number) => this.fromPeer(link, key, swarm, timeoutMs, waitMs);
@@ -118,11 +123,12 @@ export class Agent implements AgentApi {
 
   async getSegment(query: SegmentQuery): Promise<SegmentAnswer> {
     if (!isValidQuery(query)) return { kind: 'miss', reason: 'protocol-violation' };
-    this.deps.pool.join(query.swarm);
+    this.deps.pool.join(query.swarm, query.key);
     this.usage.touch(query.swarm, this.deps.now());
     this.playlists.played(query.swarm, query.wholeKey ?? query.key);
     const held = fromStore(this.deps.store, query);
     if (held) return held;
+    if (this.deps.pool.off) return { kind: 'miss', reason: 'no-peer' };
     this.probe(query.swarm, query.key);
     // no peer bytes could be taken for it (no hash source covers it): do not ask peers, spend nobody's upload
     if (this.deps.verifier?.refuses(query.key)) return { kind: 'miss', reason: 'integrity-unavailable' };
@@ -181,7 +187,7 @@ export class Agent implements AgentApi {
       for (const e of entries) if (typeof e.sha256 === 'string') this.deps.playlistHashes?.set(e.key, e.sha256);
       // a master playlist's variants: join now, the segments come with the media playlist
       if (entries.length > 0) this.playlists.update(n.swarm, entries, n.live === true);
-      this.deps.pool.join(n.swarm);
+      this.deps.pool.join(n.swarm, entries[0]?.key);
       this.usage.touch(n.swarm, now);
       swarms.push(n.swarm);
     }

@@ -21,7 +21,7 @@ export interface IntegrityStats {
 }
 
 const NO_SOURCE_FIX =
-  'tag the HLS playlists (#EXT-X-SWARMFETCH-SHA256), publish swarmfetch-integrity.json (npx swarmfetch hash ' +
+  'tag the HLS playlists (#EXT-X-SWARMFETCH-SHA256), publish swarmfetch-integrity.json (npx swarmfetch-server hash ' +
   '<media-dir>) or run the P2P server with --hash-origin <origin>';
 
 /** Keeps the page's integrity status, and warns once (console) when a stream has no hash source at all. */

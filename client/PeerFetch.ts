@@ -20,6 +20,8 @@ export type IntegrityNotice = {
 };
 
 export interface PeerFetchDeps {
+  /** What the peer calls the segment (its shared key; see SharedKeys): asked for by it, checked by `key`. */
+  wireKey?(key: string): string;
   /** Checks peer bytes; without one (tests only) they are accepted as they come. */
   verifier?: Pick<SegmentVerifier, 'expect' | 'check' | 'canAccept'> | undefined;
   meta: Pick<TrustedMeta, 'totalBytes' | 'contentType'>;
@@ -56,7 +58,7 @@ export class PeerFetch {
     });
     let got: Received;
     try {
-      got = await link.request(key, timeoutMs, waitMs, stop.signal);
+      got = await link.request(this.deps.wireKey?.(key) ?? key, timeoutMs, waitMs, stop.signal);
     } catch (err) {
       if (refused) throw this.unavailable(link, key, refused);
       this.strike(link.remoteId, err, timeoutMs);

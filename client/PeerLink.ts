@@ -178,6 +178,11 @@ export class PeerLink {
     return this.downloads.request(key, timeoutMs, waitMs, signal);
   }
 
+  /** Stops serving the peer's requests under way: each ends at once, answered `absent` (see Uploads.dropAll). */
+  dropUploads(): void {
+    this.uploads.dropAll();
+  }
+
   close(reason: SwarmErrorCode | 'closed' = 'closed', detail?: string): void {
     this.shutdown(reason, detail);
   }

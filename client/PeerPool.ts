@@ -11,6 +11,8 @@ import { PeerSelection } from './peer/PeerSelection';
 import { ServerIce } from './peer/ServerIce';
 import { Signalling } from './peer/Signalling';
 import { PeerLink } from './PeerLink';
+import { segmentIdFrom } from './segmentIdFrom';
+import { SharedKeys } from './SharedKeys';
 import type { StoredSegment } from './SegmentStore';
 import { TokenBucket } from './TokenBucket';
 
@@ -35,7 +37,8 @@ const MAX_UNREACHABLE = 256;
  * Holds this page's PeerJS peer and its links: joins swarms through the tracker, connects to their peers,
  * keeps them told what the store holds, and picks a peer for a segment. Composed of Signalling (the PeerJS Peer and
  * its retries), Discovery (swarms and tracker rounds), LinkRegistry (links and slots), PeerSelection (which peer to
- * ask) and BanPolicy (who is not heard, for how long).
+ * ask) and BanPolicy (who is not heard, for how long). Its callers speak local keys and swarms (the store's, the
+ * worker's); links, announcements and the tracker speak shared ones (SharedKeys: the same without a segmentId hook).
  */
 export class PeerPool {
   private readonly signalling: Signalling;
@@ -47,6 +50,8 @@ export class PeerPool {
   private readonly unreachable: BanPolicy;
   private readonly limits: PeerLinkLimits;
   private readonly upload: TokenBucket;
+  /** Local keys and swarms (the store's, the agent's) ↔ shared ones (what peers call them; see SharedKeys). */
+  private readonly keys: SharedKeys;
   /** Peers whose `fetching` news is not believed this session (see FetchingNews); bounded, oldest forgotten. */
   private readonly fetchingIgnored = new Set<string>();
   private readonly ice: ServerIce;
@@ -54,11 +59,18 @@ export class PeerPool {
   private readyId: string | null = null;
   /** Segment bytes of relayed links that closed: [downloaded, uploaded]. */
   private readonly relayedGone: [number, number] = [0, 0];
+  /** P2P switched on (see setEnabled), and start() called (a page with WebRTC and a worker). */
+  private enabled: boolean;
+  private started = false;
+  /** Serving peers (see setUploadEnabled). */
+  private uploading: boolean;
   private destroyed = false;
 
   constructor(private readonly deps: PeerPoolDeps) {
     const c = deps.config;
     const { randomBytes } = deps;
+    this.enabled = c.p2pEnabled;
+    this.uploading = c.uploadEnabled;
     this.signalling = new Signalling({
       createPeer: (token) => deps.createPeer(token),
       randomBytes: randomBytes ? (n) => randomBytes.call(deps, n) : undefined,
@@ -80,7 +92,7 @@ export class PeerPool {
     this.links = new LinkRegistry({
       maxPeers: c.maxPeers,
       myId: () => this.signalling.peerId,
-      needs: (key) => this.inJoinedSwarm(key) && !deps.store.has(key),
+      needs: (key) => this.inJoinedSwarm(key) && !deps.store.has(this.keys.local(key) ?? ''),
       create: (conn, dialled) => this.createLink(conn, dialled),
       now: () => deps.now(),
     });
@@ -104,11 +116,27 @@ export class PeerPool {
     this.bans = new BanPolicy(() => deps.now());
     this.unreachable = new BanPolicy(() => deps.now(), { maxBans: MAX_UNREACHABLE, banMs: UNREACHABLE_MS });
     this.upload = new TokenBucket(c.uploadMaxBytesPerSec, deps.now);
+    this.keys = new SharedKeys(c.segmentId ?? (c.segmentIdFrom ? segmentIdFrom(c.segmentIdFrom) : null), deps.events.error);
     this.limits = linkLimits(c);
   }
 
   get peerId(): string | null {
     return this.signalling.peerId;
+  }
+
+  /** The signalling token that proves this page holds its peer id to the P2P server. */
+  get token(): string {
+    return this.signalling.token;
+  }
+
+  /** P2P is switched off: no signalling, no links, no tracker (see setEnabled). */
+  get off(): boolean {
+    return !this.enabled;
+  }
+
+  /** Whether this page serves peers (see setUploadEnabled). */
+  get uploadEnabled(): boolean {
+    return this.uploading;
   }
 
   /** Peers banned now (a ban lasts an hour; at most 1024 are remembered: see BanPolicy). */
@@ -137,21 +165,58 @@ export class PeerPool {
   }
 
   start(): void {
-    if (!this.destroyed && this.signalling.start()) this.discovery.startRefresh();
+    this.started = true;
+    if (!this.destroyed && this.enabled && this.signalling.start()) this.discovery.startRefresh();
+  }
+
+  /**
+   * P2P on or off at runtime. Off: every link closes (downloads under way fail over to HTTP, uploads end), signalling
+   * ends (its socket to the P2P server closes, so the server forgets this page's peer id and its swarms) and nothing is
+   * asked of the server until it is on again. The swarms joined are remembered: on again, a new peer id joins them.
+   */
+  setEnabled(on: boolean): void {
+    if (this.destroyed || on === this.enabled) return;
+    this.enabled = on;
+    if (on) {
+      if (this.started) this.start();
+      return;
+    }
+    this.readyId = null;
+    this.ice.stop();
+    this.links.closeAll();
+    this.signalling.stop();
+  }
+
+  /**
+   * Serving peers on or off at runtime (downloads from peers go on either way). Off: uploads under way end at once,
+   * each answered `absent`; new requests are answered `absent`; peers are told `lost` for everything held and hear
+   * no more news. On: peers are told what the store holds again.
+   */
+  setUploadEnabled(on: boolean): void {
+    if (on === this.uploading) return;
+    this.uploading = on;
+    const held = this.held();
+    for (const link of this.links) {
+      if (!on) link.dropUploads();
+      for (const [swarm, keys] of held) link.announce(on ? 'have' : 'lost', swarm, keys);
+    }
   }
 
   /**
    * Joins a swarm; peers are found as soon as signalling is up. Joining a swarm already joined marks it used; when
-   * MAX_SWARMS are joined, the least recently used one is left to make room.
+   * MAX_SWARMS are joined, the least recently used one is left to make room. `swarm` is the agent's (local) swarm
+   * id; `key`, a segment of it, names the swarm joined (see SharedKeys: with a segmentId hook, a swarm none of whose
+   * keys was seen yet is joined once one is).
    */
-  join(swarm: string): void {
-    if (this.destroyed || this.discovery.touch(swarm)) return;
+  join(swarm: string, key?: string): void {
+    const s = this.keys.swarm(swarm, key);
+    if (s === undefined || this.destroyed || this.discovery.touch(s)) return;
     const lru = this.discovery.leastRecentlyUsed;
-    if (lru !== undefined) this.leave(lru);
-    this.discovery.join(swarm);
+    if (lru !== undefined) this.drop(lru);
+    this.discovery.join(s);
     // a swarm joined again: links already told what the store held then learn what it holds of this one
-    const held = this.deps.store.keysBySwarm().get(swarm);
-    if (held) for (const link of this.links) link.announce('have', swarm, held);
+    const held = this.keys.held(this.deps.store.keysBySwarm()).get(s);
+    if (held && this.uploading) for (const link of this.links) link.announce('have', s, held);
   }
 
   /**
@@ -159,20 +224,23 @@ export class PeerPool {
    * `lost` for what the store holds of it), and links to peers met only in it are closed. Nothing if not joined.
    */
   leave(swarm: string): void {
-    if (this.destroyed || !this.discovery.leave(swarm)) return;
-    this.links.left(swarm, this.discovery.joined);
-    const held = this.deps.store.keysBySwarm().get(swarm);
-    if (held) for (const link of this.links) link.announce('lost', swarm, held);
+    const s = this.keys.swarm(swarm);
+    if (s !== undefined) this.drop(s);
+  }
+
+  /** What peers call a segment (its shared key; see SharedKeys): for requests on a link and for elections. */
+  sharedKey(key: string): string {
+    return this.keys.of(key);
   }
 
   /** The best open link that announced the key, or undefined. Prefers idle, then fast, peers. */
   linkFor(key: string, exclude?: ReadonlySet<string>): PeerLink | undefined {
-    return this.selection.linkFor(key, exclude);
+    return this.selection.linkFor(this.keys.of(key), exclude);
   }
 
   /** Open links that announced they are downloading the key over HTTP now. */
   fetchersOf(key: string): PeerLink[] {
-    return this.selection.fetchersOf(key);
+    return this.selection.fetchersOf(this.keys.of(key));
   }
 
   /** Segment bytes exchanged with each open link, for dashboards. */
@@ -203,11 +271,17 @@ export class PeerPool {
   announce(type: 'have' | 'lost' | 'fetching', segments: Array<Pick<StoredSegment, 'key' | 'swarm'>>): void {
     const bySwarm = new Map<string, string[]>();
     for (const s of segments) {
-      if (!this.discovery.joined.has(s.swarm)) continue;
-      const list = bySwarm.get(s.swarm);
-      if (list) list.push(s.key);
-      else bySwarm.set(s.swarm, [s.key]);
+      // on the wire by shared key and swarm; a peer asking for the shared key is served the local one
+      const key = this.keys.of(s.key);
+      const swarm = this.keys.swarm(s.swarm, s.key)!;
+      this.keys.note(type, s.key, key);
+      if (!this.discovery.joined.has(swarm)) continue;
+      const list = bySwarm.get(swarm);
+      if (list) list.push(key);
+      else bySwarm.set(swarm, [key]);
     }
+    // not serving: peers were told `lost` for everything and hear nothing more
+    if (!this.uploading) return;
     // a link announces only once it has told its peer what we held (on open, or with the accepting side's hello)
     for (const link of this.links) {
       for (const [swarm, keys] of bySwarm) link.announce(type, swarm, keys);
@@ -231,6 +305,19 @@ export class PeerPool {
 
   // ---- internals ----
 
+  /** What the store holds of the swarms joined (what is nobody else's business is left out). */
+  private held(): Map<string, string[]> {
+    return new Map([...this.keys.held(this.deps.store.keysBySwarm())].filter(([swarm]) => this.discovery.joined.has(swarm)));
+  }
+
+  /** Leaves a swarm (its shared id): see leave. */
+  private drop(swarm: string): void {
+    if (this.destroyed || !this.discovery.leave(swarm)) return;
+    this.links.left(swarm, this.discovery.joined);
+    const held = this.keys.held(this.deps.store.keysBySwarm()).get(swarm);
+    if (held) for (const link of this.links) link.announce('lost', swarm, held);
+  }
+
   private inJoinedSwarm(key: string): boolean {
     for (const swarm of this.discovery.joined) if (keyInSwarm(key, swarm)) return true;
     return false;
@@ -244,7 +331,7 @@ export class PeerPool {
 
   /** A peer of the tracker's answer for `swarm`. */
   private offer(remote: string, swarm: string): Offered {
-    if (this.destroyed) return 'full';
+    if (this.destroyed || !this.enabled) return 'full';
     if (this.links.has(remote)) {
       this.links.met(remote, swarm);
       return 'skipped';
@@ -263,11 +350,15 @@ export class PeerPool {
       limits: this.limits,
       dialled,
       // Isolation: only segments of swarms this page joined, whatever else the store holds; anything else is absent.
-      provide: (key, waitMs) => (deps.config.uploadEnabled && this.inJoinedSwarm(key) ? deps.provide(key, waitMs) : undefined),
+      // A peer asks by shared key: served the local segment this page holds under it (nothing when none).
+      provide: (key, waitMs) => {
+        const local = this.keys.local(key);
+        return this.uploading && local !== undefined && this.inJoinedSwarm(key) ? deps.provide(local, waitMs) : undefined;
+      },
       throttle: (bytes) => this.upload.take(bytes),
       uploadWaitMs: (bytes) => this.upload.waitFor(bytes),
-      // what the store holds of swarms this page left or never joined is nobody's business
-      initialHaves: () => new Map([...deps.store.keysBySwarm()].filter(([swarm]) => this.discovery.joined.has(swarm))),
+      // what the store holds of swarms this page left or never joined is nobody's business; nothing when not serving
+      initialHaves: () => (this.uploading ? this.held() : new Map()),
       onOpen: (l) => {
         this.unreachable.lift(remote);
         deps.events.peer({ peerId: l.remoteId, state: 'connected' });
@@ -290,7 +381,7 @@ export class PeerPool {
         // a connection that never opened (a duplicate dial, an unreachable peer) was never announced; a peer our
         // dial did not reach (and no other link of it is up) is not dialled again for a while
         if (!l.everOpened) {
-          if (dialled && !this.links.get(remote)?.isOpen) this.unreachable.ban(remote, 'peer-timeout');
+          if (dialled && this.enabled && !this.links.get(remote)?.isOpen) this.unreachable.ban(remote, 'peer-timeout');
           return;
         }
         deps.events.peer({ peerId: l.remoteId, state: 'disconnected', reason: detail ? `${reason}: ${detail}` : reason });

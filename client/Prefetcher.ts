@@ -17,7 +17,7 @@ const SEED_TIMEOUT_MS = 10_000;
 export interface PrefetcherDeps {
   config: Pick<Readonly<SwarmfetchConfig>, 'urgentBufferSec' | 'prefetchAheadSec' | 'p2pTimeoutMs'>;
   store: { has(key: string): boolean };
-  pool: Pick<PeerPool, 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId'>;
+  pool: Pick<PeerPool, 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId'> & Partial<Pick<PeerPool, 'sharedKey'>>;
   playlists: Pick<Playlists, 'activeSwarms' | 'upcoming'>;
   inflight: InflightDownloads;
   /** One segment from one peer, checked and stored (see PeerFetch). */
@@ -76,7 +76,7 @@ export class Prefetcher {
     const { pool, inflight } = this.deps;
     if (this.seeds >= MAX_SEEDS || !this.deps.canSeed() || pool.fetchersOf(e.key).length > 0) return;
     const members = swarmMembers(pool);
-    if (members.length < 2 || electFetcher(e.key, members) !== pool.peerId) return;
+    if (members.length < 2 || electFetcher(pool.sharedKey?.(e.key) ?? e.key, members) !== pool.peerId) return;
     if (!inflight.start(e.key, swarm)) return;
     pool.announce('fetching', [{ key: e.key, swarm }]);
     this.seeds++;

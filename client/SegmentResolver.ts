@@ -22,7 +22,8 @@ const POLL_MS = 40;
 
 type Miss = SwarmErrorCode | 'not-found' | 'no-peer';
 
-export type ResolverPool = Pick<PeerPool, 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'>;
+export type ResolverPool = Pick<PeerPool, 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'> &
+  Partial<Pick<PeerPool, 'sharedKey'>>;
 
 export interface SegmentResolverDeps {
   urgentBufferSec: number;
@@ -126,7 +127,7 @@ export class SegmentResolver {
         // the swarm as it is now: wait for its elected member to say it is fetching, unless that is us
         if (waitUntil === null) {
           const members = swarmMembers(pool);
-          const elected = members.length > 1 ? electFetcher(key, members) : null;
+          const elected = members.length > 1 ? electFetcher(pool.sharedKey?.(key) ?? key, members) : null;
           waitUntil = Math.min(deadline, now() + (elected && elected !== pool.peerId ? electionWaitMs : 0));
         }
         if (now() + POLL_MS > waitUntil) return null;

@@ -7,6 +7,8 @@ import { Agent } from './Agent';
 import { createVerifier } from './createVerifier';
 import type { IntegrityManifests } from './IntegrityManifests';
 import { IntegrityStatus } from './IntegrityStatus';
+import { isSupported } from './isSupported';
+import { OffloadBeacon } from './OffloadBeacon';
 import { PeerPool } from './PeerPool';
 import { SegmentStore } from './SegmentStore';
 import type { HashSource } from './SegmentVerifier';
@@ -35,6 +37,8 @@ export class Swarmfetch {
   private readonly pool: PeerPool;
   private readonly agent: Agent;
   private bridge: WorkerBridge | null = null;
+  private beacon: OffloadBeacon | null = null;
+  private readonly tracker: TrackerClient;
   private readonly manifests: IntegrityManifests | null;
   private totals = {
     httpBytes: 0, p2pBytes: 0, storeHitBytes: 0, uploadedBytes: 0, seedBytes: 0, verifiedSegments: 0, integrityMismatches: 0,
@@ -49,6 +53,11 @@ export class Swarmfetch {
     this.config = mergeConfig(options, DEFAULT_CONFIG);
     this.deps = { ...defaultDeps(), ...deps };
     const d = this.deps;
+    this.tracker = new TrackerClient({
+      baseUrl: serverBase(this.config, d.pageUrl).href,
+      timeoutMs: this.config.trackerTimeoutMs,
+      fetch: d.fetch,
+    });
     this.store = new SegmentStore(
       this.config.storeMaxBytes,
       (evicted) => this.pool.announce('lost', evicted),
@@ -57,11 +66,7 @@ export class Swarmfetch {
     this.pool = new PeerPool({
       config: this.config,
       createPeer: (token) => d.createPeer(this.config, token, d.pageUrl),
-      tracker: new TrackerClient({
-        baseUrl: serverBase(this.config, d.pageUrl).href,
-        timeoutMs: this.config.trackerTimeoutMs,
-        fetch: d.fetch,
-      }),
+      tracker: this.tracker,
       store: this.store,
       provide: (key, waitMs) => this.agent.provide(key, waitMs),
       events: {
@@ -109,7 +114,8 @@ export class Swarmfetch {
       },
       bufferAhead: () => bufferAheadSec(d.media()),
       seed: (url) => this.bridge?.seed(url),
-      canSeed: () => this.bridge?.controlled ?? false,
+      // seeding is for peers: not while this page does not serve them
+      canSeed: () => (this.bridge?.controlled ?? false) && this.pool.uploadEnabled,
       now: d.now,
     });
   }
@@ -138,8 +144,19 @@ export class Swarmfetch {
     };
     this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl, () => this.agent.workerLost());
     if (hasWebRTC) {
-      this.pool.start();
+      this.pool.start(); // nothing while P2P is switched off: setP2pEnabled(true) goes on from here
       this.agent.start();
+      if (this.config.offloadBeaconIntervalMs) {
+        const pool = this.pool;
+        this.beacon = new OffloadBeacon({
+          intervalMs: this.config.offloadBeaconIntervalMs,
+          totals: () => this.totals,
+          enabled: () => !pool.off,
+          peer: () => (pool.peerId ? { peerId: pool.peerId, token: pool.token } : null),
+          post: (body, last) => this.tracker.beacon(body, last),
+        });
+        this.beacon.start();
+      }
       const d = this.deps;
       this.cancelJoinWait = whenPlayerStarts(
         { bufferAhead: () => bufferAheadSec(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
@@ -170,6 +187,8 @@ export class Swarmfetch {
       storeSegments: this.store.size,
       peerId: this.pool.peerId,
       active: this.bridge?.controlled ?? false,
+      p2pEnabled: !this.pool.off,
+      uploadEnabled: this.pool.uploadEnabled,
       bannedPeers: this.pool.bannedCount,
       integrity: this.integrity.stats(),
     };
@@ -183,10 +202,40 @@ export class Swarmfetch {
     this.emitter.off(event, listener);
   }
 
+  /**
+   * Whether this browser can deliver segments over P2P here (secure context, service workers, WebRTC, WebSocket,
+   * crypto.subtle). Makes nothing; where it is false the page plays over HTTP as before.
+   */
+  static isSupported = isSupported;
+
+  /** See the static isSupported (the drop-in's `window.swarmfetch` is an instance). */
+  isSupported(): boolean {
+    return isSupported();
+  }
+
+  /**
+   * P2P on or off at runtime (say, with the viewer's consent; `p2pEnabled: false` starts it off). Off: every peer
+   * connection closes and signalling ends (the P2P server and other viewers no longer see this viewer's address),
+   * nothing is asked of the P2P server, and every segment goes over HTTP through the worker without waiting for
+   * peers. On: joins the swarms again under a new peer id.
+   */
+  setP2pEnabled(enabled: boolean): void {
+    this.pool.setEnabled(enabled === true);
+  }
+
+  /**
+   * Serving peers on or off at runtime (`uploadEnabled` starts it); downloads from peers go on either way. Off: uploads
+   * under way end at once (their peers go elsewhere), peers are told this page holds nothing and asked for nothing.
+   */
+  setUploadEnabled(enabled: boolean): void {
+    this.pool.setUploadEnabled(enabled === true);
+  }
+
   /** Stops P2P and the worker handshake; the worker then sends every segment to the network. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.beacon?.destroy(); // its last one, while the peer id is still known
     this.cancelJoinWait?.();
     this.bridge?.destroy();
     this.agent.destroy();

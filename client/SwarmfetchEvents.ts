@@ -31,8 +31,12 @@ export interface SwarmfetchStats {
   storeSegments: number;
   /** This page's peer id, once signalling is up. */
   peerId: string | null;
-  /** Whether the service worker controls this page. */
+  /** Whether the service worker controls this page (segments go through it, over P2P or HTTP). */
   active: boolean;
+  /** Whether P2P is switched on (`p2pEnabled`, `setP2pEnabled`); while off, `peers` is 0 and `peerId` null. */
+  p2pEnabled: boolean;
+  /** Whether this page serves peers (`uploadEnabled`, `setUploadEnabled`). */
+  uploadEnabled: boolean;
   /** Peer segments checked against a trusted hash and accepted. */
   verifiedSegments: number;
   /** Of those, how many by where their hash came from: HLS playlist tag, integrity manifest, hash oracle. */

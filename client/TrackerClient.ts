@@ -28,7 +28,12 @@ export class TrackerClient {
     return this.post('ice', { peerId, token, relay });
   }
 
-  private async post(route: string, payload: unknown): Promise<unknown> {
+  /** Bytes moved since the last beacon, for the server's offload metrics (see OffloadBeacon); `keepalive`: the page is leaving. */
+  beacon(payload: object, keepalive: boolean): Promise<unknown> {
+    return this.post('beacon', payload, keepalive);
+  }
+
+  private async post(route: string, payload: unknown, keepalive = false): Promise<unknown> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.deps.timeoutMs);
     try {
@@ -38,6 +43,7 @@ export class TrackerClient {
         body: JSON.stringify(payload),
         signal: controller.signal,
         credentials: 'omit',
+        keepalive,
       });
       if (!res.ok) throw new SwarmError('server-unreachable', `tracker ${route} answered ${res.status}`, { status: res.status });
       return res.status === 204 ? null : await res.json();

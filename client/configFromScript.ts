@@ -2,11 +2,12 @@ import type { SwarmfetchConfig } from '../core/config';
 
 /** Attribute names that differ from config keys. */
 const ALIASES: Record<string, keyof SwarmfetchConfig> = {
-  server: 'serverUrl', sw: 'swUrl', scope: 'swScope', integrity: 'integrityUrl',
+  server: 'serverUrl', sw: 'swUrl', scope: 'swScope', integrity: 'integrityUrl', p2p: 'p2pEnabled',
 };
 
 /**
- * Reads options from the drop-in tag's data attributes: `data-server`, `data-sw`, `data-scope`, `data-integrity`, and any config
+ * Reads options from the drop-in tag's data attributes: `data-server`, `data-sw`, `data-scope`, `data-integrity`,
+ * `data-p2p` (`"off"`: P2P waits for setP2pEnabled(true)), and any config
  * key in kebab case (`data-store-max-bytes="33554432"`, `data-ice-servers='[{"urls":"stun:…"}]'`).
  * Values stay strings; mergeConfig validates them.
  */

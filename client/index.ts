@@ -12,6 +12,7 @@ export {
   type SwarmfetchDeps,
 } from './Swarmfetch';
 export type { PeerStat } from './PeerPool';
+export { isSupported, type SupportGlobals } from './isSupported';
 export { DEFAULT_CONFIG, type SwarmfetchConfig } from '../core/config';
 export { mergeConfig } from '../core/mergeConfig';
 export { SwarmError, ERROR_CODES, type SwarmErrorCode } from '../core/SwarmError';

@@ -3,7 +3,8 @@
  * dependency) only to read `browserDetails` for its browser-support check; the adapter's shims target browsers far
  * older than those with service workers and RTCDataChannel. This reports the same details from the user agent.
  */
-function detect(ua: string): { browser: string; version: number | null } {
+function detect(): { browser: string; version: number | null } {
+  const ua = typeof navigator === 'undefined' ? '' : navigator.userAgent;
   const m = /Firefox\/(\d+)/.exec(ua) ?? null;
   if (m) return { browser: 'firefox', version: Number(m[1]) };
   const c = /(?:Chrome|Chromium|CriOS)\/(\d+)/.exec(ua);
@@ -13,5 +14,5 @@ function detect(ua: string): { browser: string; version: number | null } {
   return { browser: 'Not a supported browser.', version: null };
 }
 
-const ua = typeof navigator === 'undefined' ? '' : navigator.userAgent;
-export default { browserDetails: detect(ua) };
+// pure: a bundle that never reads the details (the drop-in: see scripts/peerjsTrim.mjs) leaves the check out
+export default { browserDetails: /* @__PURE__ */ detect() };

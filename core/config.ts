@@ -70,8 +70,23 @@ export interface SwarmfetchConfig extends SwConfig {
   peerMaxRequestsInFlight: number;
   /** Requests per second one peer may send (bursts of one second's worth); faster ends its link (rate-exceeded). @default 50 (clamped 1–1000) */
   peerMaxRequestsPerSec: number;
-  /** Serve segments to peers at all. @default true */
+  /**
+   * Serve segments to peers at all (and announce what the store holds). Switched at runtime with
+   * `setUploadEnabled()`. @default true
+   */
   uploadEnabled: boolean;
+  /**
+   * P2P at all: `false` (drop-in: `data-p2p="off"`) makes no connection to the P2P server and no peer connection
+   * until `setP2pEnabled(true)` (say, once the viewer consented); every segment goes over HTTP through the worker
+   * meanwhile. @default true
+   */
+  p2pEnabled: boolean;
+  /**
+   * Every this many ms while P2P is on, tell the P2P server the bytes moved since the last report (HTTP, from peers,
+   * to peers: `POST /swarmfetch/v1/beacon`, for its offload metrics), and once more on destroy(). 0 = never.
+   * @default 0 (clamped 0 or 10000–3600000)
+   */
+  offloadBeaconIntervalMs: number;
   /** How far ahead of the playhead segments are fetched from peers into the store. @default 30 (clamped 0–300) */
   prefetchAheadSec: number;
   /** Below this much buffered media the player is starving: no waiting for peers. @default 4 (clamped 0–60) */
@@ -99,6 +114,21 @@ export interface SwarmfetchConfig extends SwConfig {
   acceptUnverifiedPeerBytes: boolean;
   /** Deadline of one hash lookup (manifest or oracle). @default 1500 (clamped 100–30000) */
   integrityTimeoutMs: number;
+  /**
+   * The stable id of a segment, for sites whose segment URLs carry per-viewer tokens in the path or whose CDN host
+   * varies (viewers share a segment, and meet in a swarm, when their ids match): given a segment's URL (query,
+   * fragment and byte range dropped), returns its id (a byte range is appended by swarmfetch), or null for the
+   * default (the URL). The swarm is the site plus the id's directory. A hook that throws or returns anything else
+   * leaves that URL its default and is reported once (`config-invalid`). Integrity is unchanged: peer bytes are
+   * checked against this page's hash for its own URL. @default null
+   */
+  segmentId: ((url: string) => string | null | undefined) | null;
+  /**
+   * The drop-in's segment id (`data-segment-id-from="/video/"`): a segment's id is its URL's path from the first
+   * occurrence of this string on (scheme, host and what precedes it dropped); URLs without it keep their default.
+   * `segmentId` wins when both are set. @default '' = none
+   */
+  segmentIdFrom: string;
 }
 
 const MiB = 1024 * 1024;
@@ -124,6 +154,8 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   peerMaxRequestsInFlight: 4,
   peerMaxRequestsPerSec: 50,
   uploadEnabled: true,
+  p2pEnabled: true,
+  offloadBeaconIntervalMs: 0,
   prefetchAheadSec: 30,
   urgentBufferSec: 4,
   peerJoinMaxDelayMs: 5000,
@@ -132,6 +164,8 @@ export const DEFAULT_CONFIG: Readonly<SwarmfetchConfig> = Object.freeze({
   integrityOracle: true,
   acceptUnverifiedPeerBytes: false,
   integrityTimeoutMs: 1500,
+  segmentId: null,
+  segmentIdFrom: '',
 });
 
 export type NumberKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends number ? K : never }[keyof SwarmfetchConfig];
@@ -153,14 +187,15 @@ export const NUMBER_BOUNDS: Record<NumberKey, readonly [number, number]> = {
   urgentBufferSec: [0, 60],
   peerJoinMaxDelayMs: [0, 60_000],
   integrityTimeoutMs: [100, 30_000],
+  offloadBeaconIntervalMs: [0, 3_600_000],
 };
 /** Numbers where 0 means "off" and any other value is at least this. */
-const NUMBER_MIN_WHEN_ON: Partial<Record<NumberKey, number>> = { uploadMaxBytesPerSec: 16 * 1024 };
+const NUMBER_MIN_WHEN_ON: Partial<Record<NumberKey, number>> = { uploadMaxBytesPerSec: 16 * 1024, offloadBeaconIntervalMs: 10_000 };
 
-export const STRING_KEYS: readonly StringKey[] = ['serverUrl', 'swUrl', 'swScope', 'peerjsPath', 'peerjsKey', 'segmentPattern', 'integrityUrl'];
+export const STRING_KEYS: readonly StringKey[] = ['serverUrl', 'swUrl', 'swScope', 'peerjsPath', 'peerjsKey', 'segmentPattern', 'integrityUrl', 'segmentIdFrom'];
 
 export type BooleanKey = { [K in keyof SwarmfetchConfig]: SwarmfetchConfig[K] extends boolean ? K : never }[keyof SwarmfetchConfig];
-export const BOOLEAN_KEYS: readonly BooleanKey[] = ['debug', 'uploadEnabled', 'registerServiceWorker', 'integrityLookup', 'integrityOracle', 'acceptUnverifiedPeerBytes', 'allowRelayedPeers'];
+export const BOOLEAN_KEYS: readonly BooleanKey[] = ['debug', 'uploadEnabled', 'registerServiceWorker', 'integrityLookup', 'integrityOracle', 'acceptUnverifiedPeerBytes', 'allowRelayedPeers', 'p2pEnabled'];
 
 /** A number clamped into its key's range (0 stays 0 where 0 means off). */
 export function clampNumber(key: NumberKey, n: number): number {

@@ -40,8 +40,12 @@ export function mergeConfig(
     } else if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
       const k = key as BooleanKey;
       if (typeof value === 'boolean') out[k] = value;
-      else if (typeof value === 'string') out[k] = value === 'true' || value === '1' || value === '';
+      // `data-p2p="on"`/`"off"` as well as true/1/'' (a bare attribute): anything else is false
+      else if (typeof value === 'string') out[k] = value === 'true' || value === '1' || value === '' || value === 'on';
       else invalid(key, 'must be a boolean', value);
+    } else if (key === 'segmentId') {
+      if (value !== null && typeof value !== 'function') invalid(key, 'must be a function or null', value);
+      out.segmentId = value as SwarmfetchConfig['segmentId'];
     } else if (key === 'iceServers') {
       if (value === null) {
         out.iceServers = null;

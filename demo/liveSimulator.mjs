@@ -12,7 +12,7 @@
 //   - EXT-X-PROGRAM-DATE-TIME of s is start + (s − W)·T: its content "ends" when it is published, so the wall-clock
 //     latency of a player is Date.now() − the program date-time of its playhead.
 //
-// Given swarmfetch's `annotatePlaylist` (from swarmfetch/server), each segment's SHA-256 goes into the media playlist
+// Given swarmfetch's `annotatePlaylist` (from swarmfetch-server), each segment's SHA-256 goes into the media playlist
 // (`#EXT-X-SWARMFETCH-SHA256`, before its #EXTINF), as a live packager would write it: the VOD files are hashed once
 // at start, and pages check live segments from peers without asking the P2P server's hash oracle.
 import { createHash } from 'node:crypto';
@@ -62,7 +62,7 @@ export function readVod(mediaDir, masterName = 'master.m3u8') {
  * @param {{ master: string, renditions: ReturnType<typeof readVod>['renditions'], targetDurationSec?: number,
  *   windowSegments?: number, now?: () => number, startMs?: number,
  *   annotatePlaylist?: (text: string, hashOf: (uri: string) => string | undefined) => string }} options
- *   annotatePlaylist: swarmfetch/server's; when given, media playlists carry each segment's SHA-256
+ *   annotatePlaylist: swarmfetch-server's; when given, media playlists carry each segment's SHA-256
  */
 export function createLiveSimulator({ master, renditions, targetDurationSec = 2, windowSegments = 6, now = Date.now, startMs, annotatePlaylist }) {
   if (!(targetDurationSec > 0)) throw new Error('liveSimulator: targetDurationSec must be > 0');

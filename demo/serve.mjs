@@ -27,9 +27,10 @@ const host = flag('--host') ?? process.env.HOST ?? '127.0.0.1';
 
 let createSwarmServer, annotatePlaylist;
 try {
-  ({ createSwarmServer, annotatePlaylist } = await import('../dist/esm/server.js'));
+  // the swarmfetch-server workspace (server/), linked into node_modules by `npm ci`, built by `npm run build`
+  ({ createSwarmServer, annotatePlaylist } = await import('swarmfetch-server'));
 } catch (err) {
-  console.error('swarmfetch demo: cannot load dist/esm/server.js; run `npm run build` first.\n', err.message);
+  console.error('swarmfetch demo: cannot load swarmfetch-server (server/dist/); run `npm ci` and `npm run build` first.\n', err.message);
   process.exit(1);
 }
 
@@ -80,10 +81,13 @@ console.log(`swarmfetch demo: ${server.url}/`);
 
 let stopping = false;
 function stop() {
-  if (stopping) process.exit(1);
+  if (stopping) process.exit(1); // a second signal: do not wait
   stopping = true;
-  // exit explicitly: the PeerJS package's housekeeping timers would keep the process alive
-  server.close().then(() => process.exit(0));
+  // close() leaves nothing running (sockets, timers): the process then exits by itself, code 0
+  server.close().then(() => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  });
 }
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -1,51 +1,65 @@
-// Builds every file users get into dist/ with esbuild, then the type declarations with tsc.
+// Builds the swarmfetch package (page agent, worker, drop-in files) into dist/ with esbuild, then its type
+// declarations with tsc. The swarmfetch-server package (server/) is scripts/buildServer.mjs's.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addDeclarationExtensions } from './addDeclarationExtensions.mjs';
 import { peerjsTrim } from './peerjsTrim.mjs';
 
 const prod = { 'process.env.NODE_ENV': '"production"' };
-// The bundled libraries' licences (MIT: peerjs, workbox-core, eventemitter3; Apache-2.0: comlink) require their
+// The bundled libraries' licences (MIT: peerjs, workbox-core; Apache-2.0: comlink) require their
 // notices to go with every copy. Most carry no licence comment esbuild could keep, so the build writes each
 // bundle's notices file (`<bundle>.LICENSE.txt`: every bundled package's LICENSE, found from the metafile) and a
 // one-line pointer at the top of the bundle.
 const browser = { bundle: true, minify: true, sourcemap: true, target: 'es2022', define: prod, legalComments: 'none', metafile: true };
 const pointer = (file) => ({ js: `/*! licences: ${file}.LICENSE.txt */` });
 
+// What the two page bundles (the drop-in and the npm page entry) do with PeerJS, bundled into both.
+const withPeerjs = {
+  // what of PeerJS never runs in swarmfetch (its other serializations, media calls, level-3 logs, …): see peerjsTrim.mjs
+  plugins: [peerjsTrim],
+  // PeerJS only reads browserDetails from webrtc-adapter: a user-agent check stands in for its ~50 KB; and its
+  // `binary` serialization, which swarmfetch never uses (it speaks 'raw'), needs binarypack: a stub stands in
+  alias: { 'webrtc-adapter': './client/webrtcAdapterShim.ts', 'peerjs-js-binarypack': './client/binarypackShim.ts' },
+  // Short names for internal members: PeerJS's `_underscore` ones and those of its internals that swarmfetch never
+  // names (second line: its negotiator, util and class constants), and swarmfetch's own private collaborators
+  // listed here — none is API, crosses the port (Comlink), the wire or the page: PeerJS sends only plain
+  // `type`/`payload` messages and `__peerData` (two underscores: kept). The PeerJS internals that swarmfetch or the
+  // tests reach into keep theirs (so a Peer injected through `createPeer` gets the same handling); so do `pool`,
+  // `signalling` and `peer`, which a chaos test reads in a running page. (A name added here must be private in
+  // every class that has it, and no browser API's.)
+  mangleProps: new RegExp(
+    '^(_[a-zA-Z].*|deps|limits|handshake|heartbeat|downloads|uploads|haves|discovery|selection|bans|resolver|prefetcher|peerFetch|inflight|usage|probed|probeTimers|emitter|backoff|inFlight|fetchingIgnored|tombstones|assembly|slowStrikes|positions|helloSeen|pingSentAt|prefetching|lastUsed|declaredBytes|totals|relayedGone|readyId|moved|openedAt|' +
+      'provider|emitError|connection|handleMessage|startConnection|handleSDP|handleCandidate|getConnection|validateId|randomToken|defaultConfig|CLOUD_HOST|CLOUD_PORT|supports|isSecure|DEFAULT_KEY|ID_PREFIX|MAX_BUFFERED_AMOUNT|bufferSize|pingInterval|retrieveId)$',
+  ),
+  reserveProps: /^(_connections|_lostMessages|_storeMessage)$/,
+};
+
 rmSync('dist', { recursive: true, force: true });
-const [page, worker] = await Promise.all([
+const [page, worker, esmPage] = await Promise.all([
   // the drop-in page script: PeerJS and Comlink bundled in
-  build({
-    ...browser, entryPoints: ['client/dropin.ts'], outfile: 'dist/swarmfetch.js', format: 'iife', banner: pointer('swarmfetch.js'),
-    // what of PeerJS never runs here (its other serializations, its level-3 logs): see peerjsTrim.mjs
-    plugins: [peerjsTrim],
-    // PeerJS only reads browserDetails from webrtc-adapter: a user-agent check stands in for its ~50 KB; and its
-    // `binary` serialization, which swarmfetch never uses (it speaks 'raw'), needs binarypack: a stub stands in
-    alias: { 'webrtc-adapter': './client/webrtcAdapterShim.ts', 'peerjs-js-binarypack': './client/binarypackShim.ts' },
-    // Short names for internal members: PeerJS's (and eventemitter3's) `_underscore` ones, and swarmfetch's own
-    // private collaborators listed here — none is API, crosses the port (Comlink), the wire or the page: PeerJS
-    // sends only plain `type`/`payload` messages and `__peerData` (two underscores: kept). The two that the tests
-    // read in a running page keep theirs. (A name added here must be private in every class that has it.)
-    mangleProps:
-      /^(_[a-zA-Z].*|deps|limits|handshake|heartbeat|downloads|uploads|haves|discovery|selection|bans|resolver|prefetcher|peerFetch|inflight|usage|probed|probeTimers|emitter|backoff|inFlight|fetchingIgnored|tombstones|assembly|slowStrikes|positions|helloSeen|pingSentAt|prefetching|lastUsed|declaredBytes|totals|relayedGone|readyId|moved|openedAt)$/,
-    reserveProps: /^(_connections|_lostMessages)$/,
-  }),
+  build({ ...browser, ...withPeerjs, entryPoints: ['client/dropin.ts'], outfile: 'dist/swarmfetch.js', format: 'iife', banner: pointer('swarmfetch.js') }),
   // the service worker: a classic script, so a site can importScripts() it
   build({ ...browser, entryPoints: ['sw/dropin.ts'], outfile: 'dist/swarmfetch-sw.js', format: 'iife', banner: pointer('swarmfetch-sw.js') }),
-  // ESM entries for npm users (dependencies stay external)
+  // ESM entries for npm users, left unminified for the user's bundler. The page agent (`swarmfetch`) bundles PeerJS as
+  // the drop-in does, trimmed, so a site's bundle of it is the drop-in's size (with PeerJS left external, a site's
+  // bundler took webrtc-adapter and PeerJS's serializers too: 57.5 KB gzip against the drop-in's 41.5 KB); Comlink
+  // stays a dependency (the site's bundler takes of it what the drop-in takes).
+  build({
+    ...withPeerjs, bundle: true, sourcemap: true, target: 'es2022', format: 'esm', external: ['comlink'], metafile: true,
+    entryPoints: { index: 'client/index.ts' }, outdir: 'dist/esm', banner: pointer('index.js'),
+  }),
+  // the worker side (`swarmfetch/sw`): its dependencies stay external, so workbox-core is the site's own Workbox's
   build({
     bundle: true, sourcemap: true, target: 'es2022', format: 'esm', packages: 'external',
-    entryPoints: { index: 'client/index.ts', sw: 'sw/index.ts' }, outdir: 'dist/esm',
+    entryPoints: { sw: 'sw/index.ts' }, outdir: 'dist/esm',
   }),
-  build({
-    bundle: true, sourcemap: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external',
-    entryPoints: { server: 'server/index.ts', cli: 'server/cli.ts' }, outdir: 'dist/esm', splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-  }),
+  // (the P2P server is the swarmfetch-server package: scripts/buildServer.mjs)
 ]);
 writeLicenses('dist/swarmfetch.js', page.metafile);
 writeLicenses('dist/swarmfetch-sw.js', worker.metafile);
+writeLicenses('dist/esm/index.js', esmPage.metafile);
 execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 
 /** `<bundle>.LICENSE.txt`: swarmfetch's licence, then the LICENSE file of every package bundled into `outfile`. */
@@ -69,25 +83,4 @@ function writeLicenses(outfile, metafile) {
 }
 addDeclarationExtensions('dist/types');
 
-/**
- * Node's ESM resolution (TypeScript `moduleResolution: node16/nodenext`) wants file extensions in relative
- * imports; the sources use bundler-style ones. Rewrites `'./x'` to `'./x.js'` (or `'./x/index.js'`) in the
- * emitted declarations, so `swarmfetch`, `swarmfetch/sw` and `swarmfetch/server` type-check under any resolution.
- */
-function addDeclarationExtensions(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
-    const file = join(entry.parentPath, entry.name);
-    const text = readFileSync(file, 'utf8').replace(
-      /(from\s+|import\()(['"])(\.{1,2}\/[^'"]*)\2/g,
-      (whole, head, quote, spec) => {
-        if (/\.(js|mjs|cjs|json)$/.test(spec)) return whole;
-        const target = resolve(dirname(file), spec);
-        const withExt = existsSync(`${target}.d.ts`) ? `${spec}.js` : existsSync(join(target, 'index.d.ts')) ? `${spec}/index.js` : null;
-        return withExt === null ? whole : `${head}${quote}${withExt}${quote}`;
-      },
-    );
-    writeFileSync(file, text);
-  }
-}
 console.log('built dist/');

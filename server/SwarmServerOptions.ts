@@ -74,8 +74,9 @@ export interface SwarmServerOptions {
   trustProxy: number | readonly string[];
   /**
    * Answer `GET /swarmfetch/v1/metrics` in the Prometheus text format, to requests without an Origin header (a
-   * scraper; a page of any site is refused 403). Off by default: it tells whoever can reach the server its audience
-   * and what it refuses. @default false
+   * scraper; a page of any site is refused 403), and take pages' offload beacons (`POST /swarmfetch/v1/beacon`, see
+   * beaconRoute; 404 while off). Off by default: it tells whoever can reach the server its audience and what it
+   * refuses. @default false
    */
   metrics: boolean;
   /**

@@ -1,4 +1,4 @@
-/** The `swarmfetch` command line (bin/swarmfetch.js calls run). */
+/** The `swarmfetch-server` command line (server/bin/swarmfetch-server.js calls run). */
 import { createSwarmServer } from './index';
 import { annotateMediaPlaylists } from './annotateMediaPlaylists';
 import { formatCliError } from './cliError';
@@ -12,7 +12,7 @@ export { formatCliError } from './cliError';
 type LogFormat = 'text' | 'json';
 
 /**
- * What bin/swarmfetch.js runs: `main`, and any failure printed to stderr as one line naming what is wrong and a
+ * What server/bin/swarmfetch-server.js runs: `main`, and any failure printed to stderr as one line naming what is wrong and a
  * hint (in the `--log-format` of the server command), no stack unless it is a bug; exit code 1 then.
  */
 export async function run(argv: string[]): Promise<void> {
@@ -27,7 +27,10 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-/** Runs `swarmfetch …`; resolves once the server listens (stopping it cleanly on SIGINT/SIGTERM). Throws what failed. */
+/**
+ * Runs `swarmfetch …`; resolves once the server listens (stopping it cleanly on SIGINT/SIGTERM, after which the
+ * process exits by itself, code 0). Throws what failed.
+ */
 export async function main(argv: string[], env?: CliEnv): Promise<void> {
   const parsed = parseCliArgs(argv, env);
   await execute(parsed, parsed.command === 'server' ? (parsed.options.logFormat ?? 'text') : 'text');
@@ -63,10 +66,12 @@ async function execute(parsed: CliCommand, format: LogFormat): Promise<void> {
     if (stopping) process.exit(1); // a second signal: do not wait
     stopping = true;
     say(`swarmfetch server: ${signal}, closing`, 'closing', { signal });
-    // The PeerJS package keeps housekeeping timers alive, so exit explicitly once every socket is closed.
+    // close() leaves nothing running: the process exits by itself once it resolves (the listeners go, so a signal
+    // after that is the default one again)
     void server.close().then(() => {
       say('swarmfetch server: closed', 'closed', {});
-      process.exit(0);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
     });
   };
   process.on('SIGINT', stop);

@@ -14,7 +14,7 @@ export interface CliErrorReport {
 
 type SystemError = Error & { code?: unknown; syscall?: unknown; address?: unknown; port?: unknown; path?: unknown };
 
-const HELP_HINT = "'swarmfetch --help' lists every option";
+const HELP_HINT = "'swarmfetch-server --help' lists every option";
 
 /**
  * Explains an error of the command line: a `config-invalid` SwarmError (a flag, or a server option named by its

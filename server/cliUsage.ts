@@ -1,9 +1,9 @@
-/** `swarmfetch --help`. */
+/** `swarmfetch-server --help`. */
 export const USAGE = `Usage:
-  swarmfetch server [options]   run the P2P server (PeerJS signalling + swarm tracker + STUN)
-  swarmfetch hash <media-dir>   write <media-dir>/swarmfetch-integrity.json (SHA-256 of every media file)
-  swarmfetch --help             show this help
-  swarmfetch --version          print the version
+  swarmfetch-server [server] [options]  run the P2P server (PeerJS signalling + swarm tracker + STUN)
+  swarmfetch-server hash <media-dir>    write <media-dir>/swarmfetch-integrity.json (SHA-256 of every media file)
+  swarmfetch-server --help              show this help
+  swarmfetch-server --version           print the version
 
 Options of server (--flag value or --flag=value):
   --port N                      port to listen on, 0 = any (default: $PORT, else 8080)
@@ -22,7 +22,8 @@ Behind a reverse proxy, operations:
   --trust-proxy HOPS|CIDR,…     believe X-Forwarded-For from these proxies: a number of hops (1 = every connection
                                 comes through one proxy), or proxy addresses / CIDR ranges / loopback; repeatable
                                 (default: trust nothing, the client is the connection's peer)
-  --metrics                     answer GET /swarmfetch/v1/metrics (Prometheus text format) to scrapers (default off)
+  --metrics                     answer GET /swarmfetch/v1/metrics (Prometheus text format) to scrapers, and take
+                                pages' offload beacons (POST /swarmfetch/v1/beacon) (default off)
   --log-format text|json        drop log and start/stop lines as text (default) or one JSON object per line
 NAT traversal (pages get their ICE servers from POST /swarmfetch/v1/ice):
   --stun-port N                 UDP port of the built-in STUN responder (default: the same number as --port)

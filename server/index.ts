@@ -7,6 +7,8 @@ import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer, type ServerOptions } from 'ws';
 import { AbsentPeerBudget } from './AbsentPeerBudget';
+import { beaconRoute } from './beaconRoute';
+import { captureTimers } from './captureTimers';
 import { clientFields, clientOfRequest } from './clientOfRequest';
 import { ConnectionGuard } from './ConnectionGuard';
 import { createDropLog, type DropLog } from './dropLog';
@@ -60,7 +62,11 @@ export interface SwarmServer {
   tracker: Tracker;
   /** UDP port of the STUN responder (same number as `port` unless `stunPort` said otherwise); null with `stun: false`. */
   stunPort: number | null;
-  /** Closes the listener and every socket, PeerJS websockets and the STUN socket included. Idempotent. */
+  /**
+   * Closes the listener and every socket, PeerJS websockets and the STUN socket included, and stops every timer (the
+   * PeerJS package's too): once it resolves nothing of the server keeps the Node process alive. Idempotent (every
+   * call gets the same promise).
+   */
   close(): Promise<void>;
 }
 
@@ -184,6 +190,7 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
     trackerRoutes({
       tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed, limit: rateLimit.middleware, metrics,
       oracle: config.hashOrigins.length > 0,
+      ...(config.metrics ? { beacon: beaconRoute({ peers, metrics }) } : {}),
       ice: {
         stun: config.stun || config.iceUrls.length > 0,
         turn: config.turnUrls.length > 0,
@@ -191,13 +198,16 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
       },
     }),
   );
-  app.use(PEERJS_PATH, peerServer);
+  // PeerJS starts its housekeeping timers (message expiry, broken-connection checks) when mounted and re-arms them
+  // from their own callbacks forever, never handing them out: held here so that close() stops them.
+  const peerTimers = captureTimers(() => app.use(PEERJS_PATH, peerServer));
   for (const { urlPath, dir } of config.static) app.use(urlPath, express.static(dir));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
       rateLimit.destroy();
+      peerTimers.stop();
       oracle?.close();
       const ws = wss as WebSocketServer | null;
       for (const client of ws?.clients ?? []) client.terminate();

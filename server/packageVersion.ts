@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const MAX_LEVELS = 5;
 
 /**
- * swarmfetch's version: that of the nearest package.json named `swarmfetch` above `moduleUrl` (this module's own
+ * swarmfetch's version: that of the nearest package.json named `swarmfetch-server` (or the repository root's `swarmfetch`) above `moduleUrl` (this module's own
  * file: `server/` in the repository, `dist/esm/…` in the installed package, which ships package.json at its root);
  * 'unknown' when there is none (bundled into something else).
  */
@@ -20,7 +20,7 @@ export function packageVersion(moduleUrl: string = import.meta.url): string {
   for (let level = 0; level <= MAX_LEVELS; level++) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'swarmfetch' && typeof pkg.version === 'string') return pkg.version;
+      if ((pkg.name === 'swarmfetch-server' || pkg.name === 'swarmfetch') && typeof pkg.version === 'string') return pkg.version;
     } catch {
       // none here (or unreadable): look further up
     }

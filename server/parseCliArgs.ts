@@ -19,7 +19,9 @@ export type CliEnv = Readonly<Record<string, string | undefined>>;
 /** Environment variable read for the TURN secret when --turn-secret is not given. */
 const TURN_SECRET_ENV = 'SWARMFETCH_TURN_SECRET';
 const COMMANDS = ['server', 'hash'] as const;
-const HELP_HINT = "'swarmfetch --help' lists every option";
+/** How a command is typed: `swarmfetch-server` (the server, the default command) or `swarmfetch-server hash`. */
+const commandName = (command: string): string => (command === 'server' ? 'swarmfetch-server' : `swarmfetch-server ${command}`);
+const HELP_HINT = "'swarmfetch-server --help' lists every option";
 
 /** A mistake on the command line: one line saying what is wrong, `hint` what to do (see cliError). */
 function usageError(message: string, hint: string, details: { flag?: string; value?: string | undefined } = {}): never {
@@ -61,10 +63,10 @@ function readArgs<F extends { kind: string }>(
     if (!flag) {
       const other = COMMANDS.find((c) => c !== command) as string;
       if (Object.hasOwn(otherFlags, token.name)) {
-        usageError(`${raw} is an option of 'swarmfetch ${other}', not of 'swarmfetch ${command}'`, HELP_HINT, { flag: raw });
+        usageError(`${raw} is an option of '${commandName(other)}', not of '${commandName(command)}'`, HELP_HINT, { flag: raw });
       }
       const near = closeMatches(token.name, Object.keys(flags)).map((n) => `--${n}`);
-      usageError(`unknown option ${raw} for 'swarmfetch ${command}'`, near.length ? `did you mean ${near.join(' or ')}? ${HELP_HINT}` : HELP_HINT, { flag: raw });
+      usageError(`unknown option ${raw} for '${commandName(command)}'`, near.length ? `did you mean ${near.join(' or ')}? ${HELP_HINT}` : HELP_HINT, { flag: raw });
     }
     if (flag.kind === 'switch') {
       if (token.inlineValue) usageError(`${raw} takes no value (got '${raw}=${token.value}')`, `write just ${raw}`, { flag: raw });
@@ -108,7 +110,7 @@ export function parseCliArgs(argv: readonly string[], env: CliEnv = process.env)
   const near = closeMatches(command, COMMANDS);
   usageError(
     `unknown command '${command}'`,
-    `${near.length ? `did you mean '${near[0]}'? ` : ''}the commands are 'swarmfetch server' and 'swarmfetch hash <media-dir>'; ${HELP_HINT}`,
+    `${near.length ? `did you mean '${near[0]}'? ` : ''}the commands are 'swarmfetch-server [server]' and 'swarmfetch-server hash <media-dir>'; ${HELP_HINT}`,
     { value: command },
   );
 }
@@ -116,7 +118,7 @@ export function parseCliArgs(argv: readonly string[], env: CliEnv = process.env)
 function parseServerArgs(args: readonly string[], env: CliEnv): Partial<SwarmServerOptions> {
   const { uses, positionals } = readArgs<Flag>(args, 'server', SERVER_FLAGS, HASH_FLAGS);
   if (positionals.length > 0) {
-    usageError(`unexpected argument '${positionals[0]}' for 'swarmfetch server'`, `options start with --; ${HELP_HINT}`, { value: positionals[0] });
+    usageError(`unexpected argument '${positionals[0]}' for 'swarmfetch-server'`, `options start with --; ${HELP_HINT}`, { value: positionals[0] });
   }
   const options: Record<string, unknown> = {};
   const lists = new Map<keyof SwarmServerOptions, string[]>();
@@ -190,7 +192,7 @@ function trustProxy(entries: readonly string[]): number | string[] {
 
 function parseHashArgs(args: readonly string[]): CliCommand {
   const { uses, positionals } = readArgs(args, 'hash', HASH_FLAGS, SERVER_FLAGS);
-  const usage = 'swarmfetch hash <media-dir> [--out FILE] [--pattern REGEX] [--playlists]';
+  const usage = 'swarmfetch-server hash <media-dir> [--out FILE] [--pattern REGEX] [--playlists]';
   if (positionals.length === 0) usageError('hash needs a media directory', usage);
   if (positionals.length > 1) usageError(`unexpected argument '${positionals[1]}': hash takes one media directory`, usage, { value: positionals[1] });
   // given twice, the last one counts

@@ -1,3 +1,4 @@
+import type { BeaconMetrics } from './beaconRoute';
 import { MetricsRegistry, type Counter } from './MetricsRegistry';
 
 /** What the metrics read from the server when rendered. */
@@ -10,8 +11,8 @@ export interface ServerMetricsSources {
   stun: () => Readonly<{ answers: number; overBudget: number; malformed: number }> | null;
 }
 
-/** The counters the server moves, and the exposition of them all. */
-export interface ServerMetrics {
+/** The counters the server moves (the viewers' offload beacons' among them), and the exposition of them all. */
+export interface ServerMetrics extends BeaconMetrics {
   peerConnections: Counter;
   joins: Counter;
   leaves: Counter;
@@ -40,6 +41,11 @@ export function serverMetrics(sources: ServerMetricsSources): ServerMetrics {
     drops: r.counter('swarmfetch_drops_total', 'Connections, requests, messages and datagrams dropped, by the drop log\'s reason.', ['reason', 'via']),
     oracleRequests: r.counter('swarmfetch_oracle_requests_total', 'Hash oracle asks answered.'),
     oracleErrors: r.counter('swarmfetch_oracle_errors_total', 'Hash oracle asks answered with an error, by error.', ['error']),
+    beacons: r.counter('swarmfetch_beacons_total', 'Viewer offload beacons accepted (POST /beacon).'),
+    beaconsRefused: r.counter('swarmfetch_beacons_refused_total', 'Viewer offload beacons refused, by reason (malformed, too-large, forbidden, too-often).', ['reason']),
+    viewerHttpBytes: r.counter('swarmfetch_viewer_http_bytes_total', 'Bytes viewers said they got over HTTP (their beacons).'),
+    viewerP2pBytes: r.counter('swarmfetch_viewer_p2p_bytes_total', 'Bytes viewers said they got from peers (their beacons).'),
+    viewerUploadedBytes: r.counter('swarmfetch_viewer_uploaded_bytes_total', 'Bytes viewers said they uploaded to peers (their beacons).'),
     render: () => r.render(),
   };
   r.sampled('swarmfetch_oracle_fetches_total', 'Segments and ranges the hash oracle fetched from the origin.', 'counter', sources.oracleFetches);

@@ -26,6 +26,8 @@ export interface TrackerRoutesDeps {
     turn: boolean;
     answer(ask: { hostHeader: string | undefined; peerId: string; relay: boolean }): IceAnswer;
   };
+  /** `POST /beacon`, viewers' offload reports (see beaconRoute); without it `/beacon` is 404 (metrics off). */
+  beacon?: RequestHandler;
   /** Counted: joins, leaves and ICE answers given, TURN credentials among them. */
   metrics?: Pick<ServerMetrics, 'joins' | 'leaves' | 'iceAnswers' | 'turnCredentials'>;
 }
@@ -36,6 +38,7 @@ export interface TrackerRoutesDeps {
  * - `POST /leave { peerId, token, swarm }` → 204
  * - `POST /ice { peerId, token, relay? }` → 200 `{ iceServers, ttlSec }` (see iceAnswer; TURN only unless
  *   `relay: false`)
+ * - `POST /beacon { peerId, token, httpBytes, p2pBytes, uploadedBytes }` → 204, with metrics on (see beaconRoute)
  * - `GET /health` → `{ ok: true, peers, swarms, oracle, stun, turn }` (`oracle`: whether GET /hash answers; `stun`,
  *   `turn`: whether /ice hands out a STUN server, TURN credentials)
  * Join, leave and ice need `peerId` connected to the PeerJS server and `token` its token (else 403 forbidden);
@@ -84,6 +87,8 @@ export function trackerRoutes(deps: TrackerRoutesDeps): Router {
       if (answer.iceServers.some((s) => s.username !== undefined)) deps.metrics?.turnCredentials.inc();
     });
   }
+
+  if (deps.beacon) router.post('/beacon', limit, deps.beacon);
 
   router.get('/health', (_req, res) => {
     res.json({

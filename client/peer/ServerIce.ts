@@ -25,6 +25,8 @@ const TTL_MAX_SEC = 86_400;
  */
 export class ServerIce {
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The peer id asked for; null once stopped (an answer for another id, or after stop, is dropped). */
+  private peerId: string | null = null;
   private destroyed = false;
 
   constructor(private readonly deps: ServerIceDeps) {}
@@ -34,22 +36,30 @@ export class ServerIce {
     const { config } = this.deps;
     if (this.destroyed) return;
     this.clear();
+    this.peerId = peerId;
     let renewMs = RETRY_MS;
     try {
       const answer = (await this.deps.ask(peerId, token, config.allowRelayedPeers)) as { iceServers?: unknown; ttlSec?: unknown } | null;
-      if (this.destroyed) return;
+      if (this.peerId !== peerId) return;
       this.deps.apply(iceServersFrom(answer?.iceServers, config.allowRelayedPeers));
       const ttl = Number(answer?.ttlSec);
       if (ttl > 0) renewMs = Math.min(TTL_MAX_SEC, Math.max(TTL_MIN_SEC, ttl)) * 1000 * RENEW_AT;
     } catch (err) {
+      if (this.peerId !== peerId) return;
       this.deps.onError({ code: 'server-unreachable', message: `no ICE servers from the P2P server (host candidates only): ${String(err)}` });
     }
-    if (!this.destroyed) this.timer = setTimeout(() => void this.ready(peerId, token), renewMs);
+    if (this.peerId === peerId) this.timer = setTimeout(() => void this.ready(peerId, token), renewMs);
+  }
+
+  /** Asks nothing more (P2P switched off) until ready() is called again. */
+  stop(): void {
+    this.peerId = null;
+    this.clear();
   }
 
   destroy(): void {
     this.destroyed = true;
-    this.clear();
+    this.stop();
   }
 
   private clear(): void {

@@ -137,16 +137,27 @@ export class Signalling {
     }
   }
 
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
+  /**
+   * Ends signalling for now (P2P switched off): the Peer is destroyed (its socket to the server and its connections
+   * close) and nothing is retried; start() makes a new one, under a new peer id.
+   */
+  stop(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.retryMs = RETRY_MIN_MS;
+    const peer = this.peer;
+    this.peer = null; // first: the events of its destroy are not ours any more
+    this.readyId = null;
     try {
-      this.peer?.destroy();
+      peer?.destroy();
     } catch {
       // already gone
     }
-    this.peer = null;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.stop();
   }
 
   private restart(): void {

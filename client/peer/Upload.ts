@@ -8,6 +8,8 @@ import type { DataChannelLike } from './ConnectionLike';
  */
 export interface Upload {
   cancelled: boolean;
+  /** Cancelled by this page (it stopped serving), not by the peer: the peer is told `absent`. */
+  dropped?: boolean;
   /** Ends the wait the upload is in, when it is cancelled. */
   wake: (() => void) | null;
 }

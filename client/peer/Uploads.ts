@@ -88,6 +88,18 @@ export class Uploads {
     for (const u of this.open.values()) cancelUpload(u);
   }
 
+  /**
+   * This page stopped serving (upload switched off): every upload ends at once, as a cancel does, and the peer is
+   * told `absent` for each (mid-transfer too), so it asks elsewhere or goes to HTTP at once, as after any absent.
+   */
+  dropAll(): void {
+    for (const u of this.open.values()) {
+      if (u.cancelled) continue; // the peer's own cancel: it expects nothing more
+      u.dropped = true;
+      cancelUpload(u);
+    }
+  }
+
   private async serve(id: number, key: string, waitMs: number): Promise<void> {
     const { deps } = this;
     const up = newUpload();
@@ -110,12 +122,12 @@ export class Uploads {
       deps.send({ t: 'send', id, bytes: bytes.byteLength, totalBytes: segment.totalBytes, contentType: segment.contentType });
       // A cancel ends each wait below at once: this coroutine returns and its copy of the segment is freed.
       for (const frame of dataFrames(id, bytes)) {
-        if (deps.closed() || up.cancelled) return;
+        if (deps.closed() || up.cancelled) return this.ended(up, id);
         const { sendHighWaterBytes, drainTimeoutMs } = deps.limits;
-        if (!(await drainOrCancel(up, deps.conn.dataChannel, sendHighWaterBytes, drainTimeoutMs, deps.peer))) return;
+        if (!(await drainOrCancel(up, deps.conn.dataChannel, sendHighWaterBytes, drainTimeoutMs, deps.peer))) return this.ended(up, id);
         const wait = deps.throttle(frame.byteLength);
-        if (wait > 0 && (await whileWanted(up, new Promise<void>((r) => setTimeout(r, wait)))) === CANCELLED) return;
-        if (deps.closed() || up.cancelled) return;
+        if (wait > 0 && (await whileWanted(up, new Promise<void>((r) => setTimeout(r, wait)))) === CANCELLED) return this.ended(up, id);
+        if (deps.closed() || up.cancelled) return this.ended(up, id);
         deps.conn.send(frame);
         deps.onSent(frame.byteLength - FRAME_HEADER_BYTES);
       }
@@ -125,5 +137,10 @@ export class Uploads {
     } finally {
       this.open.delete(id);
     }
+  }
+
+  /** A transfer stopped midway: a peer's own cancel needs no answer; one this page dropped is answered `absent`. */
+  private ended(up: Upload, id: number): void {
+    if (up.dropped && !this.deps.closed()) this.deps.send({ t: 'absent', id });
   }
 }

@@ -67,7 +67,7 @@ describe('P2P server under load (second process on loopback)', () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     server = await spawnServer({
-      args: [join(REPO_ROOT, 'bin/swarmfetch.js'), 'server', '--port', String(port), '--host', '127.0.0.1'],
+      args: [join(REPO_ROOT, 'server/bin/swarmfetch-server.js'), 'server', '--port', String(port), '--host', '127.0.0.1'],
       url,
       cwd: REPO_ROOT,
       timeoutMs: 15_000,

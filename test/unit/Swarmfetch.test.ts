@@ -11,6 +11,7 @@ import type { MediaLike } from '../../client/urgency';
 import type { SwarmfetchConfig } from '../../core/config';
 import { CONTRACT_VERSION, type AgentApi, type PortMessage, type SegmentReport } from '../../core/contract';
 import { thrownCode } from './helpers/thrownCode';
+import { configFromScript } from '../../client/configFromScript';
 
 const PAGE = 'http://site.example/watch';
 const SWARM = 'http://site.example|http://cdn.example/v/';
@@ -303,5 +304,97 @@ describe('Swarmfetch', () => {
     expect(t.sw.posted).toHaveLength(2);
     const fresh = workerSide([t.sw.posted[1]]);
     expect(await fresh.hello(CONTRACT_VERSION)).toEqual({ version: CONTRACT_VERSION });
+  });
+});
+
+describe('Swarmfetch switches (issue 12 §3)', () => {
+  const query = { key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 2000 };
+  const serverRequests = (fetched: string[]) => fetched.filter((u) => u.startsWith('http://site.example/swarmfetch/'));
+
+  it('p2pEnabled false: no peer, no request to the P2P server, each segment a miss at once; stats say so', async () => {
+    const t = track(setup({ p2pEnabled: false, peerJoinMaxDelayMs: 0 }));
+    await t.sf.start();
+    t.media.push(video(10));
+    const agent = workerSide(t.sw.posted);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await agent.getSegment({ ...query, key: `${KEY}?${i}`, url: `${KEY}?${i}` }));
+    expect(answers.map((a) => a.kind)).toEqual(['miss', 'miss', 'miss']);
+    // the hash oracle is not probed for them either (the probe would go 1 s after the first request)
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(t.peersMade).toEqual([]);
+    expect(serverRequests(t.fetched)).toEqual([]);
+    expect(t.sf.stats()).toMatchObject({ p2pEnabled: false, uploadEnabled: true, active: true, peers: 0, peerId: null });
+  });
+
+  it('drop-in: data-p2p="off" is p2pEnabled false, "on" and a bare attribute are true', () => {
+    const of = (p2p: string) => new Swarmfetch(configFromScript({ p2p }) as Partial<SwarmfetchConfig>, { pageUrl: PAGE }).config.p2pEnabled;
+    expect(of('off')).toBe(false);
+    expect(of('false')).toBe(false);
+    expect(of('on')).toBe(true);
+    expect(of('')).toBe(true);
+  });
+
+  it('setP2pEnabled(true) after consent: a peer is made and the swarm asked; false again: the peer goes, the server hears nothing more', async () => {
+    const t = track(setup({ p2pEnabled: false, peerJoinMaxDelayMs: 0 }));
+    await t.sf.start();
+    const agent = workerSide(t.sw.posted);
+    await agent.getSegment(query);
+    t.sf.setP2pEnabled(true);
+    expect(t.peersMade).toHaveLength(1);
+    t.peer.emit('open', 'me');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(serverRequests(t.fetched)).toEqual(['http://site.example/swarmfetch/v1/ice', 'http://site.example/swarmfetch/v1/join']);
+    expect(t.sf.stats()).toMatchObject({ p2pEnabled: true, peerId: 'me' });
+
+    t.sf.setP2pEnabled(false);
+    expect(t.peerState.destroyed).toBe(true);
+    expect(t.sf.stats()).toMatchObject({ p2pEnabled: false, peerId: null, peers: 0 });
+    const asked = serverRequests(t.fetched).length;
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(serverRequests(t.fetched).length).toBe(asked);
+    expect((await agent.getSegment(query)).kind).toBe('miss');
+  });
+
+  it('setUploadEnabled: stats follow, and a page that does not serve is never elected to seed', async () => {
+    const t = track(setup());
+    await t.sf.start();
+    expect(t.sf.stats().uploadEnabled).toBe(true);
+    t.sf.setUploadEnabled(false);
+    expect(t.sf.stats().uploadEnabled).toBe(false);
+    const canSeed = (t.sf as unknown as { agent: { deps: { canSeed(): boolean } } }).agent.deps.canSeed;
+    expect(canSeed()).toBe(false);
+    t.sf.setUploadEnabled(true);
+    expect(canSeed()).toBe(true);
+  });
+
+  it('offload beacons: deltas every offloadBeaconIntervalMs while P2P is on (peer id and token), one last on destroy', async () => {
+    const beacons: Array<{ body: Record<string, unknown>; keepalive: boolean }> = [];
+    const t = setup({ offloadBeaconIntervalMs: 10_000, iceServers: [] }, {
+      fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+        if (String(input).endsWith('/swarmfetch/v1/beacon')) {
+          beacons.push({ body: JSON.parse(String(init?.body)), keepalive: init?.keepalive === true });
+          return new Response(null, { status: 204 });
+        }
+        return Response.json({ peers: [] });
+      }) as typeof fetch,
+    });
+    await t.sf.start();
+    t.peer.emit('open', 'me');
+    const agent = workerSide(t.sw.posted);
+    await agent.report(report({ source: 'http', bytes: 1000 }));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await agent.report(report({ source: 'p2p', bytes: 400, peerId: 'x' }));
+    t.sf.destroy();
+    await vi.advanceTimersByTimeAsync(0);
+    const token = t.peersMade[0]!.token;
+    expect(beacons).toEqual([
+      { body: { peerId: 'me', token, httpBytes: 1000, p2pBytes: 0, uploadedBytes: 0 }, keepalive: false },
+      { body: { peerId: 'me', token, httpBytes: 0, p2pBytes: 400, uploadedBytes: 0 }, keepalive: true },
+    ]);
+  });
+
+  it('isSupported is on the instance too (the drop-in\'s window.swarmfetch)', () => {
+    const t = track(setup());
+    expect(t.sf.isSupported()).toBe(false); // node: no service workers, no WebRTC
   });
 });

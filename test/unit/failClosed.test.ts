@@ -182,7 +182,7 @@ describe('IntegrityStatus', () => {
     s.outcome({ kind: 'none', key: `${DIR}seg_1.ts` });
     s.outcome({ kind: 'none', key: `${DIR}seg_2.ts` });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/no hash source covers http:\/\/cdn\.example\/live\/.*EXT-X-SWARMFETCH-SHA256.*swarmfetch hash.*--hash-origin/);
+    expect(warnings[0]).toMatch(/no hash source covers http:\/\/cdn\.example\/live\/.*EXT-X-SWARMFETCH-SHA256.*swarmfetch-server hash.*--hash-origin/);
     expect(s.stats()).toMatchObject({ state: 'no-source', reason: expect.stringContaining('come over HTTP') });
     s.outcome({ kind: 'unknown', key: SEG, why: 'hash oracle lookup failed' });
     s.refused();

@@ -1,4 +1,4 @@
-/** The real P2P server CLI (`bin/swarmfetch.js server`) as a child process, for tests that stop and restart it. */
+/** The real P2P server CLI (`server/bin/swarmfetch-server.js server`) as a child process, for tests that stop and restart it. */
 import { join } from 'node:path';
 import { REPO_ROOT, freePort, type RunningServer } from './servers';
 import { spawnServer } from './spawnServer.mjs';
@@ -13,7 +13,7 @@ export async function startP2pServer(port?: number, args: string[] = [], host = 
   const p = port ?? (await freePort(host));
   const url = `http://${host}:${p}`;
   const { stop, kill } = await spawnServer({
-    args: [join(REPO_ROOT, 'bin/swarmfetch.js'), 'server', '--port', String(p), '--host', host, ...args],
+    args: [join(REPO_ROOT, 'server/bin/swarmfetch-server.js'), 'server', '--port', String(p), '--host', host, ...args],
     url,
     cwd: REPO_ROOT,
     timeoutMs: 15_000,
