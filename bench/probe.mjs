@@ -27,7 +27,10 @@ export function probeScript({ scriptData = {} } = {}) {
     seekingEvents: 0, endedMs: null, startPosition: null,
     consumed: new Map(), consumedCount: 0, consumedBytes: 0, notCounted: 0,
     sfSegments: [], sfPeers: [], sfErrors: [], sfReady: [], sfHooked: false,
-    latency: [], hlsLatency: [],
+    latency: [], hlsLatency: [], sfSeeds: [],
+    // ABR: the player's levels, what it loaded and played at which level, its bandwidth estimate
+    levels: null, levelSwitched: [], fragLoads: [], fragPlayed: [], playedByLevel: {}, playedByHeight: {},
+    bwEstimates: [], lastTime: null,
   };
   const video = () => document.querySelector('video');
 
@@ -53,6 +56,19 @@ export function probeScript({ scriptData = {} } = {}) {
     const v = e.target;
     if (!(v instanceof HTMLMediaElement)) return;
     if (v.currentTime > 0 && !v.paused) firstFrame('timeupdate');
+    // media time played per level (hls.currentLevel: the level of the fragment at the playhead) and per decoded height
+    const t = v.currentTime;
+    if (s.lastTime !== null && s.firstFrameMs !== null) {
+      const d = t - s.lastTime;
+      if (d > 0 && d < 2) {
+        const hls = window.demo && window.demo.hls;
+        const lv = hls ? hls.currentLevel : -1;
+        s.playedByLevel[lv] = (s.playedByLevel[lv] || 0) + d;
+        const h = v.videoHeight || 0;
+        s.playedByHeight[h] = (s.playedByHeight[h] || 0) + d;
+      }
+    }
+    s.lastTime = t;
     if (s.stallOpen && v.currentTime > s.stallOpen.position + 0.05 && !v.paused) endStall('progress');
   }, true);
   window.addEventListener('waiting', (e) => {
@@ -126,6 +142,8 @@ export function probeScript({ scriptData = {} } = {}) {
       s.sfSegments.push({ path, source: e.source, peerId: e.peerId, bytes: e.bytes, ms: Math.round(e.ms * 10) / 10,
         fallback: e.fallback, error: e.error, atMs: Math.round(now()) });
     });
+    // HTTP downloads this page made to seed the swarm (store hits of these urls did not come from a peer)
+    if (s.sfSeeds.length < 500) sf.on('seed', (e) => { try { s.sfSeeds.push(new URL(e.url).pathname); } catch { s.sfSeeds.push(String(e.url)); } });
     sf.on('peer', (e) => s.sfPeers.push({ peerId: e.peerId, state: e.state, reason: e.reason || null, atMs: Math.round(now()) }));
     // this page's own peer id(s): stats().peerId holds the latest only
     sf.on('ready', (e) => s.sfReady.length < 20 && s.sfReady.push({ peerId: e.peerId, atMs: Math.round(now()) }));
@@ -155,6 +173,7 @@ export function probeScript({ scriptData = {} } = {}) {
   setInterval(() => {
     const hls = window.demo && window.demo.hls;
     const v = video();
+    if (hls && Number.isFinite(hls.bandwidthEstimate) && s.bwEstimates.length < 1000) s.bwEstimates.push(Math.round(hls.bandwidthEstimate));
     if (!hls || !v || s.firstFrameMs === null || v.paused) return;
     const d = hls.playingDate;
     if (d && Number.isFinite(d.getTime())) s.latency.push(Date.now() - d.getTime());
@@ -164,20 +183,59 @@ export function probeScript({ scriptData = {} } = {}) {
 
   // ---- player milestones (hls.js events; demo.js makes the player before DOMContentLoaded) ----
   const milestones = { manifestParsedMs: null, firstFragLoadedMs: null, firstFragBufferedMs: null, canplayMs: null };
+  const hooked = new WeakSet();
   function hookPlayer(demo) {
     const hls = demo && demo.hls;
-    if (!hls || typeof hls.on !== 'function') return;
+    if (!hls || typeof hls.on !== 'function' || hooked.has(hls)) return;
+    hooked.add(hls);
     const once = (event, key) => hls.on(event, () => { if (milestones[key] === null) milestones[key] = now(); });
     once('hlsManifestParsed', 'manifestParsedMs');
     once('hlsFragLoaded', 'firstFragLoadedMs');
     once('hlsFragBuffered', 'firstFragBufferedMs');
+    // ABR: levels (BANDWIDTH / AVERAGE-BANDWIDTH), loader switches, fragment loads (level, bytes, load ms as hls.js
+    // timed them: what feeds its estimate), the fragment at the playhead (FRAG_CHANGED), bandwidth estimate
+    hls.on('hlsManifestParsed', (_e, d) => {
+      s.levels = (d.levels || []).map((l) => ({ bitrate: l.bitrate, maxBitrate: l.maxBitrate ?? null,
+        averageBitrate: l.averageBitrate ?? null, height: l.height, width: l.width }));
+    });
+    hls.on('hlsLevelSwitched', (_e, d) => {
+      if (s.levelSwitched.length < 500) s.levelSwitched.push({ atMs: Math.round(now()), level: d.level });
+    });
+    hls.on('hlsFragLoaded', (_e, d) => {
+      const f = d.frag;
+      if (!f || f.sn === 'initSegment' || s.fragLoads.length >= 1000) return;
+      const st = f.stats || d.stats || {};
+      const ld = st.loading || {};
+      let path = null;
+      try { path = new URL(f.url).pathname; } catch { path = String(f.url); }
+      s.fragLoads.push({ atMs: Math.round(now()), sn: f.sn, level: f.level, path, bytes: st.total || st.loaded || 0,
+        loadMs: ld.end && ld.start ? Math.round(ld.end - ld.start) : null,
+        firstByteMs: ld.first && ld.start ? Math.round(ld.first - ld.start) : null,
+        bwEstimate: Number.isFinite(hls.bandwidthEstimate) ? Math.round(hls.bandwidthEstimate) : null });
+    });
+    hls.on('hlsFragChanged', (_e, d) => {
+      const f = d.frag;
+      if (!f || s.fragPlayed.length >= 1000) return;
+      const load = s.fragLoads.slice().reverse().find((x) => x.sn === f.sn && x.level === f.level);
+      s.fragPlayed.push({ atMs: Math.round(now()), sn: f.sn, level: f.level, start: f.start, duration: f.duration, bytes: load ? load.bytes : null });
+    });
   }
   // caught as demo.js sets it (loading is asynchronous, so no event has fired yet)
   let demoValue;
   Object.defineProperty(window, 'demo', {
     configurable: true, enumerable: true,
     get() { return demoValue; },
-    set(v) { demoValue = v; try { hookPlayer(v); } catch { /* keep the page going */ } },
+    set(v) {
+      demoValue = v;
+      try {
+        // demo/player-hls.js sets window.demo with hls: null and assigns demo.hls right after: caught by a setter
+        if (v && typeof v === 'object' && !v.hls) {
+          let hlsValue = v.hls;
+          Object.defineProperty(v, 'hls', { configurable: true, enumerable: true, get() { return hlsValue; },
+            set(h) { hlsValue = h; try { hookPlayer(v); } catch { /* keep the page going */ } } });
+        } else hookPlayer(v);
+      } catch { /* keep the page going */ }
+    },
   });
   window.addEventListener('canplay', (e) => {
     if (e.target instanceof HTMLMediaElement && milestones.canplayMs === null) milestones.canplayMs = now();
@@ -244,9 +302,11 @@ export function probeScript({ scriptData = {} } = {}) {
         consumedBytes: s.consumedBytes, consumedCount: s.consumedCount, notCounted: s.notCounted,
         consumedByPath: byPath,
         timing: timings(),
+        abr: { levels: s.levels, levelSwitched: s.levelSwitched, fragLoads: s.fragLoads, fragPlayed: s.fragPlayed,
+          playedByLevel: { ...s.playedByLevel }, playedByHeight: { ...s.playedByHeight }, bwEstimates: s.bwEstimates },
         latencyMs: mean(s.latency), latencySamples: s.latency.length, hlsLatencyMs: mean(s.hlsLatency),
         playerErrors: (window.demo && window.demo.errors || []).slice(0, 50),
-        swarmfetch: sf ? { present: true, stats, config, segments: s.sfSegments, peers: s.sfPeers, ready: s.sfReady, errors: s.sfErrors } : { present: false },
+        swarmfetch: sf ? { present: true, stats, config, segments: s.sfSegments, seeds: s.sfSeeds, peers: s.sfPeers, ready: s.sfReady, errors: s.sfErrors } : { present: false },
       };
     },
   } });

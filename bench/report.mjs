@@ -45,6 +45,26 @@ export function scenarioText(s) {
     rows.push(['live latency s (now − playhead date)', num(b.latencyMs / 1000, 2), num(w.latencyMs / 1000, 2)]);
     rows.push(['  hls.latency s', num(b.hlsLatencyMs / 1000, 2), num(w.hlsLatencyMs / 1000, 2)]);
   }
+  // ABR (a multi-rendition stream) and the byte balance (every scenario)
+  const multi = (x) => (x.abr?.levels?.length ?? 0) > 1;
+  if (multi(b) || multi(w)) {
+    const lv = (b.abr ?? w.abr).levels.map((l) => `${l.height}p ${l.kbps}`).join(' / ');
+    rows.push([`mean played bitrate kbit/s (levels ${lv})`, num(b.abr?.meanPlayedKbps), num(w.abr?.meanPlayedKbps)]);
+    const bySec = (a) => (a ? (a.levels.map((_, i) => num(a.playedSByLevel[i] ?? 0, 0)).join(' / ')) : '—');
+    rows.push(['  media s played per level (low → high)', bySec(b.abr), bySec(w.abr)]);
+    rows.push(['level switches up / down (played)', b.abr ? `${b.abr.switchesUp} / ${b.abr.switchesDown}` : '—', w.abr ? `${w.abr.switchesUp} / ${w.abr.switchesDown}` : '—']);
+    rows.push(['  loader switches (LEVEL_SWITCHED)', num(b.abr?.loaderSwitches), num(w.abr?.loaderSwitches)]);
+    rows.push(['hls.js bandwidth estimate kbit/s p50 (of viewer p50s)', num(b.abr?.bwEstimateKbpsP50), num(w.abr?.bwEstimateKbpsP50)]);
+    rows.push(['  fragment loads ≥ 50 ms: throughput kbit/s p50', num(b.abr?.networkLoadKbpsP50), num(w.abr?.networkLoadKbpsP50)]);
+    const inst = (a) => (a && a.fragLoads !== undefined ? `${a.instantLoads} / ${a.fragLoads}` : '—');
+    rows.push(['  fragment loads < 50 ms (memory speed) / all', inst(b.abr), inst(w.abr)]);
+  }
+  const hp = (x) => (x?.httpVsPlayed ? `${mb(x.httpVsPlayed.httpBytes)} / ${mb(x.httpVsPlayed.playedBytes)} (${num(x.httpVsPlayed.ratio, 2)}×)` : '—');
+  rows.push(['HTTP MB (viewers\' origin) / played MB (ratio)', hp(b), hp(w)]);
+  if (w.swarmfetch) {
+    const x = w.swarmfetch;
+    rows.push(['uploaded / delivered by peers / wasted MB', '—', `${mb(x.uploadedBytes)} / ${mb(x.deliveredByPeersBytes)} / ${mb(x.wastedUploadBytes)}`]);
+  }
   const cond = (c) => (c ? `${num(c.loadAvg1m.mean, 1)} / ${num(c.loadAvg1m.max, 1)}` : '—');
   rows.push(['machine load avg (1 min) mean / max', cond(b.conditions), cond(w.conditions)]);
   rows.push(['CPU s used by this run\'s browser', num(b.conditions?.browserCpuS, 1), num(w.conditions?.browserCpuS, 1)]);
@@ -112,9 +132,32 @@ export function scenarioText(s) {
     ]);
   }
   lines.push(table(per, [...(net ? ['l', 'r'] : []), 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
+  if (multi(b) || multi(w)) lines.push(...abrViewerText(b, w));
   return lines.join('\n');
 }
 
+
+/** Per viewer ABR: bitrate, switches, estimate, played levels, and what each stall waited for. */
+function abrViewerText(b, w) {
+  const rows = [['viewer', 'kbit/s b/s', 'up/down b/s', 'est. kbit/s p50 b/s', 'played levels (b | s)', 'swarmfetch stalls: level source load ms→stalled ms']];
+  const st = (a) => (a?.stalls ?? []).map((x) => `L${x.level ?? '?'} ${x.source ?? '?'}${x.fallback ? ` (${x.fallback})` : ''} ${num(x.loadMs)}ms→${num(x.ms)}ms`).join(', ');
+  for (let i = 0; i < Math.max(b.perViewer.length, w.perViewer.length); i++) {
+    const ab = b.perViewer[i]?.abr;
+    const aw = w.perViewer[i]?.abr;
+    rows.push([String(i), `${num(ab?.meanPlayedKbps)}/${num(aw?.meanPlayedKbps)}`, `${ab ? `${ab.switchesUp}/${ab.switchesDown}` : '—'} | ${aw ? `${aw.switchesUp}/${aw.switchesDown}` : '—'}`,
+      `${num(ab?.bwEstimateKbps.p50)}/${num(aw?.bwEstimateKbps.p50)}`, `${ab?.playedLevels ?? '—'} | ${aw?.playedLevels ?? '—'}`, st(aw) || '—']);
+  }
+  const lines = [table(rows, ['r', 'r', 'r', 'r', 'l', 'l'])];
+  const ups = w.perViewer.flatMap((v) => (v.abr?.upSwitches ?? []).map((u) => ({ ...u, viewer: v.index })));
+  if (ups.length) {
+    const bySrc = {};
+    for (const u of ups) bySrc[u.afterSource ?? '?'] = (bySrc[u.afterSource ?? '?'] ?? 0) + 1;
+    lines.push(`swarmfetch up-switches (loader) by the source of the fragment load right before: ${hist(bySrc)}`);
+  }
+  const bst = b.perViewer.flatMap((v) => v.abr?.stalls ?? []);
+  if (bst.length) lines.push(`baseline stalls: ${bst.map((x) => `L${x.level ?? '?'} ${num(x.loadMs)}ms→${num(x.ms)}ms`).join(', ')}`);
+  return lines;
+}
 
 const rates = (v) => (v.downMbit === null ? 'not shaped' : `${v.downMbit}/${v.upMbit} Mbit/s down/up`);
 

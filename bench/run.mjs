@@ -3,11 +3,12 @@
 // See bench/README.md for what is measured and how.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureAbrMedia } from './abrMedia.mjs';
 import { closeAllBrowsers } from './browser.mjs';
 import { bundleSizes, runMicro } from './micro.mjs';
 import { NAT_CHOICES, NET_PROFILES, TURN_ENV, demoReadsTurnEnv, startNet } from './net.mjs';
 import { microText, scenarioText } from './report.mjs';
-import { DEFAULT_SCENARIOS, SCENARIOS, probeUploadCapOption, runScenarioMode } from './scenarios.mjs';
+import { DEFAULT_SCENARIOS, SCENARIOS, STREAMS, probeUploadCapOption, runScenarioMode } from './scenarios.mjs';
 import { REPO_ROOT, snapshotBuild, startDemo } from './servers.mjs';
 import { compareModes, summarizeMode } from './summary.mjs';
 import { log } from './util.mjs';
@@ -112,6 +113,17 @@ if (process.env.SWARMFETCH_NETNS !== '1') {
   log('warning: not inside test/e2e/netns.sh\'s namespace: WebRTC between headless pages will likely not connect (use npm run bench)');
 }
 
+// the ABR ladder of vod-abr is made on demand (cached in demo/media/abr; minutes of ffmpeg the first time): before
+// the time budget starts
+if (opts.scenarios.some((name) => SCENARIOS[name].stream === 'abr')) {
+  try {
+    ensureAbrMedia();
+  } catch (err) {
+    log(`ERROR: ${err.message}`);
+    process.exit(1);
+  }
+}
+
 // Everything is bounded: per scenario mode run time + slack, micro a few minutes; past that the run aborts.
 // With --net: one browser launch per viewer and mode (~1–3 s each on 2 cores under load; 10 s allowed), and the lab,
 // coturn and the upload-cap probe's browser at the start.
@@ -197,7 +209,7 @@ async function main() {
       log(`uploadMaxBytesPerSec ${uploadCap.supported ? 'is' : 'is NOT'} a swarmfetch option in this build${uploadCap.supported ? '' : ' (the cap is not enforced)'}`);
       doc.uploadCapOption = uploadCap;
     }
-    const entry = { name, about: sc.about, stream: sc.stream === 'live' ? '/media/live/180p/index.m3u8' : '/media/vod/180p/index.m3u8', staggerMs: sc.together ? 0 : opts.staggerMs, seconds: opts.seconds };
+    const entry = { name, about: sc.about, stream: STREAMS[sc.stream], staggerMs: sc.together ? 0 : opts.staggerMs, seconds: opts.seconds };
     const modes = {};
     for (const mode of ['baseline', 'swarmfetch']) {
       log(`${name}/${mode}: ${opts.viewers} viewers …`);
@@ -207,6 +219,8 @@ async function main() {
         modes[mode].raw = raw.records.map((r) => ({
           index: r.index, consumed: r.snapshot?.consumedByPath, segments: r.snapshot?.swarmfetch?.segments,
           peers: r.snapshot?.swarmfetch?.peers, errors: r.snapshot?.swarmfetch?.errors, stalls: r.snapshot?.stalls,
+          // hls.js: fragment loads (level, bytes, load ms, estimate), LEVEL_SWITCHED, FRAG_CHANGED, estimate samples
+          abr: r.snapshot?.abr && r.snapshot.abr.levels?.length > 1 ? r.snapshot.abr : undefined,
         }));
         const m = modes[mode];
         log(`${name}/${mode}: offload ${m.offload} · ttff mean ${m.ttffMs.mean} ms · rebuffers ${m.rebuffers} (${m.stalledMs} ms)`);

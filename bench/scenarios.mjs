@@ -7,8 +7,11 @@ import { probeScript } from './probe.mjs';
 import { evaluate, log, sleep, withTimeout } from './util.mjs';
 
 /** The smallest rendition, so decoding stays cheap on 2 cores and stalls are not P2P's fault. */
-const STREAMS = {
+export const STREAMS = {
   vod: '/media/vod/180p/index.m3u8',
+  // vod-abr: the 4-rendition ladder of scripts/make-abr-media.sh (~0.3 / 0.5 / 0.8 / 1.5 Mbit/s; made on demand into
+  // demo/media/abr by bench/abrMedia.mjs), hls.js's ABR on
+  abr: '/media/abr/master.m3u8',
   live: '/media/live/180p/index.m3u8',
 };
 
@@ -20,6 +23,7 @@ export const SCENARIOS = {
   'vod-together': { stream: 'vod', together: true, about: 'VOD, all viewers join at once' },
   live: { stream: 'live', together: false, about: 'live (simulated sliding window), viewers join stagger-ms apart' },
   churn: { stream: 'vod', together: false, churn: true, about: 'VOD staggered; the viewer that uploaded most leaves mid-run' },
+  'vod-abr': { stream: 'abr', together: false, about: 'VOD staggered, 4-rendition master playlist (0.3–1.5 Mbit/s), hls.js ABR on (ABR honesty)' },
   'upload-cap': { stream: 'vod', together: false, uploadCap: UPLOAD_CAP_BYTES_PER_SEC, about: 'VOD staggered; the first viewer has a low upload cap' },
 };
 

@@ -14,6 +14,119 @@ function count(list, key) {
   return out;
 }
 
+/**
+ * ABR figures of one viewer (probe.mjs `abr`), from hls.js's events:
+ * - mean played bitrate: media seconds played at each level (timeupdate deltas, by hls.currentLevel = the level of the
+ *   fragment at the playhead) weighted by that level's AVERAGE-BANDWIDTH (hls.js `averageBitrate`); also from the
+ *   played fragments' own bytes (Σ bytes × 8 ÷ Σ duration over FRAG_CHANGED fragments);
+ * - switches up / down: changes of level between consecutive played fragments (FRAG_CHANGED); loader switches:
+ *   LEVEL_SWITCHED events after the first;
+ * - bandwidth estimate: hls.bandwidthEstimate sampled every second (median, max);
+ * - played bytes: bytes of the fragments that reached the playhead (FRAG_CHANGED), each once;
+ * - per fragment load: its source as swarmfetch reported it (segment event of the same path, else 'http' when the
+ *   page has no swarmfetch), so up-switches that follow a fast non-HTTP load and stalls on a fragment over HTTP show.
+ */
+function abrSummary(s) {
+  const a = s?.abr;
+  if (!a || !a.levels || a.levels.length === 0) return null;
+  const rate = (i) => a.levels[i]?.averageBitrate ?? a.levels[i]?.bitrate ?? null;
+  let secs = 0;
+  let bits = 0;
+  const playedSByLevel = {};
+  for (const [k, v] of Object.entries(a.playedByLevel ?? {})) {
+    const i = Number(k);
+    playedSByLevel[k] = round(v, 1);
+    if (i < 0 || rate(i) === null) continue;
+    secs += v;
+    bits += v * rate(i);
+  }
+  const played = [];
+  const seen = new Set();
+  for (const f of a.fragPlayed ?? []) {
+    const key = `${f.level}/${f.sn}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    played.push(f);
+  }
+  let up = 0;
+  let down = 0;
+  for (let i = 1; i < played.length; i++) {
+    if (played[i].level > played[i - 1].level) up++;
+    else if (played[i].level < played[i - 1].level) down++;
+  }
+  const fragBytes = sum(played.map((f) => f.bytes ?? 0));
+  const fragSecs = sum(played.filter((f) => f.bytes).map((f) => f.duration));
+  // no worker controlling the page (baseline: service workers blocked): every load went to the network
+  const segs = s.swarmfetch?.present && s.swarmfetch.stats?.active !== false ? s.swarmfetch.segments : null;
+  const eventOf = (fl) => {
+    let best = null;
+    for (const e of segs ?? []) if (e.path === fl.path && e.atMs <= fl.atMs + 100) best = e;
+    return best;
+  };
+  const loads = (a.fragLoads ?? []).map((fl) => {
+    const e = eventOf(fl);
+    return { ...fl, source: !segs ? 'http' : e ? e.source : 'unreported', fallback: e?.fallback ?? null };
+  });
+  // up-switches of the loader, with the source and speed of the fragment load right before
+  const upSwitches = [];
+  const ls = a.levelSwitched ?? [];
+  for (let i = 1; i < ls.length; i++) {
+    if (ls[i].level <= ls[i - 1].level) continue;
+    const before = loads.filter((x) => x.atMs <= ls[i].atMs + 5).slice(-1)[0];
+    upSwitches.push({ atMs: ls[i].atMs, from: ls[i - 1].level, to: ls[i].level, afterSource: before?.source ?? null,
+      afterLoadMs: before?.loadMs ?? null, afterKbps: before && before.loadMs ? round((before.bytes * 8) / before.loadMs) : null, bwEstimate: before?.bwEstimate ?? null });
+  }
+  // each stall: the fragment the playhead waited for — the first that reached the playhead (FRAG_CHANGED) after the
+  // stall began; else the first played fragment that starts at or after the stall position
+  const stalls = (s.stalls ?? []).map((st) => {
+    const f = (a.fragPlayed ?? []).find((x) => x.atMs >= st.atMs - 20)
+      ?? (a.fragPlayed ?? []).find((x) => x.start + 0.1 >= st.position);
+    const load = f ? loads.filter((x) => x.sn === f.sn && x.level === f.level).slice(-1)[0] : null;
+    return { atMs: st.atMs, ms: st.ms, position: round(st.position, 1), level: f?.level ?? null, sn: f?.sn ?? null,
+      source: load?.source ?? null, fallback: load?.fallback ?? null, loadMs: load?.loadMs ?? null, bytes: load?.bytes ?? null };
+  });
+  const est = (a.bwEstimates ?? []).filter((x) => x > 0);
+  return {
+    levels: a.levels.map((l) => ({ height: l.height, kbps: round((l.averageBitrate ?? l.bitrate) / 1000) })),
+    meanPlayedKbps: secs > 0 ? round(bits / secs / 1000) : null,
+    meanPlayedFragKbps: fragSecs > 0 ? round((fragBytes * 8) / fragSecs / 1000) : null,
+    playedS: round(secs, 1),
+    playedSByLevel,
+    playedSByHeight: Object.fromEntries(Object.entries(a.playedByHeight ?? {}).map(([k, v]) => [k, round(v, 1)])),
+    switchesUp: up,
+    switchesDown: down,
+    loaderSwitches: Math.max(0, ls.length - 1),
+    playedLevels: played.map((f) => f.level).join(''),
+    playedBytes: fragBytes,
+    bwEstimateKbps: { p50: round(median(est) / 1000), max: est.length ? round(Math.max(...est) / 1000) : null },
+    loadsBySource: count(loads, (x) => `${x.source} L${x.level}`),
+    // fragment loads hls.js timed under 50 ms: answered at memory speed (store, an in-flight seeding download,
+    // a peer's bytes already here), each a throughput sample far above the line that lifts its estimate
+    fragLoads: loads.length,
+    instantLoads: loads.filter((x) => x.loadMs !== null && x.loadMs < 50).length,
+    // the player's own loads that went over the network (≥ 50 ms): their throughput, median, kbit/s
+    networkLoadKbpsP50: round(median(loads.filter((x) => x.loadMs >= 50).map((x) => (x.bytes * 8) / x.loadMs))),
+    upSwitches,
+    stalls,
+  };
+}
+
+/**
+ * Bytes the player got from peers (delivered): its `p2p` segments, plus store hits of segments this page neither
+ * seeded over HTTP (`seed` events) nor got over HTTP before (those came from a peer prefetch).
+ */
+function deliveredByPeers(sf) {
+  const seeded = new Set(sf.seeds ?? []);
+  const httpBefore = new Set();
+  let bytes = 0;
+  for (const e of sf.segments) {
+    if (e.source === 'p2p') bytes += e.bytes;
+    else if (e.source === 'store' && !seeded.has(e.path) && !httpBefore.has(e.path)) bytes += e.bytes;
+    if (e.source === 'http') httpBefore.add(e.path);
+  }
+  return bytes;
+}
+
 function viewerSummary(r) {
   const s = r.snapshot && !r.snapshot.failed ? r.snapshot : null;
   const out = {
@@ -44,6 +157,7 @@ function viewerSummary(r) {
     mediaError: s?.mediaError ?? undefined,
     timing: s?.timing ? { ...s.timing, segmentLoadMs: undefined } : undefined,
     segmentLoadMs: s?.timing?.segmentLoadMs ?? [],
+    abr: abrSummary(s),
   };
   const sf = s?.swarmfetch;
   if (sf?.present) {
@@ -58,6 +172,8 @@ function viewerSummary(r) {
       storeBytes: sum(by('store').map((e) => e.bytes)),
       segments: { http: by('http').length, p2p: by('p2p').length, store: by('store').length },
       uploadedBytes: sf.stats?.uploadedBytes ?? null,
+      deliveredByPeersBytes: deliveredByPeers(sf),
+      seedBytes: sf.stats?.seedBytes ?? null,
       storeHeldBytes: sf.stats?.storeBytes ?? null,
       fallbacks: count(segs, (e) => e.fallback),
       deliveryErrors: count(segs, (e) => e.error),
@@ -100,9 +216,34 @@ export function summarizeMode(result) {
     for (const x of sf) for (const [k, c] of Object.entries(x[key])) out[k] = (out[k] ?? 0) + c;
     return out;
   };
+  // ABR, pooled over viewers: Σ level-seconds × level bitrate ÷ Σ seconds
+  const abrs = all.map((v) => v.abr).filter(Boolean);
+  const abrSecs = sum(abrs.map((x) => x.playedS ?? 0));
+  const abr = abrs.length === 0 ? null : {
+    levels: abrs[0].levels,
+    meanPlayedKbps: abrSecs > 0 ? round(sum(abrs.map((x) => (x.meanPlayedKbps ?? 0) * (x.playedS ?? 0))) / abrSecs) : null,
+    meanPlayedKbpsPerViewer: abrs.map((x) => x.meanPlayedKbps),
+    playedS: round(abrSecs, 1),
+    playedSByLevel: abrs.reduce((acc, x) => {
+      for (const [k, v] of Object.entries(x.playedSByLevel)) acc[k] = round((acc[k] ?? 0) + v, 1);
+      return acc;
+    }, {}),
+    switchesUp: sum(abrs.map((x) => x.switchesUp)),
+    switchesDown: sum(abrs.map((x) => x.switchesDown)),
+    loaderSwitches: sum(abrs.map((x) => x.loaderSwitches)),
+    bwEstimateKbpsP50: round(median(abrs.map((x) => x.bwEstimateKbps.p50).filter((x) => x !== null))),
+    fragLoads: sum(abrs.map((x) => x.fragLoads)),
+    instantLoads: sum(abrs.map((x) => x.instantLoads)),
+    networkLoadKbpsP50: round(median(abrs.map((x) => x.networkLoadKbpsP50).filter((x) => x !== null))),
+  };
+  const playedBytes = abrs.length ? sum(abrs.map((x) => x.playedBytes)) : null;
+  const viewerOrigin = sum(viewers.map((v) => v.originBytes ?? 0));
   return {
     scenario: result.scenario,
     mode: result.mode,
+    abr,
+    /** HTTP (origin) bytes the viewers' pages and workers fetched vs bytes of the fragments that reached the playhead. */
+    httpVsPlayed: { httpBytes: viewerOrigin, playedBytes, consumedBytes: consumed, ratio: playedBytes ? round(viewerOrigin / playedBytes, 3) : null },
     viewers: n,
     runS: round(result.runMs / 1000, 1),
     viewersFailed: viewers.filter((v) => v.failed).length,
@@ -147,6 +288,10 @@ export function summarizeMode(result) {
       p2pBytes: sum(sf.map((x) => x.p2pBytes)),
       storeBytes: sum(sf.map((x) => x.storeBytes)),
       uploadedBytes: sum(sf.map((x) => x.uploadedBytes ?? 0)),
+      deliveredByPeersBytes: sum(sf.map((x) => x.deliveredByPeersBytes ?? 0)),
+      // uploaded − delivered: bytes sent to peers that no player used (abandoned, late, duplicate, never played)
+      wastedUploadBytes: sum(sf.map((x) => x.uploadedBytes ?? 0)) - sum(sf.map((x) => x.deliveredByPeersBytes ?? 0)),
+      seedBytes: sum(sf.map((x) => x.seedBytes ?? 0)),
       unreportedSegments: sum(sf.map((x) => x.unreported)),
       fallbacks: merge('fallbacks'),
       deliveryErrors: merge('deliveryErrors'),
