@@ -102,12 +102,27 @@ afterAll(async () => {
   await demo?.stop();
 });
 
+/** Records the page's swarmfetch events (peers, segments with their source and fallback, errors), printed when a test fails. */
+const eventLog = `(() => {
+  window.__log = [];
+  const t0 = performance.now();
+  const at = () => Math.round(performance.now() - t0);
+  const t = setInterval(() => {
+    if (!window.swarmfetch) return;
+    clearInterval(t);
+    window.swarmfetch.on('peer', (e) => window.__log.push([at(), 'peer', e.peerId.slice(0, 8), e.state, e.reason || '']));
+    window.swarmfetch.on('ready', () => window.__log.push([at(), 'ready']));
+    window.swarmfetch.on('segment', (e) => window.__log.push([at(), 'segment', e.url.replace(/^.*\\//, ''), e.source, e.fallback || '', Math.round(e.ms)]));
+    window.swarmfetch.on('error', (e) => window.__log.push([at(), 'error', e.code, String(e.message).slice(0, 160)]));
+  }, 5);
+})();`;
+
 describe.each(PAGES)('the $name demo page', ({ name, path, media, minStored, minShare }) => {
   it('shows the second viewer real P2P figures: bytes, peers, segment sources, chart, store', async () => {
     expect(existsSync(join(REPO_ROOT, media)), `${media} is missing: \`npm run media\` makes the demo's media`).toBe(true);
     const viewport = { width: 1280, height: 860 };
     const open = async () => {
-      const v = await newViewer(browser, `${demo.url}${path}`, { contextOptions: { viewport } });
+      const v = await newViewer(browser, `${demo.url}${path}`, { contextOptions: { viewport }, initScript: eventLog });
       viewers.push(v);
       return v;
     };
@@ -139,6 +154,12 @@ describe.each(PAGES)('the $name demo page', ({ name, path, media, minStored, min
       const fromA = await readDashboard(a.page);
       expect(Math.max(...fromA.peerRows.map((r) => parseBytes(r.sent)))).toBeGreaterThan(0);
       for (const v of [a, b]) expect(v.errors).toEqual([]);
+    } catch (err) {
+      // for diagnosis: what each viewer's swarmfetch saw (seen in CI: B's pieces all over HTTP with a peer connected)
+      for (const [i, v] of viewers.entries()) {
+        console.log(`${name} viewer ${'AB'[i] ?? i} events: ${await v.page.evaluate('JSON.stringify(window.__log || [])').catch(() => '?')}`);
+      }
+      throw err;
     } finally {
       for (const v of viewers.splice(0)) await v.close();
     }
