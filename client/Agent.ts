@@ -200,6 +200,15 @@ export class Agent implements AgentApi {
     this.prefetcher.tick();
   }
 
+  /**
+   * The page says its player is about to play `swarm` (whose segment `key` it named): join it now, so peers connect
+   * before the player's first request rather than after it. Marks the swarm used, like a segment request.
+   */
+  prepare(swarm: string, key: string): void {
+    this.deps.pool.join(swarm, key);
+    this.usage.touch(swarm, this.deps.now());
+  }
+
   /** What to serve a peer asking for `key`: the stored segment, or ours once our HTTP download of it ends. */
   provide(key: string, waitMs: number): StoredSegment | undefined | Promise<StoredSegment | undefined> {
     return this.deps.store.get(key) ?? (this.inflight.has(key) ? this.inflight.wait(key, waitMs) : undefined);

@@ -1,6 +1,6 @@
 import { DEFAULT_CONFIG, type SwarmfetchConfig } from '../core/config';
 import { mergeConfig } from '../core/mergeConfig';
-import { parseKeyRange, type AgentApi, type SegmentReport } from '../core/contract';
+import { parseKeyRange, segmentKey, swarmId, type AgentApi, type SegmentReport } from '../core/contract';
 import { Emitter } from '../core/Emitter';
 import type { SwarmErrorCode } from '../core/SwarmError';
 import { Agent } from './Agent';
@@ -229,6 +229,32 @@ export class Swarmfetch {
    */
   setUploadEnabled(enabled: boolean): void {
     this.pool.setUploadEnabled(enabled === true);
+  }
+
+  /**
+   * Gets peers ready for a stream before the player asks for it: joins the swarm of `mediaUrl` (a segment's URL,
+   * or a progressive file's) now, so peer connections are made while the page sets up its player and its first
+   * requests can already come from peers. A plain `<video src>` reads a whole file ahead at once, so without it the
+   * first pieces of a progressive file go over HTTP while the connections are being made. The join goes out at once
+   * (with any joins held by peerJoinMaxDelayMs: that delay is for the joins swarmfetch makes on its own). Returns
+   * false (and does nothing) for a URL that cannot be shared (not http(s), too long) or after destroy().
+   */
+  prepare(mediaUrl: string): boolean {
+    if (this.destroyed || typeof mediaUrl !== 'string') return false;
+    let url: string;
+    try {
+      url = new URL(mediaUrl, this.deps.pageUrl).href;
+    } catch {
+      return false;
+    }
+    const swarm = swarmId(new URL(this.deps.pageUrl).origin, url);
+    const key = segmentKey(url);
+    if (swarm === null || key === null) return false;
+    this.agent.prepare(swarm, key);
+    this.cancelJoinWait?.();
+    this.cancelJoinWait = null;
+    this.pool.release();
+    return true;
   }
 
   /** Stops P2P and the worker handshake; the worker then sends every segment to the network. */

@@ -22,11 +22,13 @@
     setTimeout(resolve, 2000);
   });
   // ...and, as its browser reads the whole file ahead at once, for a first peer (at most 1.5 s, or ?peerWaitMs=; none
-  // for the first viewer)
+  // for the first viewer). prepare() joins the file's swarm now: without it the swarm is joined at the first request,
+  // and the connections come up while the browser is already reading the file over HTTP.
   const peerWaitMs = Math.min(10_000, Number(new URLSearchParams(location.search).get('peerWaitMs')) || 1500);
   await new Promise((resolve) => {
     const sf = window.swarmfetch;
-    if (!sf || !navigator.serviceWorker?.controller || sf.stats().peers > 0) return resolve();
+    if (!sf || !navigator.serviceWorker?.controller || !sf.prepare(new URL(src, location.href).href)) return resolve();
+    if (sf.stats().peers > 0) return resolve();
     const off = sf.on('peer', (e) => e.state === 'connected' && (off(), resolve()));
     setTimeout(() => (off(), resolve()), peerWaitMs);
   });

@@ -278,6 +278,28 @@ describe('Swarmfetch', () => {
     expect(joins()).toHaveLength(1);
   });
 
+  it('prepare(url) joins the swarm of a stream at once, before the player asks for anything and whatever peerJoinMaxDelayMs; junk URLs are refused', async () => {
+    const bodies: unknown[] = [];
+    const t = track(setup({ peerJoinMaxDelayMs: 30_000 }, {
+      fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+        if (String(input).endsWith('/swarmfetch/v1/join')) bodies.push(JSON.parse(String(init?.body)));
+        return Response.json({ peers: [] });
+      }) as typeof fetch,
+    }));
+    await t.sf.start();
+    t.peer.emit('open', 'me');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(bodies).toEqual([]); // nothing played, nothing prepared: no swarm to join
+    for (const junk of ['javascript:alert(1)', 'data:video/mp4,xx', `http://cdn.example/${'x'.repeat(5000)}.mp4`, 42 as unknown as string]) {
+      expect(t.sf.prepare(junk)).toBe(false);
+    }
+    expect(t.sf.prepare('http://cdn.example/v/movie.mp4?token=abc')).toBe(true);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(bodies).toEqual([expect.objectContaining({ swarm: SWARM })]);
+    t.sf.destroy();
+    expect(t.sf.prepare('http://cdn.example/v/movie.mp4')).toBe(false);
+  });
+
   it('destroy: closes the peer and the worker port, drops the store, hears nothing more; start after it does nothing', async () => {
     const t = setup();
     const segments: SegmentEvent[] = [];
