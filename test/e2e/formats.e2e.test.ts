@@ -6,7 +6,9 @@
  * P2P server CLI on another port. Per format: viewer A starts, plays and buffers the whole (12–20 s) stream; then
  * viewer B opens the click-to-play page, which prepares the video (manifest, init segments, MP4 metadata: its agent
  * learns the stream and joins the swarm), and presses play once its first peer connection is up; what is fetched
- * before that comes over HTTP. B's P2P share = p2pBytes / (p2pBytes + httpBytes).
+ * before that comes over HTTP. B's P2P share = p2pBytes / (p2pBytes + httpBytes). hls.js plays the top rendition in
+ * both viewers (fixtures/playerPage.ts): with its ABR on, a loaded machine once put A on 180p and B on 360p (CI: B 0 %,
+ * A uploaded nothing — there was nothing of B's rendition to share).
  * Byte-exactness: every segment response B's player got over XHR/fetch (whole files and 206 ranges) against the
  * origin file; for `<video src>` (invisible to page scripts) the pieces B's agent holds, and a Range read of the
  * whole file through B's worker, against the origin file.
@@ -158,7 +160,7 @@ async function twoViewers(player: PlayerName, src: string): Promise<{ a: Viewer;
   await waitFor('viewer B to play 3 s', () => videoState(b.page), (v) => v.currentTime >= 3);
   const sb = await settled(() => stats(b.page));
   const share = sb.p2pBytes / (sb.p2pBytes + sb.httpBytes);
-  const events = (await b.page.evaluate('window.demo.events.join("\\n")')) as string;
+  const events = `${(await b.page.evaluate('window.demo.events.join("\\n")')) as string}\nA's events:\n${(await a.page.evaluate('window.demo.events.join("\\n")')) as string}`;
   if (process.env.SWARMFETCH_E2E_VERBOSE) console.log(`B events:\n${events}`);
   shares.push(`  ${player} ${src}: ${pct(share)} (p2p ${sb.p2pBytes} B, http ${sb.httpBytes} B; A uploaded ${(await stats(a.page)).uploadedBytes} B)`);
   expect(await playerErrors(a.page)).toEqual([]);
