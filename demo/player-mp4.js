@@ -21,8 +21,8 @@
     sw.addEventListener('controllerchange', resolve, { once: true });
     setTimeout(resolve, 2000);
   });
-  // ...and, as its browser reads the whole file ahead at once, for a first peer (at most 1.5 s, or ?peerWaitMs=; none
-  // for the first viewer). prepare() joins the file's swarm now: without it the swarm is joined at the first request,
+  // ...and, as its browser reads the whole file ahead at once, for a first peer (at most 1.5 s, or ?peerWaitMs=; the
+  // first viewer, with nobody to connect to, waits it out). prepare() joins the file's swarm now: without it the swarm is joined at the first request,
   // and the connections come up while the browser is already reading the file over HTTP.
   const peerWaitMs = Math.min(10_000, Number(new URLSearchParams(location.search).get('peerWaitMs')) || 1500);
   await new Promise((resolve) => {
