@@ -56,6 +56,7 @@ export class PeerLink {
       openTimeoutMs: l.openTimeoutMs,
       send,
       onHelloSent: () => this.announceHeld(),
+      onAnsweredLate: () => this.announceHeldAgain(),
       onOpen: () => this.opened(),
       onTimeout: (detail) => this.shutdown('peer-timeout', detail),
     });
@@ -201,6 +202,15 @@ export class PeerLink {
   private announceHeld(): void {
     if (this.announcing || this.closed) return;
     this.announcing = true;
+    for (const [swarm, keys] of this.deps.initialHaves()) this.announce('have', swarm, keys);
+  }
+
+  /**
+   * Tells the peer again everything we hold: our first hello went unheard (the dialler's side was not listening yet,
+   * Chromium under load), and the announcement sent right after it with it. Repeated keys are harmless.
+   */
+  private announceHeldAgain(): void {
+    if (!this.announcing || this.closed) return;
     for (const [swarm, keys] of this.deps.initialHaves()) this.announce('have', swarm, keys);
   }
 

@@ -16,6 +16,11 @@ export interface HandshakeDeps {
   send(m: ControlMessage): void;
   /** The accepting side's hello is out: what this page holds follows it at once. */
   onHelloSent(): void;
+  /**
+   * The accepting side's hello was answered only after a repeat: the dialler was not listening when the first went
+   * out, so what followed it (the announcement of what this page holds) may be lost with it — say it again.
+   */
+  onAnsweredLate(): void;
   /** Both hellos exchanged: the link is usable. */
   onOpen(): void;
   /** The handshake did not complete in time: the link is to close (peer-timeout). */
@@ -25,7 +30,8 @@ export interface HandshakeDeps {
 /**
  * The hello exchange of one link (protocol v2, see `hello` in protocol.ts) and its deadline. The side that accepted
  * the connection says hello as soon as its channel opens and repeats it (250 ms, then backing off) until it hears the
- * dialler's; the dialler speaks only once it has heard a hello, then answers each one. Before a hello only
+ * dialler's (answered only after a repeat, it announces what it holds again: the first announcement may have been
+ * lost with the first hello); the dialler speaks only once it has heard a hello, then answers each one. Before a hello only
  * announcements are accepted (they may follow a hello that was lost); at most MAX_EXTRA_HELLOS repeats, never of
  * another version. A link not open within `openTimeoutMs` of its making (channel and hellos) times out.
  */
@@ -37,6 +43,8 @@ export class Handshake {
   private opened = false;
   private stopped = false;
   private extraHellos = 0;
+  /** The accepting side repeated its hello (its first one may never have arrived). */
+  private repeated = false;
   private retry: ReturnType<typeof setTimeout> | null = null;
   private deadline: ReturnType<typeof setTimeout> | null;
 
@@ -123,6 +131,7 @@ export class Handshake {
     this.retry = setTimeout(() => {
       this.retry = null;
       if (this.stopped || this.helloSeen) return;
+      this.repeated = true;
       this.deps.send({ t: 'hello', v: PROTOCOL_VERSION });
       this.repeatHello(afterMs * 2);
     }, afterMs);
@@ -134,5 +143,6 @@ export class Handshake {
     if (this.deadline) clearTimeout(this.deadline);
     this.deadline = null;
     this.deps.onOpen();
+    if (this.repeated && !this.deps.dialled) this.deps.onAnsweredLate();
   }
 }

@@ -14,6 +14,7 @@ function make(over: Partial<HandshakeDeps> = {}) {
     dialled: false,
     send: (m) => sent.push(m),
     onHelloSent: () => log.push('hello-sent'),
+    onAnsweredLate: () => log.push('answered-late'),
     onOpen: () => log.push('open'),
     onTimeout: (detail) => log.push(`timeout: ${detail}`),
     ...over,
@@ -46,11 +47,21 @@ describe('Handshake, accepting side', () => {
     await vi.advanceTimersByTimeAsync(500); // 750
     expect(sent).toHaveLength(3);
     expect(h.receive(HELLO)).toBe(true);
-    expect(log).toEqual(['hello-sent', 'open']);
+    // answered after a repeat: what followed the first hello may have been lost with it
+    expect(log).toEqual(['hello-sent', 'open', 'answered-late']);
     expect(h.isOpen).toBe(true);
     await vi.advanceTimersByTimeAsync(5000);
     expect(sent).toHaveLength(3); // no more repeats
-    expect(log).toEqual(['hello-sent', 'open']); // and no timeout
+    expect(log).toEqual(['hello-sent', 'open', 'answered-late']); // and no timeout
+  });
+
+  it('answered before any repeat, it does not announce again', async () => {
+    const { h, log } = make();
+    h.channelOpened();
+    await vi.advanceTimersByTimeAsync(100);
+    h.receive(HELLO);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(log).toEqual(['hello-sent', 'open']);
   });
 
   it('ignores a repeated hello (up to 8), and refuses a ninth or another version', () => {
