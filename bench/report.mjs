@@ -110,6 +110,8 @@ export function scenarioText(s) {
           `, uploaded ${num(x?.uploadBytesPerSec)} B/s on average`,
       );
     }
+    if (x?.uplinkBytesPerSec) notes.push(`uplink est. ${num((x.uplinkBytesPerSec * 8) / 1000)} kbit/s`);
+    if (x?.p2pPauses) notes.push(`P2P paused ${x.p2pPauses}×`);
     if (vb.failed) notes.push(`b failed: ${vb.failed}`);
     if (vw.failed) notes.push(`s failed: ${vw.failed}`);
     if (vb.mediaError || vw.mediaError) notes.push('media error');

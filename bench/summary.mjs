@@ -184,6 +184,10 @@ function viewerSummary(r) {
       firstPeerMs: sf.peers.find((e) => e.state === 'connected')?.atMs ?? null,
       relayedDownloadedBytes: sf.stats?.relayedDownloadedBytes ?? null,
       relayedUploadedBytes: sf.stats?.relayedUploadedBytes ?? null,
+      // the page's own uplink estimate (stats().uplinkBytesPerSec, bytes/s; null = never busy)
+      uplinkBytesPerSec: sf.stats?.uplinkBytesPerSec ?? null,
+      // how often asking peers paused because peer transfers kept failing (stats().p2pPauses)
+      p2pPauses: sf.stats?.p2pPauses ?? null,
       errors: count(sf.errors, (e) => e.code),
       uploadMaxBytesPerSec: sf.config ? (sf.config.uploadMaxBytesPerSec ?? 'not enforced (option unknown)') : undefined,
       // average upload rate over the page's life (bytes/s)

@@ -5,10 +5,13 @@ import type { SwarmErrorCode } from '../core/SwarmError';
 import { noticesFromText } from '../core/manifestNotices';
 import { isValidPut, isValidQuery } from './agentInput';
 import { fromStore } from './answerFrom';
+import { HttpPace } from './HttpPace';
+import { servingEndangers } from './urgency';
 import { InflightDownloads } from './InflightDownloads';
 import type { PeerLink } from './PeerLink';
 import type { PeerPool } from './PeerPool';
 import { PeerFetch, type IntegrityNotice } from './PeerFetch';
+import { PeerPayoff } from './PeerPayoff';
 import type { PlaylistHashes } from './PlaylistHashes';
 import { Playlists } from './Playlists';
 import { Prefetcher } from './Prefetcher';
@@ -31,7 +34,7 @@ const MAX_NOTICES = 64;
 
 export type PoolView = Pick<
   PeerPool, 'join' | 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'
-> & {
+> & Partial<Pick<PeerPool, 'peerHolds'>> & {
   /** Leaves a swarm the player no longer uses (tracker leave; its links and announcements end). */
   leave?(swarm: string): void;
   /** What peers call a segment (see SharedKeys); the key itself without it. */
@@ -48,6 +51,8 @@ export interface AgentDeps {
   onStored(segment: StoredSegment, source: 'http' | 'p2p'): void;
   /** Seconds the page's player has buffered ahead, or null when unknown. */
   bufferAhead(): number | null;
+  /** Seconds buffered by the least-fed playing media element, null when none plays (see servingEndangers). */
+  playingBufferSec?(): number | null;
   /** Asks the worker to download `url` over HTTP into the store (it arrives through putSegment). */
   seed(url: string): void;
   /** Whether seeding through the worker is possible now (the page is controlled). */
@@ -75,9 +80,13 @@ export class Agent implements AgentApi {
   /** File sizes and content types from this page's own HTTP responses (a peer's are never used). */
   private readonly meta = new TrustedMeta();
   private readonly peerFetch: PeerFetch;
+  /** Whether asking peers pays on this page's lines now (see PeerPayoff). */
+  readonly payoff: PeerPayoff;
   private readonly prefetcher: Prefetcher;
   private readonly resolver: SegmentResolver;
   private readonly usage = new SwarmUsage(SWARM_IDLE_MS);
+  /** What this page's own HTTP does, so a P2P try never leaves the network too little of the buffer. */
+  private readonly httpPace = new HttpPace();
   private lastUsageCheck: number;
   private readonly probed = new Set<string>();
   private readonly probeTimers = new Set<ReturnType<typeof setTimeout>>();
@@ -86,20 +95,28 @@ export class Agent implements AgentApi {
   constructor(private readonly deps: AgentDeps) {
     const { config, store, pool, verifier } = deps;
     this.lastUsageCheck = deps.now();
+    const payoff = (this.payoff = new PeerPayoff(deps.now));
     this.peerFetch = new PeerFetch({
       wireKey: (key) => pool.sharedKey?.(key) ?? key,
-      verifier, meta: this.meta, segmentMaxBytes: config.segmentMaxBytes, now: deps.now, ban: deps.ban, onIntegrity: deps.onIntegrity,
+      verifier, meta: this.meta, segmentMaxBytes: config.segmentMaxBytes, now: deps.now, onIntegrity: deps.onIntegrity,
+      ban: (peerId, reason) => {
+        payoff.forget(peerId);
+        deps.ban?.(peerId, reason);
+      },
     });
     const fromPeer = (link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number) => this.fromPeer(link, key, swarm, timeoutMs, waitMs);
     this.prefetcher = new Prefetcher({
       config, store, pool, playlists: this.playlists, inflight: this.inflight, fromPeer,
       refuses: (key) => verifier?.refuses(key) ?? false,
-      bufferAhead: deps.bufferAhead, seed: deps.seed, canSeed: deps.canSeed,
+      bufferAhead: deps.bufferAhead, seed: deps.seed, canSeed: deps.canSeed, paused: () => payoff.paused,
     });
     this.resolver = new SegmentResolver({
       urgentBufferSec: config.urgentBufferSec, store, pool, inflight: this.inflight,
       prefetched: (key) => this.prefetcher.coming(key), fromPeer,
       isLive: (swarm) => this.playlists.isLive(swarm), bufferAhead: deps.bufferAhead, now: deps.now,
+      peersPaused: () => payoff.paused,
+      before: (swarm, key, n) => this.playlists.before(swarm, key, n),
+      expectedHttpMs: (key) => this.httpPace.expectedMs(key),
     });
   }
 
@@ -148,6 +165,11 @@ export class Agent implements AgentApi {
 
   report(report: SegmentReport): void {
     if (typeof report !== 'object' || report === null || typeof report.bytes !== 'number') return;
+    if (typeof report.key === 'string' && report.error === null && !report.seed) {
+      // straight to the network (nothing waited for before): the line's pace; otherwise the segment's size only
+      if (report.source === 'http' && report.fallback === 'no-peer') this.httpPace.noteLoad(report.key, report.bytes, report.ms);
+      else this.httpPace.noteSize(report.key, report.bytes);
+    }
     // The worker's HTTP download ended. When it brought nothing to share (an error, a 404, too large), the
     // segment's putSegment never came: free the key and tell peers not to wait for us.
     if (report.source === 'http' && !report.seed && typeof report.key === 'string') {
@@ -211,6 +233,9 @@ export class Agent implements AgentApi {
 
   /** What to serve a peer asking for `key`: the stored segment, or ours once our HTTP download of it ends. */
   provide(key: string, waitMs: number): StoredSegment | undefined | Promise<StoredSegment | undefined> {
+    // our own player comes first: while it runs short, the lines are its (the asker hears `absent` at once)
+    const playing = this.deps.playingBufferSec?.() ?? null;
+    if (servingEndangers(playing, this.deps.config.urgentBufferSec, this.httpPace.lastLoadMs)) return undefined;
     return this.deps.store.get(key) ?? (this.inflight.has(key) ? this.inflight.wait(key, waitMs) : undefined);
   }
 
@@ -236,7 +261,14 @@ export class Agent implements AgentApi {
   }
 
   private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number): Promise<StoredSegment> {
-    const segment = await this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs);
+    let segment: StoredSegment;
+    try {
+      segment = await this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs);
+    } catch (err) {
+      this.payoff.failed(link.remoteId, err);
+      throw err;
+    }
+    this.payoff.delivered(link.remoteId);
     if (this.deps.store.put(segment)) this.deps.onStored(segment, 'p2p');
     return segment;
   }

@@ -70,6 +70,7 @@ export class PeerLink {
       provide: deps.provide,
       throttle: deps.throttle,
       uploadWaitMs: deps.uploadWaitMs,
+      ...(deps.highWaterBytes ? { highWaterBytes: deps.highWaterBytes } : {}),
       send,
       closed: () => this.closed,
       onSent: (bytes) => {
@@ -84,6 +85,11 @@ export class PeerLink {
     conn.on('close', () => this.shutdown('closed'));
     conn.on('error', (err) => this.shutdown('peer-closed', String((err as Error)?.message ?? err)));
     if (conn.open) queueMicrotask(() => this.handshake.channelOpened());
+  }
+
+  /** Bytes queued in this link's data channel, not yet sent. */
+  get sendBufferedBytes(): number {
+    return this.conn.dataChannel?.bufferedAmount ?? 0;
   }
 
   get isOpen(): boolean {

@@ -14,7 +14,7 @@ import { PeerLink } from './PeerLink';
 import { segmentIdFrom } from './segmentIdFrom';
 import { SharedKeys } from './SharedKeys';
 import type { StoredSegment } from './SegmentStore';
-import { TokenBucket } from './TokenBucket';
+import { UploadBudget } from './peer/UploadBudget';
 
 export type { PeerPoolDeps, PeerStat } from './peer/PeerPoolDeps';
 export type { PeerLike } from './peer/Signalling';
@@ -49,7 +49,8 @@ export class PeerPool {
   /** Peers our dial did not reach lately (see UNREACHABLE_MS). */
   private readonly unreachable: BanPolicy;
   private readonly limits: PeerLinkLimits;
-  private readonly upload: TokenBucket;
+  /** The upload cap and the measured uplink, over all links. */
+  private readonly upload: UploadBudget;
   /** Local keys and swarms (the store's, the agent's) ↔ shared ones (what peers call them; see SharedKeys). */
   private readonly keys: SharedKeys;
   /** Peers whose `fetching` news is not believed this session (see FetchingNews); bounded, oldest forgotten. */
@@ -115,7 +116,7 @@ export class PeerPool {
     this.selection = new PeerSelection(this.links, () => deps.random());
     this.bans = new BanPolicy(() => deps.now());
     this.unreachable = new BanPolicy(() => deps.now(), { maxBans: MAX_UNREACHABLE, banMs: UNREACHABLE_MS });
-    this.upload = new TokenBucket(c.uploadMaxBytesPerSec, deps.now);
+    this.upload = new UploadBudget(c.uploadMaxBytesPerSec, this.links, deps.now);
     this.keys = new SharedKeys(c.segmentId ?? (c.segmentIdFrom ? segmentIdFrom(c.segmentIdFrom) : null), deps.events.error);
     this.limits = linkLimits(c);
   }
@@ -238,6 +239,16 @@ export class PeerPool {
     return this.selection.linkFor(this.keys.of(key), exclude);
   }
 
+  /** Whether the peer's open link announced holding, or fetching, any of `keys` (local keys). */
+  peerHolds(peerId: string, keys: readonly string[]): boolean {
+    const link = this.links.get(peerId);
+    if (!link?.isOpen) return false;
+    return keys.some((k) => {
+      const shared = this.keys.of(k);
+      return link.has(shared) || link.isFetching(shared);
+    });
+  }
+
   /** Open links that announced they are downloading the key over HTTP now. */
   fetchersOf(key: string): PeerLink[] {
     return this.selection.fetchersOf(this.keys.of(key));
@@ -248,6 +259,11 @@ export class PeerPool {
     return [...this.links]
       .filter((l) => l.isOpen)
       .map((l) => ({ peerId: l.remoteId, downloadedBytes: l.downloadedBytes, uploadedBytes: l.uploadedBytes, relayed: l.relayed }));
+  }
+
+  /** This page's uplink as its uploads measured it (bytes/s when busy), or null before it was ever busy. */
+  get uplinkBytesPerSec(): number | null {
+    return this.upload.uplinkBytesPerSec;
   }
 
   /** Segment bytes [downloaded, uploaded] over links that go through a TURN relay, closed ones included. */
@@ -356,7 +372,10 @@ export class PeerPool {
         return this.uploading && local !== undefined && this.inJoinedSwarm(key) ? deps.provide(local, waitMs) : undefined;
       },
       throttle: (bytes) => this.upload.take(bytes),
-      uploadWaitMs: (bytes) => this.upload.waitFor(bytes),
+      // held back by the upload cap, or behind what the uplink has queued (then refused: see Uploads)
+      uploadWaitMs: (bytes) => this.upload.waitMs(bytes),
+      // a queue short in time, shared by the links sending now: what else the link says is not stuck behind it
+      highWaterBytes: () => this.upload.highWaterBytes(this.limits.sendHighWaterBytes),
       // what the store holds of swarms this page left or never joined is nobody's business; nothing when not serving
       initialHaves: () => (this.uploading ? this.held() : new Map()),
       onOpen: (l) => {
@@ -386,7 +405,10 @@ export class PeerPool {
         }
         deps.events.peer({ peerId: l.remoteId, state: 'disconnected', reason: detail ? `${reason}: ${detail}` : reason });
       },
-      onUpload: (_l, bytes) => deps.events.upload(bytes),
+      onUpload: (_l, bytes) => {
+        this.upload.sent(bytes);
+        deps.events.upload(bytes);
+      },
       fetchingIgnored: this.fetchingIgnored.has(remote),
       onFetchingIgnored: () => {
         this.fetchingIgnored.add(remote);

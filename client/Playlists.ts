@@ -67,6 +67,14 @@ export class Playlists {
     return out;
   }
 
+  /** The keys of the (at most) `n` entries right before `key` in its swarm's playlist; [] when unknown or first. */
+  before(swarm: string, key: string, n: number): string[] {
+    const list = this.lists.get(swarm);
+    const i = list?.index.get(key);
+    if (!list || i === undefined) return [];
+    return list.entries.slice(Math.max(0, i - n), i).map((e) => e.key);
+  }
+
   /** Whether `key` lies before the player's position in its swarm. */
   isBehind(swarm: string, key: string): boolean {
     const list = this.lists.get(swarm);

@@ -30,6 +30,8 @@ export interface PrefetcherDeps {
   seed(url: string): void;
   /** Whether seeding through the worker is possible now (the page is controlled). */
   canSeed(): boolean;
+  /** Asking peers is paused (see PeerPayoff): neither prefetch nor seed, the lines are busy enough. */
+  paused?(): boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export class Prefetcher {
     const { store, pool, config, playlists, inflight } = this.deps;
     const ahead = this.deps.bufferAhead();
     if (ahead !== null && ahead < config.urgentBufferSec) return;
+    if (this.deps.paused?.()) return;
     for (const swarm of playlists.activeSwarms()) {
       playlists.upcoming(swarm, config.prefetchAheadSec).forEach((e, i) => {
         if (store.has(e.key) || inflight.has(e.key) || this.prefetching.has(e.key)) return;

@@ -16,6 +16,11 @@ const MAX_PEER_TRIES = 2;
 const ELECTION_WAIT_MS = 1200;
 /** Live: how long a viewer that is not the elected one waits for another's `fetching` before fetching itself. */
 const LIVE_ELECTION_WAIT_MS = 150;
+/**
+ * VOD: the elected peer is waited for only when it announced one of this many segments right before the one asked
+ * for (it is at this page's position, so about to fetch it); a peer behind never fetches it in time.
+ */
+const ELECTED_NEAR_SEGMENTS = 2;
 /** Longest a request waits for peer connections that are being made (they take ~100–300 ms). */
 const CONNECT_WAIT_MS = 800;
 const POLL_MS = 40;
@@ -23,7 +28,7 @@ const POLL_MS = 40;
 type Miss = SwarmErrorCode | 'not-found' | 'no-peer';
 
 export type ResolverPool = Pick<PeerPool, 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'> &
-  Partial<Pick<PeerPool, 'sharedKey'>>;
+  Partial<Pick<PeerPool, 'sharedKey' | 'peerHolds'>>;
 
 export interface SegmentResolverDeps {
   urgentBufferSec: number;
@@ -38,6 +43,12 @@ export interface SegmentResolverDeps {
   /** Seconds the page's player has buffered ahead, or null when unknown. */
   bufferAhead(): number | null;
   now(): number;
+  /** Asking peers is paused (see PeerPayoff): a segment not already on its way goes to the network at once. */
+  peersPaused?(): boolean;
+  /** The keys of the (at most) `n` playlist entries right before `key` in its swarm; [] when unknown. */
+  before?(swarm: string, key: string, n: number): string[];
+  /** Milliseconds this page's HTTP is expected to take for `key`, or null when unknown (see HttpPace). */
+  expectedHttpMs?(key: string): number | null;
 }
 
 /**
@@ -54,6 +65,7 @@ export class SegmentResolver {
       this.deps.bufferAhead(),
       this.deps.urgentBufferSec,
       query.budgetMs - ANSWER_MARGIN_MS,
+      this.deps.expectedHttpMs?.(query.wholeKey ?? query.key) ?? null,
     );
     const deadline = this.deps.now() + budgetMs;
     const key = query.wholeKey ?? query.key;
@@ -68,7 +80,8 @@ export class SegmentResolver {
     }
 
     const tried = new Set<string>();
-    for (let i = 0; i < MAX_PEER_TRIES; i++) {
+    const paused = this.deps.peersPaused?.() === true;
+    for (let i = 0; i < (paused ? 0 : MAX_PEER_TRIES); i++) {
       const left = deadline - this.deps.now();
       if (left <= 0) break;
       const k = pool.linkFor(query.key, tried) ? query.key : query.wholeKey;
@@ -84,11 +97,11 @@ export class SegmentResolver {
 
     // A fed player: a peer is downloading it now, or the peer elected to will be soon — wait for it while the buffer
     // allows. A starving player that has started: only a short wait for the connections being made right now.
-    const waitForPeers = !starving || (connectWaitMs > 0 && pool.connecting);
+    const waitForPeers = !paused && (!starving || (connectWaitMs > 0 && pool.connecting));
     if (waitForPeers && !query.wholeKey) {
       const fetcher = starving
-        ? await this.awaitFetcher(key, Math.min(deadline, this.deps.now() + connectWaitMs), tried, 0)
-        : await this.awaitFetcher(key, deadline, tried, this.deps.isLive(query.swarm) ? LIVE_ELECTION_WAIT_MS : ELECTION_WAIT_MS);
+        ? await this.awaitFetcher(key, query.swarm, Math.min(deadline, this.deps.now() + connectWaitMs), tried, 0)
+        : await this.awaitFetcher(key, query.swarm, deadline, tried, this.deps.isLive(query.swarm) ? LIVE_ELECTION_WAIT_MS : ELECTION_WAIT_MS);
       if (fetcher) {
         const left = deadline - this.deps.now();
         const got = await this.deps.fromPeer(fetcher, key, query.swarm, left, Math.max(0, left - 100)).catch(
@@ -113,7 +126,7 @@ export class SegmentResolver {
    * waiting long for an elected viewer whose player has not asked yet adds to the latency and often ends in a
    * second HTTP copy; the wait only lets two viewers asking at nearly the same moment see each other's `fetching`.
    */
-  private async awaitFetcher(key: string, deadline: number, tried: ReadonlySet<string>, electionWaitMs: number): Promise<PeerLink | null> {
+  private async awaitFetcher(key: string, swarm: string, deadline: number, tried: ReadonlySet<string>, electionWaitMs: number): Promise<PeerLink | null> {
     const { pool } = this.deps;
     const now = (): number => this.deps.now();
     // Connections being made may bring a peer that holds it or will fetch it: give them a moment.
@@ -128,12 +141,27 @@ export class SegmentResolver {
         if (waitUntil === null) {
           const members = swarmMembers(pool);
           const elected = members.length > 1 ? electFetcher(pool.sharedKey?.(key) ?? key, members) : null;
-          waitUntil = Math.min(deadline, now() + (elected && elected !== pool.peerId ? electionWaitMs : 0));
+          const worthIt = elected !== null && elected !== pool.peerId && this.electedNear(elected, swarm, key);
+          waitUntil = Math.min(deadline, now() + (worthIt ? electionWaitMs : 0));
         }
         if (now() + POLL_MS > waitUntil) return null;
       }
       await sleep(POLL_MS);
     }
+  }
+
+  /**
+   * Whether the elected peer is at this page's position in a VOD swarm: it announced holding (or fetching) one of
+   * the segments right before `key`. One behind would fetch it only when its own player gets there: waiting for it
+   * only delays the player's load, which the player reads as a slow network (measured on 16/1 Mbit/s lines: loads
+   * that waited out the election 1.2 s, the player's bandwidth estimate at a third of the line). Live swarms, and
+   * streams whose playlist this page does not know, keep the wait.
+   */
+  private electedNear(elected: string, swarm: string, key: string): boolean {
+    const { pool } = this.deps;
+    if (this.deps.isLive(swarm) || !pool.peerHolds || !this.deps.before) return true;
+    const before = this.deps.before(swarm, key, ELECTED_NEAR_SEGMENTS);
+    return before.length === 0 || pool.peerHolds(elected, before);
   }
 }
 

@@ -16,7 +16,7 @@ import { defaultDeps, serverBase, type SwarmfetchDeps } from './swarmfetchDeps';
 import type { SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
 import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
-import { bufferAheadSec } from './urgency';
+import { bufferAheadSec, playingBufferSec } from './urgency';
 import { whenPlayerStarts } from './whenPlayerStarts';
 
 export type { IntegrityEvent, SegmentEvent, SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
@@ -113,6 +113,7 @@ export class Swarmfetch {
         this.emitter.emit('integrity', e);
       },
       bufferAhead: () => bufferAheadSec(d.media()),
+      playingBufferSec: () => playingBufferSec(d.media()),
       seed: (url) => this.bridge?.seed(url),
       // seeding is for peers: not while this page does not serve them
       canSeed: () => (this.bridge?.controlled ?? false) && this.pool.uploadEnabled,
@@ -182,6 +183,9 @@ export class Swarmfetch {
       peerList: this.pool.peerStats(),
       relayedDownloadedBytes: relayed[0],
       relayedUploadedBytes: relayed[1],
+      uplinkBytesPerSec: this.pool.uplinkBytesPerSec,
+      p2pPaused: this.agent.payoff.paused,
+      p2pPauses: this.agent.payoff.pauseCount,
       storeBytes: this.store.bytes,
       storeMaxBytes: this.config.storeMaxBytes,
       storeSegments: this.store.size,

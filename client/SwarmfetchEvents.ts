@@ -24,6 +24,19 @@ export interface SwarmfetchStats {
   relayedDownloadedBytes: number;
   /** Segment bytes sent over links that go through a TURN relay. */
   relayedUploadedBytes: number;
+  /**
+   * What this page's uplink carried while its uploads kept it busy (bytes/s), or null before they ever did. Uploads
+   * that would not leave within a second are refused, and each data channel queues ~250 ms of it at most.
+   */
+  uplinkBytesPerSec: number | null;
+  /**
+   * Asking peers is paused now: most of the latest peer transfers, from more than one peer, failed on the peers'
+   * pace (their uplinks or ours cannot carry segments in time), so segments go to the network at once and nothing is
+   * prefetched or seeded, for 20 s (doubling while it keeps tripping, up to 160 s). Serving peers goes on.
+   */
+  p2pPaused: boolean;
+  /** How many times asking peers paused this session. */
+  p2pPauses: number;
   /** Bytes held in the segment store. */
   storeBytes: number;
   /** The store's bound (`storeMaxBytes`). */

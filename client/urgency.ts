@@ -2,6 +2,7 @@
 export interface MediaLike {
   currentTime: number;
   paused: boolean;
+  ended?: boolean;
   readyState: number;
   buffered: { length: number; start(i: number): number; end(i: number): number };
 }
@@ -22,6 +23,36 @@ export function bufferAheadSec(media: Iterable<MediaLike>): number | null {
     best = best === null ? ahead : Math.max(best, ahead);
   }
   return best;
+}
+
+/**
+ * Seconds buffered ahead by the least-fed element that is playing (not paused, not ended); null when none plays.
+ * What serving peers must not endanger (see Agent.provide).
+ */
+export function playingBufferSec(media: Iterable<MediaLike>): number | null {
+  let least: number | null = null;
+  for (const m of media) {
+    if (m.paused || m.ended === true) continue;
+    let ahead = 0;
+    for (let i = 0; i < m.buffered.length; i++) {
+      if (m.buffered.start(i) <= m.currentTime + 0.25 && m.buffered.end(i) > m.currentTime) ahead = m.buffered.end(i) - m.currentTime;
+    }
+    least = least === null ? ahead : Math.min(least, ahead);
+  }
+  return least;
+}
+
+/**
+ * Whether serving a peer now would endanger this page's own playback: its player plays with less than half of
+ * `urgentSec` buffered, or with less than `urgentSec` while its own last HTTP load took more than a quarter of what
+ * is buffered (a slow line: on a 0.5 Mbit/s uplink a viewer serving two newcomers saw its own 124 KB HTTP loads take
+ * 5 s — the upload delays the ACKs of its downloads — and stalled 4.4 s). On a fast line, or at a live edge a few
+ * seconds ahead, the page goes on serving.
+ */
+export function servingEndangers(playingSec: number | null, urgentSec: number, lastHttpMs: number | null): boolean {
+  if (playingSec === null || playingSec >= urgentSec) return false;
+  if (playingSec < urgentSec / 2) return true;
+  return lastHttpMs !== null && lastHttpMs * 4 > playingSec * 1000;
 }
 
 export interface Budget {
@@ -46,9 +77,23 @@ export const STARVING_CONNECT_WAIT_MS = 500;
 /**
  * How long P2P may take for a segment the player asks for now, from how much it has buffered: a starving player
  * (less than `urgentBufferSec`, or not started) gets a short budget; otherwise P2P may use the buffer beyond
- * `urgentBufferSec`, capped by the worker's budget.
+ * `urgentBufferSec`, capped by the worker's budget. `httpMs`, the network's expected time for the segment (from
+ * this page's own recent HTTP loads; null when unknown): a player that has started never gets a budget its buffer
+ * could not cover followed by that — on a 1 Mbit/s line an 800 ms try then 1.5 s of HTTP stalled a player with
+ * 1.8 s buffered.
  */
-export function budgetFor(ahead: number | null, urgentBufferSec: number, workerBudgetMs: number): Budget {
+export function budgetFor(ahead: number | null, urgentBufferSec: number, workerBudgetMs: number, httpMs: number | null = null): Budget {
+  const b = budgetByBuffer(ahead, urgentBufferSec, workerBudgetMs);
+  // what the buffer holds must cover the try and then the network's own time for the segment (a started player)
+  if (ahead === null || ahead <= 0 || httpMs === null) return b;
+  const cap = Math.max(0, Math.floor(ahead * 1000 - httpMs - HTTP_MARGIN_MS));
+  return { ...b, budgetMs: Math.min(b.budgetMs, cap), connectWaitMs: Math.min(b.connectWaitMs, cap) };
+}
+
+/** Kept back, beyond the network's expected time for the segment, when the buffer bounds a P2P try. */
+const HTTP_MARGIN_MS = 300;
+
+function budgetByBuffer(ahead: number | null, urgentBufferSec: number, workerBudgetMs: number): Budget {
   if (ahead === null) return { budgetMs: Math.min(workerBudgetMs, 1500), starving: false, connectWaitMs: 0 };
   if (ahead < urgentBufferSec) {
     const budgetMs = Math.min(workerBudgetMs, STARVING_BUDGET_MS);

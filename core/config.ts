@@ -59,7 +59,10 @@ export interface SwarmfetchConfig extends SwConfig {
   trackerRefreshMs: number;
   /** Deadline of one tracker HTTP request. @default 3000 (clamped 100–60000) */
   trackerTimeoutMs: number;
-  /** Data channel buffered bytes above which sending pauses. @default 1 MiB (clamped 64 KiB–8 MiB) */
+  /**
+   * Data channel buffered bytes above which sending pauses, at most: once the uplink is measured, each channel
+   * queues ~250 ms of it (see stats().uplinkBytesPerSec). @default 1 MiB (clamped 64 KiB–8 MiB)
+   */
   sendHighWaterBytes: number;
   /** Upload rate cap over all peers; 0 = no cap. @default 0 (clamped 0 or 16 KiB/s–1 GiB/s) */
   uploadMaxBytesPerSec: number;

@@ -52,7 +52,12 @@ export class Discovery {
     return this.swarms;
   }
 
-  /** Whether a tracker answer is on its way. */
+  /**
+   * Whether a tracker answer that may bring peers is on its way: a swarm's first asking (a join, or signalling
+   * coming up). The periodic refresh is not counted: it rarely brings anyone (newcomers dial in), and players'
+   * requests would wait for each one (on slow lines, four renditions' refreshes every 5 s kept requests waiting
+   * 800 ms for connections that never came, which the player read as a slow network).
+   */
   get asking(): boolean {
     return this.discovering > 0;
   }
@@ -112,24 +117,25 @@ export class Discovery {
     // the tracker is asked while a slot for its peers is free (inbound links never hold more than half), or an idle
     // link could make way
     if (this.deps.room() <= 0 && !this.deps.canReplace()) return;
-    this.discoverAll();
+    for (const swarm of this.swarms) void this.discover(swarm, false);
   }
 
-  private async discover(swarm: string): Promise<void> {
+  /** `counted`: while it runs, `asking` is true (see there). */
+  private async discover(swarm: string, counted = true): Promise<void> {
     const id = this.deps.peerId();
     if (!id || this.destroyed || this.held) return;
     const room = this.deps.room();
     // every slot taken: still ask while an idle link could make way for a peer the tracker offers
     if (room <= 0 && !this.deps.canReplace()) return;
     let peers: string[];
-    this.discovering++;
+    if (counted) this.discovering++;
     try {
       peers = await this.deps.tracker.join(id, this.deps.token, swarm, Math.min(50, Math.max(1, room) + 2));
     } catch (err) {
       this.deps.onError({ code: 'server-unreachable', message: String(err) });
       return;
     } finally {
-      this.discovering--;
+      if (counted) this.discovering--;
     }
     // left while the tracker answered: its leave may have arrived first, so say it again
     if (!this.swarms.has(swarm)) {

@@ -41,12 +41,19 @@ interface Download {
   meta: { totalBytes: number | null; contentType: string | null } | null;
   stallTimer: ReturnType<typeof setTimeout>;
   startedAt: number;
+  /** When the request times out (peer-timeout). */
+  deadlineAt: number;
+  /** When its `send` came (the transfer's first word), or null before. */
+  sendAt: number | null;
   /** Sent because the peer said it was fetching the key (not that it held it): ending with nothing is a strike. */
   onFetchingNews: boolean;
 }
 
 /** Cancelled request ids whose in-flight frames are still dropped quietly. */
 const MAX_TOMBSTONES = 64;
+/** A transfer's finish is projected from its own rate once it has run this long and brought this much. */
+const PROJECT_AFTER_MS = 250;
+const PROJECT_AFTER_BYTES = 32 * 1024;
 
 /**
  * Our requests to one peer and their reassembly: `req` out; `send` (the declared size, bounded by segmentMaxBytes)
@@ -105,6 +112,8 @@ export class Downloads {
         meta: null,
         stallTimer: setTimeout(() => this.fail(id, 'peer-stall', true), limits.stallMs + waitMs),
         startedAt: this.deps.now(),
+        deadlineAt: this.deps.now() + timeoutMs,
+        sendAt: null,
         onFetchingNews: this.deps.haves.onlyFetching(key),
       });
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -133,6 +142,7 @@ export class Downloads {
     if (m.bytes > max) throw new SwarmError('size-exceeded', 'declared segment too large', { bytes: m.bytes });
     d.assembly = new Reassembly(m.bytes, max);
     d.meta = { totalBytes: m.totalBytes, contentType: m.contentType };
+    d.sendAt = this.deps.now();
     this.touch(m.id, d);
   }
 
@@ -163,6 +173,9 @@ export class Downloads {
     if (!d.assembly) throw new SwarmError('protocol-violation', 'frame before send', { id });
     d.assembly.push(payload);
     this.deps.throughput.received(payload.byteLength);
+    // at the rate it has come so far, it would not be here before its deadline: given up now, not at the deadline,
+    // so the segment goes to the network while there is still time (a peer on a slow uplink, a busy one)
+    if (this.lateAtThisRate(d)) return this.fail(id, 'peer-timeout', true);
     this.touch(id, d);
   }
 
@@ -176,6 +189,16 @@ export class Downloads {
     const reason: unknown = signal.reason;
     if (SwarmError.is(reason)) return reason;
     return new SwarmError('peer-timeout', 'request aborted', { peer: this.deps.peer, key, aborted: true });
+  }
+
+  /** Whether the transfer, at the rate it has come since its `send`, would end after its deadline. */
+  private lateAtThisRate(d: Download): boolean {
+    const a = d.assembly;
+    if (!a || d.sendAt === null || a.complete) return false;
+    const now = this.deps.now();
+    const elapsed = now - d.sendAt;
+    if (elapsed < PROJECT_AFTER_MS || a.receivedBytes < PROJECT_AFTER_BYTES) return false;
+    return now + ((a.declaredBytes - a.receivedBytes) * elapsed) / a.receivedBytes > d.deadlineAt;
   }
 
   /** The last word on a cancelled request; anything else is an answer to no request. */

@@ -5,7 +5,7 @@ import { TokenBucket } from '../TokenBucket';
 import type { ConnectionLike } from './ConnectionLike';
 import { CANCELLED, cancelUpload, drainOrCancel, newUpload, whileWanted, type Upload } from './Upload';
 
-/** An upload the cap would delay longer than this is refused (absent). */
+/** An upload the cap would delay, or that would leave the uplink (see UplinkMeter) later than this, is refused (absent). */
 const UPLOAD_BUSY_MS = 1000;
 
 /** The bounds on what one peer asks of us (see PeerLinkLimits). */
@@ -28,6 +28,8 @@ export interface UploadsDeps {
   throttle(bytes: number): number;
   /** Milliseconds the upload cap would hold a `bytes` transfer back now (nothing booked). */
   uploadWaitMs(bytes: number): number;
+  /** What the data channel may queue before a transfer waits, now (default limits.sendHighWaterBytes). */
+  highWaterBytes?(): number;
   send(m: ControlMessage): void;
   /** Whether the link has closed (uploads stop at their next step). */
   closed(): boolean;
@@ -105,6 +107,12 @@ export class Uploads {
     const up = newUpload();
     this.open.set(id, up);
     try {
+      // refused before anything is waited for when what the uplink holds already would not leave in time: the asker
+      // hears it at once rather than after our own download of the segment
+      if (deps.uploadWaitMs(0) > UPLOAD_BUSY_MS) {
+        deps.send({ t: 'absent', id });
+        return;
+      }
       const segment = await whileWanted(up, deps.provide(key, waitMs));
       if (deps.closed()) return;
       // Absent rather than slow: a peer held back by its upload cap lets the asker go elsewhere at once.
@@ -124,7 +132,8 @@ export class Uploads {
       for (const frame of dataFrames(id, bytes)) {
         if (deps.closed() || up.cancelled) return this.ended(up, id);
         const { sendHighWaterBytes, drainTimeoutMs } = deps.limits;
-        if (!(await drainOrCancel(up, deps.conn.dataChannel, sendHighWaterBytes, drainTimeoutMs, deps.peer))) return this.ended(up, id);
+        const highWater = Math.min(sendHighWaterBytes, deps.highWaterBytes?.() ?? sendHighWaterBytes);
+        if (!(await drainOrCancel(up, deps.conn.dataChannel, highWater, drainTimeoutMs, deps.peer))) return this.ended(up, id);
         const wait = deps.throttle(frame.byteLength);
         if (wait > 0 && (await whileWanted(up, new Promise<void>((r) => setTimeout(r, wait)))) === CANCELLED) return this.ended(up, id);
         if (deps.closed() || up.cancelled) return this.ended(up, id);

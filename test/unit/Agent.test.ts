@@ -53,6 +53,8 @@ interface SetupOptions {
   peerId?: string;
   /** Whether the fake pool says peer connections are being made. */
   connecting?: () => boolean;
+  /** The fake pool answers peerHolds (which segments a given peer announced), as PeerPool does. */
+  peerHolds?: boolean;
 }
 
 function setup(links: FakeLink[] = [], opts: SetupOptions = {}) {
@@ -72,6 +74,12 @@ function setup(links: FakeLink[] = [], opts: SetupOptions = {}) {
       links.find((l) => l.keys.has(key) && !exclude.has(l.remoteId)) as unknown as PeerLink | undefined,
     fetchersOf: (key: string) => links.filter((l) => l.fetching.has(key)) as unknown as PeerLink[],
     openPeerIds: () => links.map((l) => l.remoteId),
+    ...(opts.peerHolds
+      ? {
+          peerHolds: (id: string, keys: readonly string[]) =>
+            links.some((l) => l.remoteId === id && keys.some((k) => l.keys.has(k) || l.fetching.has(k))),
+        }
+      : {}),
     announce: (type: 'have' | 'lost' | 'fetching', segs: Array<{ key: string }>) =>
       void announced.push({ type, keys: segs.map((x) => x.key) }),
   };
@@ -287,6 +295,34 @@ describe('Agent scheduling', () => {
     expect(seeded).toEqual([]);
   });
 
+  it('when most peer transfers fail, from two peers, asking peers pauses: misses at once, no prefetch; asked again after the pause', async () => {
+    const list = entries(12);
+    let failing = true;
+    const answer = async () => {
+      if (failing) throw new SwarmError('peer-stall', 'slow uplink');
+      return { body: blobOf(4), totalBytes: 4, contentType: null };
+    };
+    const a = fakeLink('a', list.map((e) => e.key), answer);
+    const b = fakeLink('b', list.map((e) => e.key), answer);
+    const { agent, store } = setup([a, b]);
+    agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+    // each segment tries both peers; three segments: six failures from two peers
+    for (let i = 0; i < 3; i++) expect(await agent.getSegment(query({ key: list[i]!.key, url: list[i]!.url }))).toMatchObject({ kind: 'miss' });
+    expect(a.calls.length + b.calls.length).toBe(6);
+    expect(agent.payoff.paused).toBe(true);
+    failing = false;
+    const t0 = Date.now();
+    expect(await agent.getSegment(query({ key: list[3]!.key, url: list[3]!.url }))).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(Date.now() - t0).toBeLessThan(20); // at once (fake clock): no peer tried, none waited for
+    agent.prefetch();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(a.calls.length + b.calls.length).toBe(6);
+    expect(store.size).toBe(0);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(agent.payoff.paused).toBe(false);
+    expect(await agent.getSegment(query({ key: list[4]!.key, url: list[4]!.url }))).toMatchObject({ kind: 'hit', source: 'p2p' });
+  });
+
   it('does not prefetch while the player is starting or starving', async () => {
     const list = entries(6);
     const holder = fakeLink('h', list.map((e) => e.key), async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));
@@ -320,6 +356,61 @@ describe('Agent scheduling', () => {
     agent.manifest([{ swarm: SWARM, live: true, entries: list }]);
     setTimeout(() => link.fetching.add(list[1]!.key), 30);
     expect(await agent.getSegment(q)).toMatchObject({ kind: 'hit', source: 'p2p', peerId: other });
+  });
+
+  it("a started player whose buffer only covers the network's own time for the segment asks no peer", async () => {
+    const answer = async () => ({ body: blobOf(5), totalBytes: 5, contentType: null });
+    const other = `${KEY.slice(0, KEY.lastIndexOf('/') + 1)}seg0.ts`;
+    // unknown pace: the peer gets its short try
+    const a = fakeLink('a', [KEY], answer);
+    expect(await setup([a], { bufferAhead: 1.2 }).agent.getSegment(query())).toMatchObject({ kind: 'hit', source: 'p2p' });
+    // this page's HTTP brought the rendition's last segment (100 KB) in 1 s: 1.2 s buffered leave no time for a peer
+    const b = fakeLink('b', [KEY], answer);
+    const { agent } = setup([b], { bufferAhead: 1.2 });
+    agent.report({ url: other, key: other, source: 'http', peerId: null, bytes: 100_000, ms: 1000, fallback: 'no-peer', error: null });
+    expect(await agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(b.calls).toEqual([]);
+  });
+
+  it('serves peers nothing while its own player runs short: absent at once, served again once fed', async () => {
+    let playing: number | null = 1.5;
+    const store = new SegmentStore(1_000_000);
+    const agent = new Agent({
+      config: mergeConfig({}), store, pool: { peerId: 'me', connecting: false, join: () => undefined, linkFor: () => undefined, fetchersOf: () => [], openPeerIds: () => [], announce: () => undefined },
+      onReport: () => undefined, onStored: () => undefined, bufferAhead: () => playing, seed: () => undefined, canSeed: () => false,
+      now: () => Date.now(), playingBufferSec: () => playing,
+    });
+    store.put({ key: KEY, swarm: SWARM, body: blobOf(10), totalBytes: 10, contentType: null });
+    expect(agent.provide(KEY, 0)).toBeUndefined(); // 1.5 s of a 4 s urgent buffer
+    playing = 3; // below urgent, but the line's pace is unknown (no HTTP load yet): serves
+    expect((agent.provide(KEY, 0) as StoredSegment | undefined)?.body.size).toBe(10);
+    // its last HTTP load took 1 s: a third of the 3 s buffered, a slow line
+    agent.report({ url: KEY, key: KEY, source: 'http', peerId: null, bytes: 100_000, ms: 1000, fallback: 'no-peer', error: null });
+    expect(agent.provide(KEY, 0)).toBeUndefined();
+    playing = null; // paused
+    expect((agent.provide(KEY, 0) as StoredSegment | undefined)?.body.size).toBe(10);
+  });
+
+  it('VOD waits for the elected peer only when it is at this position (it announced a segment right before); one behind is not waited for', async () => {
+    const list = entries(6);
+    const q = query({ key: list[3]!.key, url: list[3]!.url, budgetMs: 3000 });
+    const other = ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => electFetcher(list[3]!.key, ['me', id]) === id)!;
+    const outcome = async (holds: string[]) => {
+      const link = fakeLink(other, holds, async () => ({ body: blobOf(3), totalBytes: 3, contentType: null }));
+      const { agent } = setup([link], { bufferAhead: 20, peerHolds: true });
+      agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+      setTimeout(() => link.fetching.add(list[3]!.key), 300);
+      const t0 = Date.now();
+      const a = await agent.getSegment(q);
+      return { a, waitedMs: Date.now() - t0 };
+    };
+    // at our position (holds the segment before): its download, announced 300 ms later, is waited for and used
+    const near = await outcome([list[2]!.key]);
+    expect(near.a).toMatchObject({ kind: 'hit', source: 'p2p', peerId: other });
+    // behind (holds only the first): nobody waited for, the segment goes to the network at once (fake clock)
+    const behind = await outcome([list[0]!.key]);
+    expect(behind.a).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(behind.waitedMs).toBeLessThan(100);
   });
 
   it('seeds over HTTP only the next segments nobody holds, and only those this page is elected for', async () => {

@@ -504,4 +504,19 @@ describe('PeerLink under an upload cap', () => {
     // at once: within 10 ms, not after the 10 s the cap would hold the upload back
     await expect(settleWithin(10, client.link.request(KEY, 3000))).rejects.toMatchObject({ code: 'peer-absent' });
   });
+
+  it('answers absent before it waits for its own download of the segment when its uplink is already too busy', async () => {
+    const asked: string[] = [];
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    // the server downloads the segment itself (its answer would come in 2 s), and its uplink holds 3 s of bytes
+    makeLink(toClient, new Map(), {
+      uploadWaitMs: () => 3000,
+      provide: (key) => (asked.push(key), new Promise((r) => setTimeout(() => r(stored(KEY, bytes(1000))), 2000))),
+    });
+    const client = makeLink(toServer);
+    toServer.openBoth();
+    await vi.advanceTimersByTimeAsync(10);
+    await expect(settleWithin(10, client.link.request(KEY, 3000, 2500))).rejects.toMatchObject({ code: 'peer-absent' });
+    expect(asked).toEqual([]);
+  });
 });

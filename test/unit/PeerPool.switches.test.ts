@@ -1,6 +1,7 @@
 /**
  * Issue 12 §3, the runtime switches at the pool: setEnabled (P2P as a whole, for consent) and setUploadEnabled
- * (serving peers), with a fake PeerJS peer, a fake tracker and hand-driven peer channels; fake time.
+ * (serving peers); issue 14, uploads refused on a busy uplink — with a fake PeerJS peer, a fake tracker and
+ * hand-driven peer channels; fake time.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PeerLink } from '../../client/PeerLink';
@@ -265,5 +266,37 @@ describe('a link that stops serving, as the asking side sees it', () => {
     expect(await got).toBe('peer-absent');
     expect(a.sent.filter((d) => typeof d === 'string').map((d) => decodeControl(d as string).t)).not.toContain('cancel');
     expect(asker.isOpen && server.isOpen).toBe(true);
+  });
+});
+
+describe('uploads on a busy uplink (issue 14)', () => {
+  it('an upload that would leave the uplink later than 1 s, by the rate measured from the data channels, is refused (absent); served again once the queue drains', async () => {
+    const t = setup({ iceServers: [] });
+    t.pool.start();
+    t.pool.join(SWARM);
+    t.peers[0]!.emit('open', 'me');
+    t.store.put(segment(KEY2, 20_000));
+    t.pool.announce('have', [segment(KEY2, 20_000)]);
+    const link = await dialIn(t.peers[0]!);
+    const dc = link.conn.dataChannel;
+    link.deliver({ t: 'req', id: 1, key: KEY, waitMs: 0 });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(link.said().find((m) => 'id' in m && m.id === 1)?.t).toBe('send'); // no estimate yet: served
+    // its 300 KB sit in the channel; the line (1 Mbit/s) carries 125 B/ms of them
+    dc.bufferedAmount = 300_000;
+    const answers: string[] = [];
+    for (let id = 2; id < 12; id++) {
+      await vi.advanceTimersByTimeAsync(250);
+      dc.bufferedAmount = Math.max(0, dc.bufferedAmount - 250 * 125);
+      link.deliver({ t: 'req', id, key: KEY2, waitMs: 0 });
+      await vi.advanceTimersByTimeAsync(1);
+      // served: `send` (then its frames, as the channel's queue allows), or refused: `absent`
+      const answer = link.said().filter((m) => 'id' in m && m.id === id)[0]!.t === 'send' ? 'served' : 'absent';
+      answers.push(answer);
+      if (answer === 'served') dc.bufferedAmount += 20_000; // what it sent queues too
+    }
+    // served before the uplink was seen busy (no rate yet); refused while queue + 20 KB at the measured ~125 B/ms
+    // would leave after more than 1 s; served again once the queue has drained enough
+    expect(answers).toEqual(['served', 'absent', 'absent', 'absent', 'absent', 'absent', 'absent', 'served', 'served', 'served']);
   });
 });

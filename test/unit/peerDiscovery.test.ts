@@ -61,6 +61,25 @@ describe('Discovery', () => {
     expect(offered).toEqual([['a', swarm(1)], ['b', swarm(1)]]);
   });
 
+  it('asking (peers may turn up soon) is true while a join waits for its answer, not while a periodic refresh does', async () => {
+    const { d, joins, hold } = make();
+    const release = hold();
+    d.join(swarm(1));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(d.asking).toBe(true);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(d.asking).toBe(false);
+    d.startRefresh();
+    const releaseRefresh = hold();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(joins).toHaveLength(2); // the refresh asked
+    expect(d.asking).toBe(false); // but players' requests do not wait for it
+    releaseRefresh();
+    await vi.advanceTimersByTimeAsync(0);
+    d.destroy();
+  });
+
   it('stops offering at the first peer there is no room for; skipped peers do not count', async () => {
     const verdicts: Record<string, Offered> = { a: 'skipped', b: 'dialled', c: 'full', d: 'dialled' };
     const seen: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetFor, bufferAheadSec, STARVING_BUDGET_MS, STARVING_CONNECT_WAIT_MS, type MediaLike } from '../../client/urgency';
+import { budgetFor, bufferAheadSec, playingBufferSec, servingEndangers, STARVING_BUDGET_MS, STARVING_CONNECT_WAIT_MS, type MediaLike } from '../../client/urgency';
 import { electFetcher } from '../../client/electFetcher';
 import { Playlists } from '../../client/Playlists';
 import { TokenBucket } from '../../client/TokenBucket';
@@ -18,6 +18,37 @@ describe('urgency', () => {
     expect(bufferAheadSec([media(0, [])])).toBe(0); // not started
     expect(bufferAheadSec([])).toBeNull();
     expect(bufferAheadSec([media(0, []), media(3, [[0, 9]])])).toBe(6); // the best-fed element
+  });
+
+  it('playingBufferSec: the least-fed playing element; paused and ended ones do not count', () => {
+    expect(playingBufferSec([media(10, [[0, 13]])])).toBe(3);
+    expect(playingBufferSec([media(0, [])])).toBe(0); // playing, nothing buffered yet
+    expect(playingBufferSec([{ ...media(0, []), paused: true }])).toBeNull(); // not started
+    expect(playingBufferSec([{ ...media(30, [[0, 30]]), ended: true }])).toBeNull(); // played to the end
+    expect(playingBufferSec([media(10, [[0, 30]]), media(3, [[0, 4]])])).toBe(1);
+    expect(playingBufferSec([])).toBeNull();
+  });
+
+  it('serving endangers playback below half the urgent buffer, or below it on a line whose last load took a quarter of the buffer', () => {
+    expect(servingEndangers(null, 4, 5000)).toBe(false); // nothing plays
+    expect(servingEndangers(4, 4, 5000)).toBe(false); // fed
+    expect(servingEndangers(1.9, 4, 10)).toBe(true); // short whatever the line
+    expect(servingEndangers(3, 4, 10)).toBe(false); // a fast line (a live edge a few seconds ahead)
+    expect(servingEndangers(3, 4, null)).toBe(false); // pace unknown
+    expect(servingEndangers(3, 4, 800)).toBe(true); // a slow line: 0.8 s of 3 s
+  });
+
+  it("a started player's buffer must cover the try and then the network's expected time for the segment", () => {
+    // 1.8 s buffered, HTTP expected to take 1.2 s: 300 ms left for a peer after the 300 ms margin
+    expect(budgetFor(1.8, 4, 3000, 1200)).toMatchObject({ budgetMs: 300, starving: true });
+    // the network alone would not make it in time: no peer try at all
+    expect(budgetFor(1.2, 4, 3000, 1500).budgetMs).toBe(0);
+    // fed, with plenty buffered: the buffer rule decides, as without an expectation
+    expect(budgetFor(20, 4, 3000, 1200)).toEqual(budgetFor(20, 4, 3000));
+    // not started (nothing buffered) or no expectation: unchanged
+    expect(budgetFor(0, 4, 3000, 1200)).toEqual(budgetFor(0, 4, 3000));
+    expect(budgetFor(1.8, 4, 3000, null)).toEqual(budgetFor(1.8, 4, 3000));
+    expect(budgetFor(1.8, 4, 3000, 1200).connectWaitMs).toBeLessThanOrEqual(300);
   });
 
   it('a starving player that has started may wait for connections with half its buffer beyond 1 s, capped', () => {

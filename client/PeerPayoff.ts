@@ -1,0 +1,85 @@
+import { SwarmError } from '../core/SwarmError';
+
+/** The latest peer transfers judged. */
+const WINDOW = 8;
+/** Transfers judged before asking peers may pause. */
+const MIN_JUDGED = 6;
+/** Share of them that failed at which asking peers pauses. */
+const PAUSE_FAILED_SHARE = 0.75;
+/** Distinct peers among the failures (one bad peer is the peer's fault, dealt with by its strikes and ban). */
+const MIN_FAILED_PEERS = 2;
+/** The first pause; each pause that follows the previous one's end within a window doubles, up to the last. */
+export const FIRST_PAUSE_MS = 20_000;
+export const MAX_PAUSE_MS = 160_000;
+
+interface Outcome {
+  peerId: string;
+  ok: boolean;
+}
+
+/**
+ * Whether asking peers pays on this page's lines now. Every peer transfer this page asked for is judged: delivered,
+ * or failed on the peers' pace (`peer-timeout`, `peer-stall`; an abort, an `absent`, a closed link or an integrity
+ * refusal says nothing of the lines). When most of the latest transfers failed, from more than one peer, asking
+ * peers pauses for a while: their uplinks (or ours) cannot carry segments within the player's deadlines, and each
+ * try spends the player's time and the peer's upload for nothing — on 1/0.5 Mbit/s lines every segment asked of a
+ * peer was abandoned (issue 14). The first pause is FIRST_PAUSE_MS; one that trips again soon after the last ended
+ * is twice as long, up to MAX_PAUSE_MS; a window that judges well resets it. Outcomes of a banned peer are forgotten.
+ */
+export class PeerPayoff {
+  private outcomes: Outcome[] = [];
+  private pausedUntil = -Infinity;
+  private pauseMs = FIRST_PAUSE_MS;
+  private pauses = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  /** Asking peers is paused now (segments go to the network at once; nothing is prefetched or seeded). */
+  get paused(): boolean {
+    return this.now() < this.pausedUntil;
+  }
+
+  /** How many times asking peers paused this session. */
+  get pauseCount(): number {
+    return this.pauses;
+  }
+
+  /** A peer transfer this page asked for delivered. */
+  delivered(peerId: string): void {
+    this.judge({ peerId, ok: true });
+  }
+
+  /** A peer transfer this page asked for failed with `err`; only failures on the peers' pace are judged. */
+  failed(peerId: string, err: unknown): void {
+    if (!SwarmError.is(err)) return;
+    if (err.code === 'peer-stall' || (err.code === 'peer-timeout' && err.details.aborted !== true)) this.judge({ peerId, ok: false });
+  }
+
+  /** The peer was banned: its failures were its own, not the lines'. */
+  forget(peerId: string): void {
+    this.outcomes = this.outcomes.filter((o) => o.peerId !== peerId);
+  }
+
+  private judge(o: Outcome): void {
+    if (this.paused) return; // transfers asked before the pause, ending during it
+    this.outcomes.push(o);
+    if (this.outcomes.length > WINDOW) this.outcomes.shift();
+    if (this.outcomes.length < MIN_JUDGED) return;
+    const failed = this.outcomes.filter((x) => !x.ok);
+    if (failed.length < PAUSE_FAILED_SHARE * this.outcomes.length) {
+      if (failed.length * 2 <= this.outcomes.length) {
+        // peers pay again: a later pause starts afresh
+        this.pauseMs = FIRST_PAUSE_MS;
+        this.pausedUntil = -Infinity;
+      }
+      return;
+    }
+    if (new Set(failed.map((x) => x.peerId)).size < MIN_FAILED_PEERS) return;
+    const now = this.now();
+    // tripped again within a window's worth of time after the last pause: twice as long
+    if (this.pauses > 0 && now - this.pausedUntil < this.pauseMs) this.pauseMs = Math.min(MAX_PAUSE_MS, this.pauseMs * 2);
+    this.pausedUntil = now + this.pauseMs;
+    this.pauses++;
+    this.outcomes = [];
+  }
+}

@@ -1,0 +1,87 @@
+/** A rate sample needs this much queued in the page's data channels at both of its ends (the uplink was busy). */
+const BUSY_BYTES = 16 * 1024;
+/** What the page's data channels may queue, in time at the measured rate (see highWaterBytes). */
+const QUEUE_MS = 250;
+/** ...never less than this (two frames: the line never waits for the page to hand it more). */
+const MIN_HIGH_WATER_BYTES = 32 * 1024;
+/** ...and before the uplink was measured: enough to measure it (on 0.5 Mbit/s, 2 s). */
+const UNMEASURED_HIGH_WATER_BYTES = 128 * 1024;
+/** Shortest interval between two samples. */
+const SAMPLE_MS = 200;
+/** Without a sample for this long, the estimate doubles (a link that got faster is tried again). */
+const RELAX_MS = 10_000;
+
+/**
+ * What this page's uplink carries, measured from its own data channels: bytes handed to them minus what they still
+ * buffer is what left the page. Over an interval in which the channels stayed backlogged at both ends (≥ BUSY_BYTES
+ * queued), what left is what the line could carry: the rate, an EWMA (0.7 old, 0.3 new) in bytes per ms. Until the
+ * uplink has been busy once, there is no estimate (a fast line may never be). An estimate not renewed for
+ * RELAX_MS doubles, so an estimate made on a congested moment does not refuse uploads for good.
+ *
+ * `waitMs(bytes)` — how long `bytes` more would take to leave behind what is queued now — lets uploads that cannot
+ * finish in time be refused before they start, instead of being abandoned by their askers halfway (on a 1 Mbit/s
+ * uplink a 380 KB segment takes 3 s; measured: all of 15 MB uploaded on dsl lines wasted).
+ */
+export class UplinkMeter {
+  private handed = 0;
+  private rate: number | null = null;
+  private at: number;
+  private left = 0;
+  private queued = 0;
+  private ratedAt: number;
+
+  /** `buffered`: bytes queued now in this page's open data channels, summed. */
+  constructor(private readonly buffered: () => number, private readonly now: () => number) {
+    this.at = now();
+    this.ratedAt = this.at;
+  }
+
+  /** Bytes per ms the uplink carried when busy (relaxed while unmeasured); null before it was ever busy. */
+  get bytesPerMs(): number | null {
+    this.sample();
+    return this.rate;
+  }
+
+  /** `bytes` were handed to a data channel. */
+  sent(bytes: number): void {
+    this.sample();
+    this.handed += bytes;
+  }
+
+  /**
+   * What one of `busyLinks` data channels may queue before its sender waits, at most `max`: QUEUE_MS of the measured
+   * rate, shared among the links sending now. Everything a link sends — its answers, `absent`, news — waits behind
+   * that queue: with the 1 MiB default alone, a 0.5 Mbit/s uplink made an `absent` wait 16 s.
+   */
+  highWaterBytes(max: number, busyLinks = 1): number {
+    const rate = this.bytesPerMs;
+    if (rate === null) return Math.min(max, UNMEASURED_HIGH_WATER_BYTES);
+    const share = (rate * QUEUE_MS) / Math.max(1, busyLinks);
+    return Math.floor(Math.min(max, Math.max(MIN_HIGH_WATER_BYTES, share)));
+  }
+
+  /** How long until `bytes` more would have left, behind what is queued now; 0 without an estimate. */
+  waitMs(bytes: number): number {
+    this.sample();
+    if (this.rate === null || this.rate <= 0) return 0;
+    return Math.ceil((Math.max(0, this.buffered()) + bytes) / this.rate);
+  }
+
+  private sample(): void {
+    const t = this.now();
+    if (t - this.at < SAMPLE_MS) return;
+    const queued = Math.max(0, this.buffered());
+    const left = this.handed - queued;
+    if (this.queued >= BUSY_BYTES && queued >= BUSY_BYTES && left > this.left) {
+      const r = (left - this.left) / (t - this.at);
+      this.rate = this.rate === null ? r : 0.7 * this.rate + 0.3 * r;
+      this.ratedAt = t;
+    } else if (this.rate !== null && t - this.ratedAt >= RELAX_MS) {
+      this.rate *= 2 ** Math.floor((t - this.ratedAt) / RELAX_MS);
+      this.ratedAt = t;
+    }
+    this.at = t;
+    this.left = left;
+    this.queued = queued;
+  }
+}

@@ -1,0 +1,57 @@
+import { TokenBucket } from '../TokenBucket';
+import { UplinkMeter } from './UplinkMeter';
+
+/** What the budget reads of each of the page's links. */
+export interface SendingLink {
+  /** Bytes queued in the link's data channel, not sent yet. */
+  readonly sendBufferedBytes: number;
+}
+
+/**
+ * This page's uploads over all its links: the `uploadMaxBytesPerSec` cap (a token bucket) and the uplink as the
+ * uploads measured it (UplinkMeter) — how long a transfer would wait now, and how much one link may queue.
+ */
+export class UploadBudget {
+  private readonly cap: TokenBucket;
+  private readonly uplink: UplinkMeter;
+
+  constructor(maxBytesPerSec: number, private readonly links: Iterable<SendingLink>, now: () => number) {
+    this.cap = new TokenBucket(maxBytesPerSec, now);
+    this.uplink = new UplinkMeter(() => {
+      let queued = 0;
+      for (const l of links) queued += l.sendBufferedBytes;
+      return queued;
+    }, now);
+  }
+
+  /** Books `bytes` against the cap: milliseconds to wait before sending them (0: at once). */
+  take(bytes: number): number {
+    return this.cap.take(bytes);
+  }
+
+  /** Milliseconds a `bytes` transfer would wait now (nothing booked): for the cap, or behind what the uplink queues. */
+  waitMs(bytes: number): number {
+    return Math.max(this.cap.waitFor(bytes), this.uplink.waitMs(bytes));
+  }
+
+  /**
+   * What one link may queue before its sender waits, at most `max`: a short time of the measured uplink, shared by
+   * the links sending now — what else a link says is not stuck behind it.
+   */
+  highWaterBytes(max: number): number {
+    let sending = 0;
+    for (const l of this.links) if (l.sendBufferedBytes > 0) sending++;
+    return this.uplink.highWaterBytes(max, Math.max(1, sending));
+  }
+
+  /** `bytes` were handed to a link's data channel. */
+  sent(bytes: number): void {
+    this.uplink.sent(bytes);
+  }
+
+  /** The uplink as the uploads measured it (bytes/s when busy), or null before it was ever busy. */
+  get uplinkBytesPerSec(): number | null {
+    const r = this.uplink.bytesPerMs;
+    return r === null ? null : Math.round(r * 1000);
+  }
+}

@@ -1,0 +1,37 @@
+/** What the page's own HTTP does: a throughput average and each rendition's last segment size. */
+import { describe, expect, it } from 'vitest';
+import { HttpPace } from '../../client/HttpPace';
+
+describe('HttpPace', () => {
+  it('expects the last size of the directory at the average throughput; nothing before both are known', () => {
+    const p = new HttpPace();
+    expect(p.expectedMs('http://cdn/270p/seg2.ts')).toBeNull();
+    p.noteSize('http://cdn/270p/seg1.ts', 120_000);
+    expect(p.expectedMs('http://cdn/270p/seg2.ts')).toBeNull(); // no pace yet
+    p.noteLoad('http://cdn/270p/seg1.ts', 120_000, 1000); // 120 B/ms
+    expect(p.expectedMs('http://cdn/270p/seg2.ts')).toBe(1000);
+    expect(p.expectedMs('http://cdn/540p/seg2.ts')).toBeNull(); // another rendition: its size is unknown
+    p.noteSize('http://cdn/540p/seg1.ts', 360_000);
+    expect(p.expectedMs('http://cdn/540p/seg2.ts')).toBe(3000);
+  });
+
+  it('averages the pace (0.3 for the newest) and ignores loads too short to say anything, and junk', () => {
+    const p = new HttpPace();
+    p.noteLoad('http://cdn/v/a.ts', 100_000, 1000); // 100 B/ms
+    p.noteLoad('http://cdn/v/b.ts', 100_000, 500); // 200 B/ms → 0.7·100 + 0.3·200 = 130
+    p.noteLoad('http://cdn/v/c.ts', 130_000, 5); // too short: size only
+    expect(p.expectedMs('http://cdn/v/d.ts')).toBe(1000);
+    p.noteLoad('http://cdn/v/e.ts', Number.NaN, 100);
+    p.noteLoad('http://cdn/v/f.ts', -5, 100);
+    p.noteSize('http://cdn/v/g.ts', Infinity);
+    expect(p.expectedMs('http://cdn/v/d.ts')).toBe(1000);
+  });
+
+  it('remembers at most 64 directories, the oldest forgotten', () => {
+    const p = new HttpPace();
+    p.noteLoad('http://cdn/d0/s.ts', 1000, 100);
+    for (let i = 1; i <= 64; i++) p.noteSize(`http://cdn/d${i}/s.ts`, 1000);
+    expect(p.expectedMs('http://cdn/d0/x.ts')).toBeNull();
+    expect(p.expectedMs('http://cdn/d64/x.ts')).toBe(100);
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { UplinkMeter } from '../../client/peer/UplinkMeter';
+
+/** A page's data channels as the meter sees them: bytes handed, bytes still queued, a clock. */
+function uplink() {
+  const s = { t: 0, queued: 0 };
+  const meter = new UplinkMeter(() => s.queued, () => s.t);
+  /** `bytes` handed to the channels now (they queue). */
+  const send = (bytes: number) => {
+    meter.sent(bytes);
+    s.queued += bytes;
+  };
+  /** `ms` pass while the line carries `bytesPerMs` of what is queued. */
+  const pass = (ms: number, bytesPerMs: number) => {
+    s.t += ms;
+    s.queued = Math.max(0, s.queued - ms * bytesPerMs);
+  };
+  return { s, meter, send, pass };
+}
+
+describe('UplinkMeter', () => {
+  it('has no estimate, and holds nothing back, before the uplink was ever busy', () => {
+    const { meter, send, pass } = uplink();
+    for (let i = 0; i < 20; i++) {
+      send(16 * 1024); // each leaves before the next: never ≥ 32 KiB queued
+      pass(250, 1000);
+    }
+    expect(meter.bytesPerMs).toBeNull();
+    expect(meter.waitMs(400_000)).toBe(0);
+  });
+
+  it('measures a busy 1 Mbit/s uplink: 125 B/ms', () => {
+    const { meter, send, pass } = uplink();
+    send(600_000); // a backlog that lasts ~4.8 s on this line
+    for (let i = 0; i < 10; i++) {
+      pass(250, 125);
+      meter.sent(0); // any event samples
+    }
+    expect(meter.bytesPerMs).toBeCloseTo(125, 0);
+  });
+
+  it('waitMs counts what is queued now plus the new bytes at the measured rate: 380 KB behind 200 KB on 1 Mbit/s, ~4.6 s', () => {
+    const { s, meter, send, pass } = uplink();
+    send(600_000);
+    for (let i = 0; i < 10; i++) {
+      pass(250, 125);
+      meter.sent(0);
+    }
+    s.queued = 200_000;
+    expect(meter.waitMs(380_000)).toBeGreaterThan(4500);
+    expect(meter.waitMs(380_000)).toBeLessThan(4800);
+  });
+
+  it('takes no sample from an interval in which the channels ran dry (that is demand, not the line)', () => {
+    const { meter, send, pass } = uplink();
+    send(600_000);
+    for (let i = 0; i < 4; i++) {
+      pass(250, 125);
+      meter.sent(0);
+    }
+    const busy = meter.bytesPerMs!;
+    send(40_000);
+    pass(250, 10_000); // drained at once: a fast moment, queue empty at the end
+    meter.sent(0);
+    expect(meter.bytesPerMs).toBe(busy);
+  });
+
+  it('follows a line that got faster, and relaxes an estimate not renewed for 10 s (doubling), so uploads are tried again', () => {
+    const { meter, send, pass } = uplink();
+    send(300_000);
+    for (let i = 0; i < 8; i++) {
+      pass(250, 125);
+      meter.sent(0);
+    }
+    const slow = meter.bytesPerMs!;
+    expect(slow).toBeCloseTo(125, 0);
+    pass(10_000, 125); // nothing queued, no sample for 10 s
+    expect(meter.bytesPerMs).toBeCloseTo(2 * slow, 5);
+    send(2_000_000);
+    for (let i = 0; i < 20; i++) {
+      pass(250, 1250);
+      meter.sent(0);
+    }
+    expect(meter.bytesPerMs!).toBeGreaterThan(1000);
+  });
+
+  it('highWaterBytes: 128 KiB before a measure; then 250 ms of the rate shared by the links sending, 32 KiB at least, never above the configured bound', () => {
+    const { meter, send, pass } = uplink();
+    expect(meter.highWaterBytes(1024 * 1024)).toBe(128 * 1024);
+    expect(meter.highWaterBytes(64 * 1024)).toBe(64 * 1024);
+    send(2_000_000);
+    for (let i = 0; i < 10; i++) {
+      pass(250, 1250); // 10 Mbit/s
+      meter.sent(0);
+    }
+    const hw = meter.highWaterBytes(1024 * 1024);
+    expect(hw).toBeGreaterThan(0.95 * 250 * 1250);
+    expect(hw).toBeLessThan(1.05 * 250 * 1250);
+    expect(meter.highWaterBytes(1024 * 1024, 4)).toBe(Math.floor(hw / 4));
+    expect(meter.highWaterBytes(100_000)).toBe(100_000);
+    expect(meter.highWaterBytes(1024 * 1024, 1000)).toBe(32 * 1024);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * client/peer/Downloads: a transfer that, at the rate it has come so far, would end after its deadline is given up
+ * at once (peer-timeout, a cancel sent), so the segment can still go to the network in time; one on pace completes.
+ * Fake time; the peer is driven by hand.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Downloads } from '../../client/peer/Downloads';
+import type { RemoteHaves } from '../../client/peer/RemoteHaves';
+import { Throughput } from '../../client/peer/Throughput';
+import type { ControlMessage } from '../../client/protocol';
+
+const KEY = 'http://cdn.example/v/seg1.ts';
+
+function downloads() {
+  const said: ControlMessage[] = [];
+  const haves = { onlyFetching: () => false, absent: () => {}, delivered: () => {}, strike: () => {} } as unknown as RemoteHaves;
+  const d = new Downloads({
+    peer: 'peer-b',
+    limits: { segmentMaxBytes: 8 * 1024 * 1024, stallMs: 750, maxRequestsInFlight: 4 },
+    haves,
+    throughput: new Throughput(() => Date.now()),
+    send: (m) => void said.push(m),
+    isOpen: () => true,
+    now: () => Date.now(),
+  });
+  return { d, said };
+}
+
+/** The peer's answer: `send`, 16 KiB frames one every `everyMs`, `done` — until the request is given up. */
+async function feed(d: Downloads, id: number, declared: number, everyMs: number): Promise<void> {
+  d.onSend({ t: 'send', id, bytes: declared, totalBytes: declared, contentType: null });
+  for (let sent = 0; sent < declared; ) {
+    await vi.advanceTimersByTimeAsync(everyMs);
+    if (d.size === 0) return; // given up: the peer's next frames are the tombstone's business
+    const n = Math.min(16 * 1024, declared - sent);
+    d.onFrame(id, new Uint8Array(n));
+    sent += n;
+  }
+  d.onDone(id);
+}
+
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
+
+describe('Downloads: late at its own rate', () => {
+  it('gives up a 400 KB transfer coming at 64 KB/s with a 3 s deadline once it is clear (≥ 250 ms, ≥ 32 KiB), not at the deadline', async () => {
+    const { d, said } = downloads();
+    const t0 = Date.now();
+    const got = d.request(KEY, 3000).then(() => 'ok', (e: { code: string }) => e.code);
+    const settledAt = got.then(() => Date.now() - t0);
+    const fed = feed(d, 1, 400 * 1024, 250); // 16 KiB per 250 ms: the whole would take 6.4 s
+    expect(await got).toBe('peer-timeout');
+    await fed;
+    expect(await settledAt).toBeLessThanOrEqual(750);
+    expect(said).toContainEqual({ t: 'cancel', id: 1 });
+  });
+
+  it('lets a transfer on pace complete: 400 KB at 160 KB/s within 3 s', async () => {
+    const { d, said } = downloads();
+    const got = d.request(KEY, 3000).then((r) => r.body.size, (e: { code: string }) => e.code);
+    const fed = feed(d, 1, 400 * 1024, 100); // 16 KiB per 100 ms: 2.5 s
+    expect(await got).toBe(400 * 1024);
+    await fed;
+    expect(said.filter((m) => m.t === 'cancel')).toEqual([]);
+  });
+});
