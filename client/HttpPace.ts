@@ -42,10 +42,21 @@ export class HttpPace {
     return this.lastMs;
   }
 
-  /** Milliseconds the network is expected to take for `key` (its directory's last size at the average), or null. */
+  /**
+   * Milliseconds the network is expected to take for `key` (its directory's last size at the average), or null. A
+   * directory not seen yet (the player just switched to another rendition) is expected at twice the largest size
+   * seen: a ladder's next rung up is rarely more, and the first segment of a rung up is where a short buffer meets a
+   * bigger segment.
+   */
   expectedMs(key: string): number | null {
-    const bytes = this.lastBytes.get(urlDirectory(key));
+    const bytes = this.lastBytes.get(urlDirectory(key)) ?? this.unseenBytes();
     if (bytes === undefined || this.bytesPerMs === null || this.bytesPerMs <= 0) return null;
     return Math.ceil(bytes / this.bytesPerMs);
+  }
+
+  private unseenBytes(): number | undefined {
+    let most = 0;
+    for (const b of this.lastBytes.values()) most = Math.max(most, b);
+    return most > 0 ? 2 * most : undefined;
   }
 }

@@ -10,7 +10,8 @@ describe('HttpPace', () => {
     expect(p.expectedMs('http://cdn/270p/seg2.ts')).toBeNull(); // no pace yet
     p.noteLoad('http://cdn/270p/seg1.ts', 120_000, 1000); // 120 B/ms
     expect(p.expectedMs('http://cdn/270p/seg2.ts')).toBe(1000);
-    expect(p.expectedMs('http://cdn/540p/seg2.ts')).toBeNull(); // another rendition: its size is unknown
+    // another rendition, not seen yet (a switch up): twice the largest size seen
+    expect(p.expectedMs('http://cdn/540p/seg2.ts')).toBe(2000);
     p.noteSize('http://cdn/540p/seg1.ts', 360_000);
     expect(p.expectedMs('http://cdn/540p/seg2.ts')).toBe(3000);
   });
@@ -31,7 +32,8 @@ describe('HttpPace', () => {
     const p = new HttpPace();
     p.noteLoad('http://cdn/d0/s.ts', 1000, 100);
     for (let i = 1; i <= 64; i++) p.noteSize(`http://cdn/d${i}/s.ts`, 1000);
-    expect(p.expectedMs('http://cdn/d0/x.ts')).toBeNull();
-    expect(p.expectedMs('http://cdn/d64/x.ts')).toBe(100);
+    p.noteSize('http://cdn/d65/s.ts', 500);
+    expect(p.expectedMs('http://cdn/d0/x.ts')).toBe(200); // forgotten: an unseen directory, twice the largest (1000)
+    expect(p.expectedMs('http://cdn/d65/x.ts')).toBe(50);
   });
 });
