@@ -79,14 +79,15 @@ export const STARVING_CONNECT_WAIT_MS = 500;
  * (less than `urgentBufferSec`, or not started) gets a short budget; otherwise P2P may use the buffer beyond
  * `urgentBufferSec`, capped by the worker's budget. `httpMs`, the network's expected time for the segment (from
  * this page's own recent HTTP loads; null when unknown): a player that has started never gets a budget its buffer
- * could not cover followed by that — on a 1 Mbit/s line an 800 ms try then 1.5 s of HTTP stalled a player with
- * 1.8 s buffered.
+ * could not cover followed by twice that (this segment and the next) — on a 1 Mbit/s line an 800 ms try then 1.5 s
+ * of HTTP stalled a player with 1.8 s buffered, and hls.js switching up fetches again a segment it has buffered.
  */
 export function budgetFor(ahead: number | null, urgentBufferSec: number, workerBudgetMs: number, httpMs: number | null = null): Budget {
   const b = budgetByBuffer(ahead, urgentBufferSec, workerBudgetMs);
-  // what the buffer holds must cover the try and then the network's own time for the segment (a started player)
+  // what the buffer holds must cover the try, then the network's own time for this segment and the next one (a
+  // player that switches rendition fetches again what it holds: the buffer does not grow by this one)
   if (ahead === null || ahead <= 0 || httpMs === null) return b;
-  const cap = Math.max(0, Math.floor(ahead * 1000 - httpMs - HTTP_MARGIN_MS));
+  const cap = Math.max(0, Math.floor(ahead * 1000 - 2 * httpMs - HTTP_MARGIN_MS));
   return { ...b, budgetMs: Math.min(b.budgetMs, cap), connectWaitMs: Math.min(b.connectWaitMs, cap) };
 }
 

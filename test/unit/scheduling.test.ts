@@ -38,17 +38,17 @@ describe('urgency', () => {
     expect(servingEndangers(3, 4, 800)).toBe(true); // a slow line: 0.8 s of 3 s
   });
 
-  it("a started player's buffer must cover the try and then the network's expected time for the segment", () => {
-    // 1.8 s buffered, HTTP expected to take 1.2 s: 300 ms left for a peer after the 300 ms margin
-    expect(budgetFor(1.8, 4, 3000, 1200)).toMatchObject({ budgetMs: 300, starving: true });
+  it("a started player's buffer must cover the try and then the network's expected time for this segment and the next", () => {
+    // 3 s buffered, HTTP expected to take 1 s a segment: 700 ms left for a peer after two segments and the 300 ms margin
+    expect(budgetFor(3, 4, 3000, 1000)).toMatchObject({ budgetMs: 700, starving: true });
     // the network alone would not make it in time: no peer try at all
-    expect(budgetFor(1.2, 4, 3000, 1500).budgetMs).toBe(0);
+    expect(budgetFor(1.8, 4, 3000, 1200).budgetMs).toBe(0);
     // fed, with plenty buffered: the buffer rule decides, as without an expectation
     expect(budgetFor(20, 4, 3000, 1200)).toEqual(budgetFor(20, 4, 3000));
     // not started (nothing buffered) or no expectation: unchanged
     expect(budgetFor(0, 4, 3000, 1200)).toEqual(budgetFor(0, 4, 3000));
     expect(budgetFor(1.8, 4, 3000, null)).toEqual(budgetFor(1.8, 4, 3000));
-    expect(budgetFor(1.8, 4, 3000, 1200).connectWaitMs).toBeLessThanOrEqual(300);
+    expect(budgetFor(3, 4, 3000, 1000).connectWaitMs).toBeLessThanOrEqual(700);
   });
 
   it('a starving player that has started may wait for connections with half its buffer beyond 1 s, capped', () => {
