@@ -70,6 +70,7 @@ export class PeerLink {
       provide: deps.provide,
       throttle: deps.throttle,
       uploadWaitMs: deps.uploadWaitMs,
+      uplinkWaitMs: deps.uplinkWaitMs,
       ...(deps.highWaterBytes ? { highWaterBytes: deps.highWaterBytes } : {}),
       send,
       closed: () => this.closed,

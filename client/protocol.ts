@@ -20,6 +20,8 @@ export const MAX_CONTROL_BYTES = 64 * 1024;
 export const MAX_KEYS_PER_MESSAGE = 256;
 /** Longest a peer holds a request open while it finishes its own HTTP download of the segment. */
 export const MAX_REQ_WAIT_MS = 10_000;
+/** The longest asker's deadline (`withinMs`) a request may carry; more is taken as this. */
+export const MAX_REQ_WITHIN_MS = 60_000;
 const DATA_TAG = 0x01;
 const MAX_ID = 0xffffffff;
 
@@ -42,8 +44,12 @@ export type ControlMessage =
   | { t: 'lost'; swarm: string; keys: string[] }
   /** I am downloading these segments over HTTP right now; ask me soon. */
   | { t: 'fetching'; swarm: string; keys: string[] }
-  /** Please send me this segment; if you are fetching it, wait up to `waitMs` for it (0 = answer now). */
-  | { t: 'req'; id: number; key: string; waitMs: number }
+  /**
+   * Please send me this segment; if you are fetching it, wait up to `waitMs` for it (0 = answer now). `withinMs`
+   * (optional; older peers neither send nor read it): I give up after this long — an uploader whose uplink could not
+   * carry it in time says `absent` at once.
+   */
+  | { t: 'req'; id: number; key: string; waitMs: number; withinMs?: number }
   /** Are you there? (sent on a link silent for a while; answered with pong) */
   | { t: 'ping' }
   /** I am here. */
@@ -122,7 +128,10 @@ export function decodeControl(text: string): ControlMessage {
     case 'req': {
       const waitMs = m.waitMs ?? 0;
       if (!isId(m.id) || !isKey(m.key) || !Number.isInteger(waitMs) || (waitMs as number) < 0) break;
-      return { t: 'req', id: m.id, key: m.key, waitMs: Math.min(waitMs as number, MAX_REQ_WAIT_MS) };
+      const req: Extract<ControlMessage, { t: 'req' }> = { t: 'req', id: m.id, key: m.key, waitMs: Math.min(waitMs as number, MAX_REQ_WAIT_MS) };
+      // a deadline that is not a whole number of ms ≥ 0 is ignored, not an error (the field is optional)
+      if (Number.isInteger(m.withinMs) && (m.withinMs as number) >= 0) req.withinMs = Math.min(m.withinMs as number, MAX_REQ_WITHIN_MS);
+      return req;
     }
     case 'cancel':
     case 'absent':

@@ -117,7 +117,7 @@ export class Downloads {
         onFetchingNews: this.deps.haves.onlyFetching(key),
       });
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.deps.send({ t: 'req', id, key, waitMs });
+      this.deps.send({ t: 'req', id, key, waitMs, withinMs: Math.max(0, Math.round(timeoutMs)) });
     });
   }
 

@@ -62,6 +62,8 @@ export interface PeerLinkDeps {
   throttle(bytes: number): number;
   /** Milliseconds the upload cap would hold a `bytes` transfer back now (nothing booked). */
   uploadWaitMs(bytes: number): number;
+  /** Milliseconds until `bytes` more would have left the page's uplink, behind what it queues now (0: unknown). */
+  uplinkWaitMs?(bytes: number): number;
   /** What the link's data channel may queue before an upload waits, now (default limits.sendHighWaterBytes). */
   highWaterBytes?(): number;
   /** Keys to announce once the link is open. */

@@ -29,9 +29,14 @@ export class UploadBudget {
     return this.cap.take(bytes);
   }
 
-  /** Milliseconds a `bytes` transfer would wait now (nothing booked): for the cap, or behind what the uplink queues. */
-  waitMs(bytes: number): number {
-    return Math.max(this.cap.waitFor(bytes), this.uplink.waitMs(bytes));
+  /** Milliseconds the cap would hold a `bytes` transfer back now (nothing booked). */
+  capWaitMs(bytes: number): number {
+    return this.cap.waitFor(bytes);
+  }
+
+  /** Milliseconds until `bytes` more would have left the uplink, behind what the links queue now; 0 unmeasured. */
+  uplinkWaitMs(bytes: number): number {
+    return this.uplink.waitMs(bytes);
   }
 
   /**

@@ -5,8 +5,13 @@ import { TokenBucket } from '../TokenBucket';
 import type { ConnectionLike } from './ConnectionLike';
 import { CANCELLED, cancelUpload, drainOrCancel, newUpload, whileWanted, type Upload } from './Upload';
 
-/** An upload the cap would delay, or that would leave the uplink (see UplinkMeter) later than this, is refused (absent). */
+/**
+ * An upload the cap would delay longer than this is refused (absent); so is one that would leave the uplink (see
+ * UplinkMeter) later than this, when the asker did not say its deadline.
+ */
 const UPLOAD_BUSY_MS = 1000;
+/** Of the asker's deadline (`withinMs`), the part by which the uplink must have carried the segment. */
+const WITHIN_SHARE = 0.8;
 
 /** The bounds on what one peer asks of us (see PeerLinkLimits). */
 export interface UploadLimits {
@@ -28,6 +33,8 @@ export interface UploadsDeps {
   throttle(bytes: number): number;
   /** Milliseconds the upload cap would hold a `bytes` transfer back now (nothing booked). */
   uploadWaitMs(bytes: number): number;
+  /** Milliseconds until `bytes` more would have left the uplink, behind what it queues now (0: unknown). */
+  uplinkWaitMs?: ((bytes: number) => number) | undefined;
   /** What the data channel may queue before a transfer waits, now (default limits.sendHighWaterBytes). */
   highWaterBytes?(): number;
   send(m: ControlMessage): void;
@@ -77,7 +84,7 @@ export class Uploads {
       this.deps.send({ t: 'absent', id: m.id });
       return;
     }
-    void this.serve(m.id, m.key, m.waitMs);
+    void this.serve(m.id, m.key, m.waitMs, m.withinMs);
   }
 
   onCancel(id: number): void {
@@ -102,21 +109,24 @@ export class Uploads {
     }
   }
 
-  private async serve(id: number, key: string, waitMs: number): Promise<void> {
+  private async serve(id: number, key: string, waitMs: number, withinMs?: number): Promise<void> {
     const { deps } = this;
     const up = newUpload();
     this.open.set(id, up);
+    // by when the uplink must have carried it: most of the asker's deadline, when it said one
+    const uplinkLimitMs = withinMs !== undefined && withinMs > 0 ? withinMs * WITHIN_SHARE : UPLOAD_BUSY_MS;
+    const tooLate = (bytes: number) => deps.uploadWaitMs(bytes) > UPLOAD_BUSY_MS || (deps.uplinkWaitMs?.(bytes) ?? 0) > uplinkLimitMs;
     try {
       // refused before anything is waited for when what the uplink holds already would not leave in time: the asker
       // hears it at once rather than after our own download of the segment
-      if (deps.uploadWaitMs(0) > UPLOAD_BUSY_MS) {
+      if (tooLate(0)) {
         deps.send({ t: 'absent', id });
         return;
       }
       const segment = await whileWanted(up, deps.provide(key, waitMs));
       if (deps.closed()) return;
       // Absent rather than slow: a peer held back by its upload cap lets the asker go elsewhere at once.
-      if (segment === CANCELLED || !segment || deps.uploadWaitMs(segment.body.size) > UPLOAD_BUSY_MS) {
+      if (segment === CANCELLED || !segment || tooLate(segment.body.size)) {
         deps.send({ t: 'absent', id });
         return;
       }

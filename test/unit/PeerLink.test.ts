@@ -505,6 +505,20 @@ describe('PeerLink under an upload cap', () => {
     await expect(settleWithin(10, client.link.request(KEY, 3000))).rejects.toMatchObject({ code: 'peer-absent' });
   });
 
+  it("serves when its uplink can carry the segment within the asker's deadline, and answers absent when it cannot", async () => {
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    // the server's uplink would need 1.5 s for the segment
+    makeLink(toClient, new Map([[KEY, stored(KEY, bytes(1000))]]), { uplinkWaitMs: () => 1500 });
+    const client = makeLink(toServer);
+    toServer.openBoth();
+    await vi.advanceTimersByTimeAsync(10);
+    // a 6 s deadline (80 %: 4.8 s) leaves room; a 1 s one does not (the asker hears it at once)
+    expect((await settleWithin(100, client.link.request(KEY, 6000))).body.size).toBe(1000);
+    await expect(settleWithin(10, client.link.request(KEY, 1000))).rejects.toMatchObject({ code: 'peer-absent' });
+    const reqs = toServer.sent.map((d) => (typeof d === 'string' ? decodeControl(d) : null)).filter((m) => m?.t === 'req');
+    expect(reqs.map((m) => (m as { withinMs?: number }).withinMs)).toEqual([6000, 1000]);
+  });
+
   it('answers absent before it waits for its own download of the segment when its uplink is already too busy', async () => {
     const asked: string[] = [];
     const [toServer, toClient] = FakeConnection.pair('client', 'server');

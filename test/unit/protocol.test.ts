@@ -7,6 +7,7 @@ import {
   MAX_CONTROL_BYTES,
   MAX_KEYS_PER_MESSAGE,
   MAX_REQ_WAIT_MS,
+  MAX_REQ_WITHIN_MS,
   PROTOCOL_VERSION,
   chunkKeys,
   dataFrames,
@@ -72,6 +73,7 @@ const SAMPLES: Record<ControlType, ControlMessage[]> = {
   req: [
     { t: 'req', id: 0, key: KEY, waitMs: 0 },
     { t: 'req', id: MAX_ID, key: KEY, waitMs: 5000 },
+    { t: 'req', id: 3, key: KEY, waitMs: 0, withinMs: 800 },
   ],
   cancel: [{ t: 'cancel', id: 7 }],
   absent: [{ t: 'absent', id: 8 }],
@@ -417,5 +419,16 @@ describe('req waits', () => {
   it('are capped at MAX_REQ_WAIT_MS and default to 0', () => {
     expect(decodeControl('{"t":"req","id":1,"key":"k","waitMs":99999999}')).toMatchObject({ waitMs: MAX_REQ_WAIT_MS });
     expect(decodeControl('{"t":"req","id":1,"key":"k"}')).toMatchObject({ waitMs: 0 });
+  });
+});
+
+describe("a request's deadline (withinMs, optional)", () => {
+  it('is kept when a whole number of ms, capped at MAX_REQ_WITHIN_MS, and left out (not an error) when malformed', () => {
+    const req = (withinMs: unknown) => decodeControl(JSON.stringify({ t: 'req', id: 1, key: 'http://cdn/v/s.ts', waitMs: 0, withinMs }));
+    expect(req(1500)).toEqual({ t: 'req', id: 1, key: 'http://cdn/v/s.ts', waitMs: 0, withinMs: 1500 });
+    expect(req(10 * MAX_REQ_WITHIN_MS)).toMatchObject({ withinMs: MAX_REQ_WITHIN_MS });
+    for (const bad of [-1, 1.5, '800', null, {}]) expect(req(bad)).toEqual({ t: 'req', id: 1, key: 'http://cdn/v/s.ts', waitMs: 0 });
+    // an older peer's request, without it
+    expect(decodeControl(JSON.stringify({ t: 'req', id: 1, key: 'http://cdn/v/s.ts', waitMs: 0 }))).toEqual({ t: 'req', id: 1, key: 'http://cdn/v/s.ts', waitMs: 0 });
   });
 });
