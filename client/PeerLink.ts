@@ -56,7 +56,7 @@ export class PeerLink {
       openTimeoutMs: l.openTimeoutMs,
       send,
       onHelloSent: () => this.announceHeld(),
-      onAnsweredLate: () => this.announceHeldAgain(),
+      onAnsweredLate: () => this.announceHeld(true),
       onOpen: () => this.opened(),
       onTimeout: (detail) => this.shutdown('peer-timeout', detail),
     });
@@ -205,19 +205,14 @@ export class PeerLink {
     this.deps.onOpen(this);
   }
 
-  /** Tells the peer everything we hold (once); from then on, news as it happens. */
-  private announceHeld(): void {
-    if (this.announcing || this.closed) return;
-    this.announcing = true;
-    for (const [swarm, keys] of this.deps.initialHaves()) this.announce('have', swarm, keys);
-  }
-
   /**
-   * Tells the peer again everything we hold: our first hello went unheard (the dialler's side was not listening yet,
-   * Chromium under load), and the announcement sent right after it with it. Repeated keys are harmless.
+   * Tells the peer everything we hold (once; from then on, news as it happens). `again`: once more, after our first
+   * hello went unheard (the dialler was not listening yet, Chromium under load) and the announcement with it.
+   * Repeated keys are harmless.
    */
-  private announceHeldAgain(): void {
-    if (!this.announcing || this.closed) return;
+  private announceHeld(again = false): void {
+    if (this.closed || this.announcing !== again) return;
+    this.announcing = true;
     for (const [swarm, keys] of this.deps.initialHaves()) this.announce('have', swarm, keys);
   }
 

@@ -13,16 +13,17 @@ export interface MediaLike {
  */
 export function bufferAheadSec(media: Iterable<MediaLike>): number | null {
   let best: number | null = null;
-  for (const m of media) {
-    let ahead = 0;
-    for (let i = 0; i < m.buffered.length; i++) {
-      if (m.buffered.start(i) <= m.currentTime + 0.25 && m.buffered.end(i) > m.currentTime) {
-        ahead = m.buffered.end(i) - m.currentTime;
-      }
-    }
-    best = best === null ? ahead : Math.max(best, ahead);
-  }
+  for (const m of media) best = Math.max(best ?? 0, aheadOf(m));
   return best;
+}
+
+/** Seconds one element has buffered from its playhead on (the range holding the playhead, 0 when none does). */
+function aheadOf(m: MediaLike): number {
+  let ahead = 0;
+  for (let i = 0; i < m.buffered.length; i++) {
+    if (m.buffered.start(i) <= m.currentTime + 0.25 && m.buffered.end(i) > m.currentTime) ahead = m.buffered.end(i) - m.currentTime;
+  }
+  return ahead;
 }
 
 /**
@@ -33,10 +34,7 @@ export function playingBufferSec(media: Iterable<MediaLike>): number | null {
   let least: number | null = null;
   for (const m of media) {
     if (m.paused || m.ended === true) continue;
-    let ahead = 0;
-    for (let i = 0; i < m.buffered.length; i++) {
-      if (m.buffered.start(i) <= m.currentTime + 0.25 && m.buffered.end(i) > m.currentTime) ahead = m.buffered.end(i) - m.currentTime;
-    }
+    const ahead = aheadOf(m);
     least = least === null ? ahead : Math.min(least, ahead);
   }
   return least;
