@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 /** The part of a signalling socket the registry uses. */
 export interface PeerSocket {
   close(code?: number, reason?: string): void;
+  send?(text: string): void;
 }
 
 /** What the registry needs of a PeerJS server client. */
@@ -39,6 +40,36 @@ export class PeerRegistry {
     if (this.clients.get(client.getId())?.client !== client) return false;
     this.clients.delete(client.getId());
     return true;
+  }
+
+  /** Whether `socket` is the signalling socket of `peerId` (not another socket that claimed its id). */
+  owns(peerId: string, socket: unknown): boolean {
+    const known = this.clients.get(peerId);
+    return known !== undefined && (known.client.getSocket?.() ?? known.socket) === socket;
+  }
+
+  /** Sends `text` on `peerId`'s socket; false when it is not connected here (or the send throws). */
+  send(peerId: string, text: string): boolean {
+    const known = this.clients.get(peerId);
+    const socket = known ? (known.client.getSocket?.() ?? known.socket) : null;
+    if (!socket?.send) return false;
+    try {
+      socket.send(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Closes `peerId`'s socket (PeerJS then forgets it the normal way); nothing when it is not connected here. */
+  close(peerId: string, code: number, reason: string): void {
+    const known = this.clients.get(peerId);
+    const socket = known ? (known.client.getSocket?.() ?? known.socket) : null;
+    try {
+      socket?.close(code, reason);
+    } catch {
+      // already closing
+    }
   }
 
   /** Whether `peerId` is connected now. */

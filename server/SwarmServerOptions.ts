@@ -4,6 +4,7 @@ import { SwarmError } from '../core/SwarmError';
 import { DEFAULT_SEGMENT_PATTERN } from '../core/contract';
 import { isIceUrl, MAX_ICE_URL_LENGTH } from './isIceUrl';
 import { isTrustEntry, MAX_TRUSTED_HOPS } from './proxyTrust';
+import { NODE_ID_PATTERN } from './cluster/clusterKeys';
 
 /** A directory served as static files under a URL path. */
 export interface StaticDir {
@@ -125,6 +126,22 @@ export interface SwarmServerOptions {
   turnSecret: string;
   /** Lifetime of the TURN credentials `/ice` hands out, in seconds. @default 3600 (clamped 60–86400) */
   turnCredentialTtlSec: number;
+  /**
+   * A Redis shared by several nodes (`redis://[user:password@]host:port[/db]` or `rediss://…`): peer registry,
+   * swarm membership and per-client tracker budgets live there, and signalling for a peer of another node is relayed
+   * through it, so any node answers any tracker request (see docs/scale-out.md). Redis away is never fatal: a node
+   * then serves the peers it holds. @default '' = one node, everything in this process
+   */
+  redisUrl: string;
+  /** Prefix of every Redis key and channel (deployments sharing a Redis use different ones). @default 'swarmfetch:' */
+  redisPrefix: string;
+  /** This node's name in the cluster, 1–64 of `A-Z a-z 0-9 . _ -`, unique among the nodes. @default '' = random at start */
+  nodeId: string;
+  /**
+   * How long a node's peers stay registered in Redis after its last heartbeat (it beats every third of this): a node
+   * that dies loses its peers, and signalling for them stops, within this. @default 15000 (clamped 3000–300000)
+   */
+  peerTtlMs: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freeze({
@@ -157,6 +174,10 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<SwarmServerOptions> = Object.freez
   turnUrls: Object.freeze([]),
   turnSecret: '',
   turnCredentialTtlSec: 3600,
+  redisUrl: '',
+  redisPrefix: 'swarmfetch:',
+  nodeId: '',
+  peerTtlMs: 15_000,
 });
 
 /** Bounds of the count options: `mergeServerOptions` clamps to them, the command line refuses what is outside. */
@@ -175,6 +196,7 @@ export const NUMBER_OPTION_BOUNDS = {
   hashMinRangeBytes: [4096, 1024 * 1024],
   hashMaxFetchesPerClient: [1, 64],
   turnCredentialTtlSec: [60, 86_400],
+  peerTtlMs: [3_000, 300_000],
 } as const;
 
 /** Most entries in `trustProxy`. */
@@ -274,6 +296,17 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
       case 'hashSegmentPattern':
         out.hashSegmentPattern = checkPattern(key, value);
         break;
+      case 'redisUrl':
+        out.redisUrl = checkRedisUrl(key, value);
+        break;
+      case 'redisPrefix':
+        if (typeof value !== 'string' || value.length > 64 || /[\s]/.test(value)) invalid(key, 'must be a string of at most 64 characters without spaces', value);
+        out.redisPrefix = value;
+        break;
+      case 'nodeId':
+        if (typeof value !== 'string' || (value !== '' && !NODE_ID_PATTERN.test(value))) invalid(key, 'must be 1–64 of A-Z a-z 0-9 . _ -', value);
+        out.nodeId = value;
+        break;
       case 'maxSwarmsPerPeer':
       case 'peersPerAnswer':
       case 'maxPeers':
@@ -287,7 +320,8 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
       case 'maxQueuedBytes':
       case 'hashMinRangeBytes':
       case 'hashMaxFetchesPerClient':
-      case 'turnCredentialTtlSec': {
+      case 'turnCredentialTtlSec':
+      case 'peerTtlMs': {
         if (typeof value !== 'number' || Number.isNaN(value)) invalid(key, 'must be a number', value);
         const [min, max] = NUMBER_OPTION_BOUNDS[key];
         out[key] = Math.min(max, Math.max(min, Math.round(value)));
@@ -302,6 +336,21 @@ export function mergeServerOptions(user: Partial<Record<keyof SwarmServerOptions
     invalid(key, `needs ${other} (TURN takes both)`, out.turnUrls.length > 0 ? out.turnUrls.join(',') : 'set');
   }
   return Object.freeze(out);
+}
+
+function checkRedisUrl(key: string, value: unknown): string {
+  if (value === '') return '';
+  let url: URL | null = null;
+  try {
+    url = typeof value === 'string' && value.length <= 1024 ? new URL(value) : null;
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    // never a password in an error
+    invalid(key, 'must be a URL like redis://host:6379 or rediss://…', typeof value === 'string' ? value.replace(/\/\/[^@/]*@/, '//…@') : value);
+  }
+  return value as string;
 }
 
 function checkIceUrls(key: string, value: unknown, kind: 'stun' | 'turn'): readonly string[] {

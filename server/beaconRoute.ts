@@ -1,7 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import type { Counter } from './MetricsRegistry';
 import { parseBeacon, BEACON_BYTE_FIELDS } from './parseBeacon';
-import type { PeerRegistry } from './PeerRegistry';
 import { BeaconThrottle } from './BeaconThrottle';
 
 /** Largest beacon body read. */
@@ -23,7 +22,8 @@ export interface BeaconMetrics {
 }
 
 export interface BeaconRouteDeps {
-  peers: Pick<PeerRegistry, 'verify'>;
+  /** Whether a peer id is connected with a token (in a cluster: to any node). */
+  peers: { verify(peerId: string, token: string): boolean | Promise<boolean> };
   metrics: BeaconMetrics;
   /** Clock of the per-peer interval. @default Date.now */
   now?: () => number;
@@ -64,14 +64,16 @@ export function beaconRoute(deps: BeaconRouteDeps): RequestHandler {
       }
       const beacon = parseBeacon(req.body);
       if ('field' in beacon) return refuse(res, 400, 'malformed', { error: 'bad-beacon', field: beacon.field });
-      if (!deps.peers.verify(beacon.peerId, beacon.token)) return refuse(res, 403, 'forbidden', { error: 'forbidden' });
-      if (!throttle.take(beacon.peerId)) {
-        res.setHeader('Retry-After', String(BEACON_INTERVAL_MS / 1000));
-        return refuse(res, 429, 'too-often', { error: 'too-often' });
-      }
-      for (const field of BEACON_BYTE_FIELDS) counters[field].inc(undefined, beacon[field]);
-      metrics.beacons.inc();
-      res.status(204).end();
+      void Promise.resolve(deps.peers.verify(beacon.peerId, beacon.token)).then((verified) => {
+        if (!verified) return refuse(res, 403, 'forbidden', { error: 'forbidden' });
+        if (!throttle.take(beacon.peerId)) {
+          res.setHeader('Retry-After', String(BEACON_INTERVAL_MS / 1000));
+          return refuse(res, 429, 'too-often', { error: 'too-often' });
+        }
+        for (const field of BEACON_BYTE_FIELDS) counters[field].inc(undefined, beacon[field]);
+        metrics.beacons.inc();
+        res.status(204).end();
+      });
     });
   };
 }

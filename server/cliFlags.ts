@@ -54,6 +54,10 @@ export const SERVER_FLAGS: Readonly<Record<string, Flag>> = Object.freeze({
   'max-queued-bytes': count('maxQueuedBytes'),
   'trust-proxy': { kind: 'special', option: 'trustProxy', placeholder: 'HOPS|CIDR,…' },
   metrics: { kind: 'switch', option: 'metrics', value: true },
+  'redis-url': { kind: 'string', option: 'redisUrl', placeholder: 'URL' },
+  'redis-prefix': { kind: 'string', option: 'redisPrefix', placeholder: 'P' },
+  'node-id': { kind: 'string', option: 'nodeId', placeholder: 'ID' },
+  'peer-ttl-ms': count('peerTtlMs'),
   'log-format': { kind: 'choice', option: 'logFormat', choices: ['text', 'json'], placeholder: 'text|json' },
 });
 

@@ -25,6 +25,13 @@ Behind a reverse proxy, operations:
   --metrics                     answer GET /swarmfetch/v1/metrics (Prometheus text format) to scrapers, and take
                                 pages' offload beacons (POST /swarmfetch/v1/beacon) (default off)
   --log-format text|json        drop log and start/stop lines as text (default) or one JSON object per line
+Scale-out (several nodes sharing one Redis; see docs/scale-out.md):
+  --redis-url URL               redis://host:6379 (or rediss://…): peers, swarms and budgets shared by every node,
+                                signalling relayed between nodes (default none: one node); better in the
+                                environment when it holds a password: SWARMFETCH_REDIS_URL=URL
+  --redis-prefix P              prefix of every Redis key and channel (default swarmfetch:)
+  --node-id ID                  this node's name, unique in the cluster (default random at start)
+  --peer-ttl-ms N               a dead node's peers are forgotten within this (default 15000, 3000–300000)
 NAT traversal (pages get their ICE servers from POST /swarmfetch/v1/ice):
   --stun-port N                 UDP port of the built-in STUN responder (default: the same number as --port)
   --no-stun                     run no STUN responder

@@ -3,7 +3,8 @@ import type { WebSocket } from 'ws';
 import type { AbsentPeerBudget } from './AbsentPeerBudget';
 import { clientFields, type RequestClient } from './clientOfRequest';
 import type { DropLog } from './dropLog';
-import { parseSignallingMessage } from './parseSignallingMessage';
+import { parseSignallingMessage, type SignallingMessage } from './parseSignallingMessage';
+import { RELAYED_TYPES } from './cluster/clusterMessage';
 import { RateBudget } from './RateBudget';
 
 /** Close codes the server uses on signalling websockets (RFC 6455 §7.4.1; 1009 is sent by ws for maxPayload). */
@@ -27,6 +28,11 @@ export interface SignallingGuardDeps {
   absentBudget: AbsentPeerBudget;
   /** Who opened the socket (the upgrade request's client; see clientOfRequest). */
   who: RequestClient;
+  /**
+   * In a cluster: takes a peer-to-peer message (OFFER, ANSWER, CANDIDATE, LEAVE, EXPIRE) for an id not connected
+   * here, from this socket's peer id, to relay it to the node holding that id; PeerJS never sees (nor queues) it.
+   */
+  relay?: (src: string, message: SignallingMessage & { dst: string }) => void;
 }
 
 /**
@@ -38,7 +44,8 @@ export interface SignallingGuardDeps {
  * - `LEAVE` without `dst` (PeerJS would forget the peer but keep its socket open, out of the peer count): the
  *   socket is closed 1000 'leave', which lets PeerJS forget it the normal way;
  * - OFFER/ANSWER/CANDIDATE for an id that is not connected (PeerJS queues those): only within `absentBudget`; past it
- *   the message is dropped, logged 'queue-full' and the sender told at once with PeerJS's `EXPIRE`.
+ *   the message is dropped, logged 'queue-full' and the sender told at once with PeerJS's `EXPIRE`;
+ * - in a cluster (`relay`), messages between peers for an id not connected here go to the relay instead.
  * After a close no further message is passed on. ws itself closes a message over maxPayload with 1009.
  */
 export function guardSignalling(socket: WebSocket, req: IncomingMessage, deps: SignallingGuardDeps): void {
@@ -74,6 +81,10 @@ export function guardSignalling(socket: WebSocket, req: IncomingMessage, deps: S
     if (message.dst === undefined) {
       if (message.type !== 'LEAVE') return true;
       shut(CLOSE_NORMAL, 'leave');
+      return false;
+    }
+    if (deps.relay && RELAYED_TYPES.has(message.type) && !deps.isConnected(message.dst)) {
+      deps.relay(selfId, { ...message, dst: message.dst });
       return false;
     }
     if (!QUEUED_TYPES.has(message.type) || deps.isConnected(message.dst)) return true;

@@ -26,6 +26,9 @@ import { StunResponder } from './StunResponder';
 import { metricsHandler } from './metricsHandler';
 import { proxyTrust } from './proxyTrust';
 import { serverMetrics } from './serverMetrics';
+import { Cluster } from './cluster/Cluster';
+import { jsonLogLine } from './jsonLogLine';
+import { randomUUID } from 'node:crypto';
 
 export { DEFAULT_SERVER_OPTIONS, mergeServerOptions } from './SwarmServerOptions';
 export type { StaticDir, SwarmServerOptions } from './SwarmServerOptions';
@@ -95,6 +98,23 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
     metrics.drops.inc({ reason, via: typeof details.via === 'string' ? details.via : '' });
     log(reason, details);
   };
+  const cluster = config.redisUrl
+    ? new Cluster({
+        redisUrl: config.redisUrl, prefix: config.redisPrefix, nodeId: config.nodeId || randomUUID(), peerTtlMs: config.peerTtlMs,
+        maxSwarmsPerPeer: config.maxSwarmsPerPeer, local: tracker,
+        peers: {
+          send: (id, text) => peers.send(id, text),
+          close: (id, reason) => {
+            if (reason === 'id-taken') peers.send(id, JSON.stringify({ type: 'ID-TAKEN', payload: { msg: 'ID is taken' } }));
+            peers.close(id, 1000, reason);
+          },
+        },
+        log: (event, details) => {
+          if (event === 'redis-up' || event === 'redis-down') clusterLine(config, event, details);
+          else drop(event, { ...details, via: 'cluster' });
+        },
+      })
+    : null;
   const trust = proxyTrust(config.trustProxy);
   const clientOf = clientOfRequest(trust);
   const guard = new ConnectionGuard(config.maxConnectionsPerIp, drop, (address) => trust(address, 0));
@@ -133,6 +153,12 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
     server.on('connection', (socket, req) =>
       guardSignalling(socket, req, {
         maxMessagesPerSec: config.maxMessagesPerSec, drop, isConnected: (id) => peers.has(id), absentBudget, who: clientOf(req),
+        // only from the socket PeerJS took for its id (not one it refused), to the node holding the other id
+        ...(cluster ? {
+          relay: (src, m) => {
+            if (peers.owns(src, socket)) cluster.forward({ type: m.type, src, dst: m.dst, payload: m.payload });
+          },
+        } : {}),
       }),
     );
     return (wss = server);
@@ -152,11 +178,18 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   });
   peerServer.on('connection', (client) => {
     peers.add(client);
+    cluster?.connected(client.getId(), client.getToken());
     metrics.peerConnections.inc();
   });
   peerServer.on('disconnect', (client) => {
-    if (peers.remove(client)) tracker.remove(client.getId());
+    if (!peers.remove(client)) return;
+    if (cluster) cluster.disconnected(client.getId());
+    else tracker.remove(client.getId());
   });
+  // a peer's tokens: its own node's registry first, then (in a cluster) Redis, for peers connected to other nodes
+  const verify = (peerId: string, token: string): boolean | Promise<boolean> =>
+    peers.verify(peerId, token) || (cluster ? cluster.verify(peerId, token) : false);
+  const verifier = { verify, get size() { return peers.size; } };
   // Socket errors of single clients; the PeerJS server already drops such clients. Without a listener they would throw.
   peerServer.on('error', () => {});
 
@@ -188,9 +221,10 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   app.use(
     TRACKER_PATH,
     trackerRoutes({
-      tracker, peers, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed, limit: rateLimit.middleware, metrics,
-      oracle: config.hashOrigins.length > 0,
-      ...(config.metrics ? { beacon: beaconRoute({ peers, metrics }) } : {}),
+      tracker: cluster?.tracker ?? tracker, peers: verifier, peersPerAnswer: config.peersPerAnswer, isOriginAllowed: allowed,
+      limit: rateLimit.middleware, metrics, oracle: config.hashOrigins.length > 0,
+      ...(cluster ? { cluster: () => cluster.health() } : {}),
+      ...(config.metrics ? { beacon: beaconRoute({ peers: verifier, metrics }) } : {}),
       ice: {
         stun: config.stun || config.iceUrls.length > 0,
         turn: config.turnUrls.length > 0,
@@ -206,6 +240,8 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
+      // first out of the cluster (its key deleted: other nodes stop relaying to it at once), then the sockets
+      const leaving = cluster?.close() ?? Promise.resolve();
       rateLimit.destroy();
       peerTimers.stop();
       oracle?.close();
@@ -213,7 +249,7 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
       for (const client of ws?.clients ?? []) client.terminate();
       ws?.close();
       const udp = stun?.close();
-      httpServer.close(() => void (udp ?? Promise.resolve()).then(() => resolve()));
+      httpServer.close(() => void Promise.all([udp, leaving]).then(() => resolve()));
       for (const socket of sockets) socket.destroy();
     }));
 
@@ -253,6 +289,19 @@ function stunBindError(err: unknown, host: string, port: number): Error {
     { cause: err },
   );
   return Object.assign(error, { syscall: 'bind', address: host, port }, typeof code === 'string' ? { code } : {});
+}
+
+/** A line about the node's Redis (up, down), in the log's format. */
+function clusterLine(config: Readonly<SwarmServerOptions>, event: string, details: Record<string, string | number>): void {
+  try {
+    config.log(
+      config.logFormat === 'json'
+        ? jsonLogLine(event === 'redis-down' ? 'warn' : 'info', event, details)
+        : `swarmfetch server: ${event} ${Object.entries(details).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    );
+  } catch {
+    // a broken log must not break the server
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -18,6 +18,8 @@ export type CliEnv = Readonly<Record<string, string | undefined>>;
 
 /** Environment variable read for the TURN secret when --turn-secret is not given. */
 const TURN_SECRET_ENV = 'SWARMFETCH_TURN_SECRET';
+/** Environment variable read for the Redis URL when --redis-url is not given (it may hold a password). */
+const REDIS_URL_ENV = 'SWARMFETCH_REDIS_URL';
 const COMMANDS = ['server', 'hash'] as const;
 /** How a command is typed: `swarmfetch-server` (the server, the default command) or `swarmfetch-server hash`. */
 const commandName = (command: string): string => (command === 'server' ? 'swarmfetch-server' : `swarmfetch-server ${command}`);
@@ -164,6 +166,8 @@ function parseServerArgs(args: readonly string[], env: CliEnv): Partial<SwarmSer
     }
     options.turnSecret = envSecret;
   }
+  const envRedis = env[REDIS_URL_ENV]?.trim();
+  if (options.redisUrl === undefined && envRedis) options.redisUrl = envRedis;
   return options as Partial<SwarmServerOptions>;
 }
 

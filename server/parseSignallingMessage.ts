@@ -5,6 +5,8 @@ export interface SignallingMessage {
   type: string;
   /** The peer it is for; undefined when the message has none (null or '' count as none, as in PeerJS). */
   dst: string | undefined;
+  /** The message's payload, unchecked (relayed as it is, as PeerJS does). */
+  payload?: unknown;
 }
 
 /**
@@ -19,9 +21,9 @@ export function parseSignallingMessage(text: string): SignallingMessage | null {
     return null;
   }
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return null;
-  const { type, dst } = m as { type?: unknown; dst?: unknown };
+  const { type, dst, payload } = m as { type?: unknown; dst?: unknown; payload?: unknown };
   if (typeof type !== 'string') return null;
   if (dst === undefined || dst === null || dst === '') return { type, dst: undefined };
   if (typeof dst !== 'string' || dst.length > MAX_PEER_ID_LENGTH) return null;
-  return { type, dst };
+  return { type, dst, payload };
 }

@@ -1,16 +1,26 @@
-import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { corsGuard } from './corsGuard';
 import type { IceAnswer } from './iceAnswer';
 import { parseIceRequest } from './parseIceRequest';
 import { parseTrackerRequest } from './parseTrackerRequest';
-import type { PeerRegistry } from './PeerRegistry';
+import type { ClusterHealth } from './cluster/Cluster';
 import type { ServerMetrics } from './serverMetrics';
-import type { Tracker } from './Tracker';
+import type { TrackerStats } from './Tracker';
+
+/** The tracker the routes use: one node's (Tracker) or a cluster's (ClusterTracker, async). */
+export interface TrackerLike {
+  join(peerId: string, swarm: string, want: number): string[] | Promise<string[]>;
+  leave(peerId: string, swarm: string): void | Promise<void>;
+  stats(): TrackerStats;
+}
 
 /** What the tracker routes see of the server. */
 export interface TrackerRoutesDeps {
-  tracker: Tracker;
-  peers: Pick<PeerRegistry, 'verify' | 'size'>;
+  tracker: TrackerLike;
+  /** Whether a peer id is connected with a token (in a cluster: to any node), and how many are connected here. */
+  peers: { verify(peerId: string, token: string): boolean | Promise<boolean>; readonly size: number };
+  /** In a cluster: this node's standing, said in /health. */
+  cluster?: () => ClusterHealth;
   /** Most peer ids in one join answer. */
   peersPerAnswer: number;
   isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
@@ -40,7 +50,8 @@ export interface TrackerRoutesDeps {
  *   `relay: false`)
  * - `POST /beacon { peerId, token, httpBytes, p2pBytes, uploadedBytes }` → 204, with metrics on (see beaconRoute)
  * - `GET /health` → `{ ok: true, peers, swarms, oracle, stun, turn }` (`oracle`: whether GET /hash answers; `stun`,
- *   `turn`: whether /ice hands out a STUN server, TURN credentials)
+ *   `turn`: whether /ice hands out a STUN server, TURN credentials); in a cluster also `cluster: { node, redis,
+ *   redisForMs }` (`redis`: 'up', 'down' or 'connecting'; peers and swarms are this node's)
  * Join, leave and ice need `peerId` connected to the PeerJS server and `token` its token (else 403 forbidden);
  * malformed bodies get 400 bad-request. A browser may only join swarms of its own site: a join whose swarm id does
  * not start with the request's Origin (see core/swarmId) gets 403 wrong-origin.
@@ -55,37 +66,37 @@ export function trackerRoutes(deps: TrackerRoutesDeps): Router {
   const limit: RequestHandler = deps.limit ?? ((_req, _res, next) => next());
   const json = express.json({ limit: '8kb' });
 
-  router.post('/join', limit, json, (req, res) => {
+  router.post('/join', limit, json, handle(async (req, res) => {
     const body = parseTrackerRequest(req.body);
     if (!body) return void res.status(400).json({ error: 'bad-request' });
-    if (!deps.peers.verify(body.peerId, body.token)) return void res.status(403).json({ error: 'forbidden' });
+    if (!(await deps.peers.verify(body.peerId, body.token))) return void res.status(403).json({ error: 'forbidden' });
     const origin = req.headers.origin;
     if (origin !== undefined && !body.swarm.startsWith(`${origin}|`)) return void res.status(403).json({ error: 'wrong-origin' });
     const want = Math.min(body.want ?? deps.peersPerAnswer, deps.peersPerAnswer);
-    res.json({ peers: deps.tracker.join(body.peerId, body.swarm, want) });
+    res.json({ peers: await deps.tracker.join(body.peerId, body.swarm, want) });
     deps.metrics?.joins.inc();
-  });
+  }));
 
-  router.post('/leave', limit, json, (req, res) => {
+  router.post('/leave', limit, json, handle(async (req, res) => {
     const body = parseTrackerRequest(req.body);
     if (!body) return void res.status(400).json({ error: 'bad-request' });
-    if (!deps.peers.verify(body.peerId, body.token)) return void res.status(403).json({ error: 'forbidden' });
-    deps.tracker.leave(body.peerId, body.swarm);
+    if (!(await deps.peers.verify(body.peerId, body.token))) return void res.status(403).json({ error: 'forbidden' });
+    await deps.tracker.leave(body.peerId, body.swarm);
     res.status(204).end();
     deps.metrics?.leaves.inc();
-  });
+  }));
 
   const ice = deps.ice;
   if (ice) {
-    router.post('/ice', limit, json, (req, res) => {
+    router.post('/ice', limit, json, handle(async (req, res) => {
       const body = parseIceRequest(req.body);
       if (!body) return void res.status(400).json({ error: 'bad-request' });
-      if (!deps.peers.verify(body.peerId, body.token)) return void res.status(403).json({ error: 'forbidden' });
+      if (!(await deps.peers.verify(body.peerId, body.token))) return void res.status(403).json({ error: 'forbidden' });
       const answer = ice.answer({ hostHeader: req.headers.host, peerId: body.peerId, relay: body.relay });
       res.json(answer);
       deps.metrics?.iceAnswers.inc();
       if (answer.iceServers.some((s) => s.username !== undefined)) deps.metrics?.turnCredentials.inc();
-    });
+    }));
   }
 
   if (deps.beacon) router.post('/beacon', limit, deps.beacon);
@@ -93,13 +104,18 @@ export function trackerRoutes(deps: TrackerRoutesDeps): Router {
   router.get('/health', (_req, res) => {
     res.json({
       ok: true, peers: deps.peers.size, swarms: deps.tracker.stats().swarms, oracle: deps.oracle === true,
-      stun: ice?.stun === true, turn: ice?.turn === true,
+      stun: ice?.stun === true, turn: ice?.turn === true, ...(deps.cluster ? { cluster: deps.cluster() } : {}),
     });
   });
 
   router.use((_req, res) => void res.status(404).json({ error: 'not-found' }));
   router.use(onError);
   return router;
+}
+
+/** An async route whose failure (a throw, a rejection) goes to the error handler, as express 4 does not do itself. */
+function handle(route: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  return (req, res, next) => void route(req, res).catch(next);
 }
 
 /** Body parser failures (bad JSON 400, too large 413) and anything else, as JSON. */
