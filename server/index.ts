@@ -101,7 +101,7 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   const cluster = config.redisUrl
     ? new Cluster({
         redisUrl: config.redisUrl, prefix: config.redisPrefix, nodeId: config.nodeId || randomUUID(), peerTtlMs: config.peerTtlMs,
-        maxSwarmsPerPeer: config.maxSwarmsPerPeer, local: tracker,
+        maxSwarmsPerPeer: config.maxSwarmsPerPeer, maxTrackerRequestsPerSec: config.maxTrackerRequestsPerSec, local: tracker,
         peers: {
           send: (id, text) => peers.send(id, text),
           close: (id, reason) => {
@@ -118,7 +118,9 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   const trust = proxyTrust(config.trustProxy);
   const clientOf = clientOfRequest(trust);
   const guard = new ConnectionGuard(config.maxConnectionsPerIp, drop, (address) => trust(address, 0));
-  const rateLimit = trackerRateLimit(config.maxTrackerRequestsPerSec, drop, Date.now, clientOf);
+  const rateLimit = trackerRateLimit(
+    config.maxTrackerRequestsPerSec, drop, Date.now, clientOf, cluster ? (client) => cluster.rateBudget.take(client) : undefined,
+  );
   const absentBudget = new AbsentPeerBudget({
     maxPerClient: config.maxQueuedMessagesPerClient,
     maxTotalBytes: config.maxQueuedBytes,

@@ -23,13 +23,15 @@ const directClient = clientOfRequest(() => false);
  * an IPv6 /64, see addressGroup) of the address `clientOf` finds (the connection's peer, or the client a trusted
  * proxy forwarded): more than `perSec` requests a second (bursts of one second's worth) are answered 429
  * `{ error: 'rate-exceeded' }` with `Retry-After: 1`, and logged; the connection is closed unless it is a trusted
- * proxy's (which carries other clients' requests too).
+ * proxy's (which carries other clients' requests too). In a cluster, `shared` then counts the request over every node
+ * too (see cluster/SharedRateBudget).
  */
 export function trackerRateLimit(
   perSec: number,
   drop: DropLog,
   now: () => number = Date.now,
   clientOf: (req: RequestLike) => RequestClient = directClient,
+  shared?: (client: string) => Promise<boolean>,
 ): TrackerRateLimit {
   const budgets = new Map<string, RateBudget>();
   const sweep = setInterval(() => {
@@ -45,11 +47,15 @@ export function trackerRateLimit(
         if (budgets.size >= MAX_CLIENTS) budgets.delete(budgets.keys().next().value as string);
         budgets.set(client, (budget = new RateBudget(perSec, now)));
       }
-      if (budget.take()) return next();
-      drop('rate-exceeded', { ...clientFields(who), via: 'tracker', limitPerSec: perSec });
-      res.setHeader('Retry-After', '1');
-      if (who.proxy === null) res.setHeader('Connection', 'close');
-      res.status(429).json({ error: 'rate-exceeded' });
+      const refuse = () => {
+        drop('rate-exceeded', { ...clientFields(who), via: 'tracker', limitPerSec: perSec });
+        res.setHeader('Retry-After', '1');
+        if (who.proxy === null) res.setHeader('Connection', 'close');
+        res.status(429).json({ error: 'rate-exceeded' });
+      };
+      if (!budget.take()) return refuse();
+      if (!shared) return next();
+      void shared(client).then((ok) => (ok ? next() : refuse()));
     },
     get size() {
       return budgets.size;

@@ -4,6 +4,7 @@ import { tokenHash } from './clusterKeys';
 import { ClusterPeers } from './ClusterPeers';
 import { ClusterTracker } from './ClusterTracker';
 import { RedisLink, type RedisState } from './RedisLink';
+import { SharedRateBudget } from './SharedRateBudget';
 import { SignalRelay, type OutgoingSignal } from './SignalRelay';
 
 /** Deadline of one Redis command: past it the node answers without Redis. */
@@ -24,6 +25,8 @@ export interface ClusterOptions {
   nodeId: string;
   peerTtlMs: number;
   maxSwarmsPerPeer: number;
+  /** Tracker requests per second one client may make, over all nodes. */
+  maxTrackerRequestsPerSec: number;
   /** The node's own tracker (answers alone while Redis is away). */
   local: Tracker;
   peers: LocalPeers;
@@ -47,6 +50,8 @@ export interface ClusterHealth {
  */
 export class Cluster {
   readonly tracker: ClusterTracker;
+  /** A client's tracker request budget over all nodes. */
+  readonly rateBudget: SharedRateBudget;
   private readonly link: RedisLink;
   private readonly registry: ClusterPeers;
   private readonly relay: SignalRelay;
@@ -63,6 +68,7 @@ export class Cluster {
     const onBadData = (key: string) => o.log('redis-bad-data', { node: o.nodeId, key: key.slice(0, 200) });
     this.registry = new ClusterPeers({ link: this.link, keys, nodeId: o.nodeId, peerTtlMs: o.peerTtlMs, onBadData });
     this.tracker = new ClusterTracker({ local: o.local, link: this.link, keys, peers: this.registry, maxSwarmsPerPeer: o.maxSwarmsPerPeer });
+    this.rateBudget = new SharedRateBudget({ link: this.link, keys, perSec: o.maxTrackerRequestsPerSec });
     this.relay = new SignalRelay({
       link: this.link, keys, nodeId: o.nodeId, peers: this.registry,
       deliver: (id, text) => o.peers.send(id, text),

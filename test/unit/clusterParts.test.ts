@@ -5,6 +5,7 @@ import { ClusterTracker } from '../../server/cluster/ClusterTracker';
 import { clusterKeys, formatPeerEntry, parsePeerEntry, tokenHash, tokenMatches } from '../../server/cluster/clusterKeys';
 import { parseClusterMessage } from '../../server/cluster/clusterMessage';
 import { RedisLink } from '../../server/cluster/RedisLink';
+import { SharedRateBudget } from '../../server/cluster/SharedRateBudget';
 import { mergeServerOptions } from '../../server/SwarmServerOptions';
 import { parseCliArgs } from '../../server/parseCliArgs';
 import { Tracker } from '../../server/Tracker';
@@ -103,6 +104,24 @@ describe('the cluster tracker in a real Redis', () => {
     // and every member's leave takes it out
     await tracker.leave('p', 's2');
     expect(await tracker.join('q', 's2', 5)).toEqual([]);
+  });
+
+  it('counts a client\'s requests per second over every node that shares the Redis', async () => {
+    let nowMs = 5_000_000;
+    const keys = clusterKeys('rate:');
+    const nodeA = new SharedRateBudget({ link, keys, perSec: 10, now: () => nowMs });
+    const nodeB = new SharedRateBudget({ link, keys, perSec: 10, now: () => nowMs });
+    const answers: boolean[] = [];
+    for (let i = 0; i < 8; i++) answers.push(await nodeA.take('10.0.0.1'), await nodeB.take('10.0.0.1'));
+    expect(answers.filter(Boolean)).toHaveLength(10);
+    expect(await nodeA.take('10.0.0.2')).toBe(true); // another client has its own
+    nowMs += 1000;
+    expect(await nodeB.take('10.0.0.1')).toBe(true); // a new second
+    // Redis away: never refuses (each node's own budget still runs)
+    const dead = new RedisLink({ url: 'redis://127.0.0.1:1', timeoutMs: 200, log: () => {} });
+    const away = new SharedRateBudget({ link: dead, keys, perSec: 1, now: () => nowMs });
+    expect([await away.take('x'), await away.take('x'), await away.take('x')]).toEqual([true, true, true]);
+    dead.close();
   });
 
   it('answers from the node alone when Redis does not, with the same checks', async () => {
