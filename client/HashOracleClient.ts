@@ -33,8 +33,11 @@ export type OracleAnswer =
 
 export interface HashOracleClientDeps {
   fetch: typeof fetch;
-  /** The P2P server's base URL, ending in '/'. */
-  baseUrl: string;
+  /**
+   * The P2P server's base URL, ending in '/'; a function is read at each request (the server in use, see ServerList).
+   * What one server's /health said stands for all of them (one deployment).
+   */
+  baseUrl: string | (() => string);
   timeoutMs: number;
   /** Clock for the retry backoff. @default Date.now */
   now?(): number;
@@ -105,11 +108,17 @@ export class HashOracleClient {
    * server without one, which browsers would log as a failed request). A server whose health does not say (an
    * older one) is asked anyway; one that cannot be reached is a failure.
    */
+  /** The base URL of the server asked now. */
+  private base(): string {
+    const { baseUrl } = this.deps;
+    return typeof baseUrl === 'function' ? baseUrl() : baseUrl;
+  }
+
   private async askHealth(): Promise<'oracle' | 'none' | 'failed'> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.deps.timeoutMs);
     try {
-      const res = await this.deps.fetch(new URL('swarmfetch/v1/health', this.deps.baseUrl).href, { credentials: 'omit', signal: controller.signal });
+      const res = await this.deps.fetch(new URL('swarmfetch/v1/health', this.base()).href, { credentials: 'omit', signal: controller.signal });
       const text = await readTextCapped(res, MAX_ANSWER_BYTES);
       if (!res.ok) return 'failed';
       const body = JSON.parse(text) as { oracle?: unknown } | null;
@@ -140,7 +149,7 @@ export class HashOracleClient {
 
   private async askNow(url: string, range: { start: number; end: number } | null): Promise<Asked> {
     const failed = (serverTrouble: boolean, keep = false): Asked => ({ answer: { kind: 'failed' }, keep, serverTrouble });
-    const q = new URL('swarmfetch/v1/hash', this.deps.baseUrl);
+    const q = new URL('swarmfetch/v1/hash', this.base());
     q.searchParams.set('url', url);
     if (range) q.searchParams.set('range', `${range.start}-${range.end}`);
     const controller = new AbortController();

@@ -73,14 +73,17 @@ export class PeerPool {
     this.enabled = c.p2pEnabled;
     this.uploading = c.uploadEnabled;
     this.signalling = new Signalling({
-      createPeer: (token) => deps.createPeer(token),
+      createPeer: (token, id) => (id === undefined ? deps.createPeer(token) : deps.createPeer(token, id)),
+      servers: deps.servers,
+      random: () => deps.random(),
       randomBytes: randomBytes ? (n) => randomBytes.call(deps, n) : undefined,
+      // up, or up again (a reconnect, or another server under the same id): the server has this page in no swarm
       onReady: (id) => {
         const go = () => {
           if (this.destroyed || this.signalling.peerId !== id) return;
           this.readyId = id;
           deps.events.ready(id);
-          this.discovery.discoverAll();
+          this.discovery.discoverAll(true);
         };
         this.readyId = null;
         // ICE servers left to the P2P server are set before any swarm is joined (a connection keeps the ones it began with)

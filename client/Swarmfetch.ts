@@ -12,7 +12,8 @@ import { OffloadBeacon } from './OffloadBeacon';
 import { PeerPool } from './PeerPool';
 import { SegmentStore } from './SegmentStore';
 import type { HashSource } from './SegmentVerifier';
-import { defaultDeps, serverBase, type SwarmfetchDeps } from './swarmfetchDeps';
+import { ServerList } from './ServerList';
+import { defaultDeps, type SwarmfetchDeps } from './swarmfetchDeps';
 import type { SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
 import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
@@ -53,8 +54,11 @@ export class Swarmfetch {
     this.config = mergeConfig(options, DEFAULT_CONFIG);
     this.deps = { ...defaultDeps(), ...deps };
     const d = this.deps;
+    // signalling picks the server (and moves on when it is lost); the tracker and the oracle ask the one it uses now
+    const servers = new ServerList(this.config.serverUrl, d.pageUrl, d.random);
+    const serverBase = () => servers.current().href;
     this.tracker = new TrackerClient({
-      baseUrl: serverBase(this.config, d.pageUrl).href,
+      baseUrl: serverBase,
       timeoutMs: this.config.trackerTimeoutMs,
       fetch: d.fetch,
     });
@@ -65,7 +69,9 @@ export class Swarmfetch {
     );
     this.pool = new PeerPool({
       config: this.config,
-      createPeer: (token) => d.createPeer(this.config, token, d.pageUrl),
+      createPeer: (token, id) =>
+        id === undefined ? d.createPeer(this.config, token, d.pageUrl, serverBase()) : d.createPeer(this.config, token, d.pageUrl, serverBase(), id),
+      servers,
       tracker: this.tracker,
       store: this.store,
       provide: (key, waitMs) => this.agent.provide(key, waitMs),
@@ -85,7 +91,7 @@ export class Swarmfetch {
       this.emitter.emit('error', { code: 'integrity-unavailable', message });
     });
     const integrity = createVerifier(this.config, {
-      fetch: d.fetch, pageUrl: d.pageUrl, serverBase: serverBase(this.config, d.pageUrl).href,
+      fetch: d.fetch, pageUrl: d.pageUrl, serverBase,
       onError: (code, message) => this.fail(code, message),
       onOutcome: (o) => this.integrity.outcome(o),
     });

@@ -3,11 +3,19 @@ import { SwarmError } from '../core/SwarmError';
 const MAX_PEERS_ANSWERED = 50;
 const MAX_PEER_ID_LENGTH = 128;
 
+export interface TrackerClientDeps {
+  /**
+   * The P2P server's base URL, ending in '/'; a function is read at each request (the server signalling uses now, see
+   * ServerList: a request that fails does not change it).
+   */
+  baseUrl: string | (() => string);
+  timeoutMs: number;
+  fetch: typeof fetch;
+}
+
 /** Talks to the swarm tracker of the P2P server: which peers watch the same stream. */
 export class TrackerClient {
-  constructor(
-    private readonly deps: { baseUrl: string; timeoutMs: number; fetch: typeof fetch },
-  ) {}
+  constructor(private readonly deps: TrackerClientDeps) {}
 
   /** Joins a swarm; resolves with other peers' ids in it. Fails with server-unreachable within the timeout. */
   async join(peerId: string, token: string, swarm: string, want: number): Promise<string[]> {
@@ -37,7 +45,9 @@ export class TrackerClient {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.deps.timeoutMs);
     try {
-      const res = await this.deps.fetch(new URL(`swarmfetch/v1/${route}`, this.deps.baseUrl).href, {
+      const { baseUrl } = this.deps;
+      const base = typeof baseUrl === 'function' ? baseUrl() : baseUrl;
+      const res = await this.deps.fetch(new URL(`swarmfetch/v1/${route}`, base).href, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(payload),

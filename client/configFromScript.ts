@@ -6,7 +6,8 @@ const ALIASES: Record<string, keyof SwarmfetchConfig> = {
 };
 
 /**
- * Reads options from the drop-in tag's data attributes: `data-server`, `data-sw`, `data-scope`, `data-integrity`,
+ * Reads options from the drop-in tag's data attributes: `data-server` (one P2P server, or several comma-separated),
+ * `data-sw`, `data-scope`, `data-integrity`,
  * `data-p2p` (`"off"`: P2P waits for setP2pEnabled(true)), and any config
  * key in kebab case (`data-store-max-bytes="33554432"`, `data-ice-servers='[{"urls":"stun:…"}]'`).
  * Values stay strings; mergeConfig validates them.

@@ -15,7 +15,9 @@ export interface VerifierParts {
 export function createVerifier(
   config: Readonly<SwarmfetchConfig>,
   deps: {
-    fetch: typeof fetch; pageUrl: string; serverBase: string;
+    fetch: typeof fetch; pageUrl: string;
+    /** The P2P server's base URL (ending in '/'), or a function read at each oracle request (see ServerList). */
+    serverBase: string | (() => string);
     onError(code: 'integrity-manifest-invalid' | 'network-error', message: string): void;
     onOutcome?(outcome: VerifierOutcome): void;
   },

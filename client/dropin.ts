@@ -1,6 +1,7 @@
 /**
  * dist/swarmfetch.js — the drop-in page script:
  *   <script src="/swarmfetch.js" data-server="https://p2p.example" data-sw="/swarmfetch-sw.js"></script>
+ * (`data-server="https://p2p1.example,https://p2p2.example"`: several P2P servers, see SwarmfetchConfig.serverUrl.)
  * Sets `window.swarmfetch`. Whatever goes wrong, the page keeps playing over HTTP.
  */
 import { createSwarmfetch, type Swarmfetch } from './Swarmfetch';

@@ -6,7 +6,11 @@ import type { MediaLike } from './urgency';
 
 /** Collaborators, injectable for tests. */
 export interface SwarmfetchDeps {
-  createPeer(options: Readonly<SwarmfetchConfig>, token: string, pageUrl: string): PeerLike;
+  /**
+   * Makes a PeerJS Peer signalling through `serverBase` (the P2P server in use, its base URL ending in '/': see
+   * ServerList). `id`: the peer id to keep (after a failover to another server of the list); none: the server's pick.
+   */
+  createPeer(options: Readonly<SwarmfetchConfig>, token: string, pageUrl: string, serverBase: string, id?: string): PeerLike;
   fetch: typeof fetch;
   serviceWorker: ServiceWorkerContainer | undefined;
   hasWebRTC: boolean;
@@ -17,17 +21,10 @@ export interface SwarmfetchDeps {
   random(): number;
 }
 
-/** Resolves the P2P server base URL (always ending in '/'). */
-export function serverBase(config: Readonly<SwarmfetchConfig>, pageUrl: string): URL {
-  const base = new URL(config.serverUrl || '/', pageUrl);
-  if (!base.pathname.endsWith('/')) base.pathname += '/';
-  return base;
-}
-
-function defaultCreatePeer(config: Readonly<SwarmfetchConfig>, token: string, pageUrl: string): PeerLike {
-  const base = serverBase(config, pageUrl);
+function defaultCreatePeer(config: Readonly<SwarmfetchConfig>, token: string, pageUrl: string, serverBase: string, id?: string): PeerLike {
+  const base = new URL(serverBase, pageUrl);
   const secure = base.protocol === 'https:';
-  return new Peer({
+  const options = {
     host: base.hostname,
     port: Number(base.port) || (secure ? 443 : 80),
     path: base.pathname.replace(/\/$/, '') + config.peerjsPath,
@@ -37,7 +34,8 @@ function defaultCreatePeer(config: Readonly<SwarmfetchConfig>, token: string, pa
     debug: config.debug ? 2 : 0,
     // null: the P2P server's, set once signalling is up (see peer/ServerIce)
     config: { iceServers: iceServersFrom(config.iceServers ?? [], config.allowRelayedPeers) },
-  }) as unknown as PeerLike;
+  };
+  return (id === undefined ? new Peer(options) : new Peer(id, options)) as unknown as PeerLike;
 }
 
 export function defaultDeps(): SwarmfetchDeps {

@@ -17,7 +17,14 @@ export interface IceServer {
 
 /** The one configuration of swarmfetch: page agent and service worker. */
 export interface SwarmfetchConfig extends SwConfig {
-  /** P2P server base URL (PeerJS signalling + tracker). @default '' = the page's origin */
+  /**
+   * P2P server base URL (PeerJS signalling, tracker, hash oracle), absolute or relative to the page; it may carry a
+   * path prefix. Several servers of one deployment (sharing their peers and swarms) are listed comma-separated
+   * (`'https://p2p1.example,https://p2p2.example'`; spaces around entries and empty entries are ignored, at most 8
+   * are kept): the page picks one at random, and when signalling to it is lost moves to the next one under the same
+   * peer id; the tracker and the oracle follow. An entry that is no http(s) URL is `config-invalid`.
+   * @default '' = the page's origin
+   */
   serverUrl: string;
   /** URL of the service worker script. @default '/swarmfetch-sw.js' */
   swUrl: string;

@@ -11,14 +11,36 @@ import {
   type SwarmfetchConfig,
   type IceServer,
 } from './config';
+import { serverUrlList } from './serverUrlList';
 
 function invalid(key: string, why: string, value: unknown): never {
   throw new SwarmError('config-invalid', `${key} ${why}`, { key, value: String(value).slice(0, 100) });
 }
 
+/** Stands for the page in checking `serverUrl` entries: relative ones are the page's scheme, http(s). */
+const SOME_PAGE = 'https://page.invalid/';
+
 /**
- * Merges user options over a base config. Unknown keys and wrong types throw `config-invalid`;
- * numbers out of range are clamped; the result is frozen.
+ * `serverUrl` as kept: its entries (see serverUrlList: trimmed, empty ones dropped, at most 8) joined by commas. An
+ * entry that is no http(s) URL once resolved against the page (`ws://…`, `javascript:…`, `http://[bad`) is refused.
+ */
+function serverUrlOption(value: string): string {
+  const entries = serverUrlList(value);
+  for (const entry of entries) {
+    let protocol = '';
+    try {
+      protocol = new URL(entry, SOME_PAGE).protocol;
+    } catch {
+      // not a URL at all
+    }
+    if (protocol !== 'http:' && protocol !== 'https:') invalid('serverUrl', `entry is not an http(s) URL: ${entry.slice(0, 100)}`, value);
+  }
+  return entries.join(',');
+}
+
+/**
+ * Merges user options over a base config. Unknown keys, wrong types and a `serverUrl` entry that is no http(s) URL
+ * throw `config-invalid`; numbers out of range are clamped (and `serverUrl` lists cut to 8); the result is frozen.
  */
 export function mergeConfig(
   user: Partial<Record<keyof SwarmfetchConfig, unknown>> | undefined,
@@ -36,7 +58,7 @@ export function mergeConfig(
       out[k] = clampNumber(k, n);
     } else if ((STRING_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'string') invalid(key, 'must be a string', value);
-      out[key as StringKey] = value;
+      out[key as StringKey] = key === 'serverUrl' ? serverUrlOption(value) : value;
     } else if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
       const k = key as BooleanKey;
       if (typeof value === 'boolean') out[k] = value;

@@ -96,9 +96,13 @@ export class Discovery {
     this.discoverAll();
   }
 
-  /** Asks the tracker for peers of every swarm (signalling just came up). */
-  discoverAll(): void {
-    for (const swarm of this.swarms) void this.discover(swarm);
+  /**
+   * Asks the tracker for peers of every swarm (signalling just came up). `rejoin`: signalling came up (again, maybe on
+   * another server) and the server knows this page in no swarm (it forgets a peer's swarms when its socket closes): each
+   * swarm is joined even with every slot taken, so newcomers find this page; peers are offered only while there is room.
+   */
+  discoverAll(rejoin = false): void {
+    for (const swarm of this.swarms) void this.discover(swarm, true, rejoin);
   }
 
   startRefresh(): void {
@@ -120,28 +124,34 @@ export class Discovery {
     for (const swarm of this.swarms) void this.discover(swarm, false);
   }
 
-  /** `counted`: while it runs, `asking` is true (see there). */
-  private async discover(swarm: string, counted = true): Promise<void> {
+  /**
+   * `counted`: while it runs, `asking` is true (see there) — unless no peer it brings could be taken.
+   * `rejoin`: the tracker is told even when no peer it brings could be taken (see discoverAll).
+   */
+  private async discover(swarm: string, counted = true, rejoin = false): Promise<void> {
     const id = this.deps.peerId();
     if (!id || this.destroyed || this.held) return;
     const room = this.deps.room();
     // every slot taken: still ask while an idle link could make way for a peer the tracker offers
-    if (room <= 0 && !this.deps.canReplace()) return;
+    const canTake = room > 0 || this.deps.canReplace();
+    if (!canTake && !rejoin) return;
+    const count = counted && canTake;
     let peers: string[];
-    if (counted) this.discovering++;
+    if (count) this.discovering++;
     try {
       peers = await this.deps.tracker.join(id, this.deps.token, swarm, Math.min(50, Math.max(1, room) + 2));
     } catch (err) {
       this.deps.onError({ code: 'server-unreachable', message: String(err) });
       return;
     } finally {
-      if (counted) this.discovering--;
+      if (count) this.discovering--;
     }
     // left while the tracker answered: its leave may have arrived first, so say it again
     if (!this.swarms.has(swarm)) {
       if (!this.destroyed) this.tellLeave(id, swarm);
       return;
     }
+    if (!canTake) return; // joined again only (see discoverAll): no room for its peers
     // A few connections per round: every handshake costs both sides CPU, and a page that is starting playback
     // needs it more than its fifth peer. The refresh timer adds the rest.
     let dialled = 0;

@@ -2,7 +2,7 @@ import type { SwarmfetchConfig } from '../../core/config';
 import type { SwarmErrorCode } from '../../core/SwarmError';
 import type { SegmentStore, StoredSegment } from '../SegmentStore';
 import type { TrackerClient } from '../TrackerClient';
-import type { PeerLike } from './Signalling';
+import type { PeerLike, ServerChoice } from './Signalling';
 
 /** Segment bytes exchanged with one connected peer since the connection opened. */
 export interface PeerStat {
@@ -24,8 +24,13 @@ export interface PeerPoolEvents {
 
 export interface PeerPoolDeps {
   config: Readonly<SwarmfetchConfig>;
-  /** Makes a PeerJS Peer (new one after the old was destroyed). */
-  createPeer(token: string): PeerLike;
+  /**
+   * Makes a PeerJS Peer (new one after the old was destroyed) on the current server. `id`: the peer id to keep (after
+   * a move to another server); none: the server picks one.
+   */
+  createPeer(token: string, id?: string): PeerLike;
+  /** Several P2P servers (see ServerList): signalling lost on one moves to the next. @default one server */
+  servers?: ServerChoice;
   tracker: TrackerClient;
   store: SegmentStore;
   /** What to serve a peer asking for a key (may wait for a download in progress). */

@@ -272,6 +272,19 @@ describe('HashOracleClient', () => {
     ]);
   });
 
+  it('asks the server in use at each lookup when its base URL is a function (several servers)', async () => {
+    const calls: string[] = [];
+    const fetch = (async (url: string | URL | Request) => (calls.push(String(url)), json(200, { sha256: sha(BODY), bytes: 3000 }))) as typeof globalThis.fetch;
+    let server = 'http://p1.example/';
+    const c = new HashOracleClient({ fetch, baseUrl: () => server, timeoutMs: 1000 });
+    await c.lookup(URL_, null);
+    server = 'http://p2.example/p2p/';
+    await c.lookup('http://cdn.example/v/seg_2.ts', null);
+    expect(calls.map((u) => u.replace(/\?.*/, ''))).toEqual([
+      'http://p1.example/swarmfetch/v1/health', 'http://p1.example/swarmfetch/v1/hash', 'http://p2.example/p2p/swarmfetch/v1/hash',
+    ]);
+  });
+
   it('learns from the server\'s /health that it has no oracle, and never asks /hash (no failed request in the console)', async () => {
     const calls: string[] = [];
     const fetch = (async (url: string | URL | Request) => (calls.push(String(url)), json(500, {}))) as typeof globalThis.fetch;

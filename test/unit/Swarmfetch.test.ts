@@ -72,12 +72,12 @@ const video = (ahead: number): MediaLike => ({
 function setup(options: Partial<SwarmfetchConfig> = {}, over: Partial<SwarmfetchDeps> & { controlled?: boolean; registerFails?: boolean } = {}) {
   const sw = fakeContainer(over);
   const { peer, state } = fakePeer();
-  const peersMade: Array<{ token: string; pageUrl: string }> = [];
+  const peersMade: Array<{ token: string; pageUrl: string; serverBase: string; id: string | undefined }> = [];
   const fetched: string[] = [];
   const media: MediaLike[] = [];
   const deps: Partial<SwarmfetchDeps> = {
-    createPeer: (_config, token, pageUrl) => {
-      peersMade.push({ token, pageUrl });
+    createPeer: (_config, token, pageUrl, serverBase, id) => {
+      peersMade.push({ token, pageUrl, serverBase, id });
       return peer as unknown as PeerLike;
     },
     fetch: (async (input: string | URL | Request) => {
@@ -173,6 +173,29 @@ describe('Swarmfetch', () => {
     const agent = workerSide(t.sw.posted);
     expect(await agent.hello(CONTRACT_VERSION)).toEqual({ version: CONTRACT_VERSION });
     expect(t.errors).toEqual([]);
+  });
+
+  it('signals through the server given, by default the page\'s origin', async () => {
+    const t = track(setup({ serverUrl: '/p2p' }));
+    await t.sf.start();
+    expect(t.peersMade.map((p) => [p.serverBase, p.id])).toEqual([['http://site.example/p2p/', undefined]]);
+  });
+
+  it('several servers: signals through one picked at random; on its loss, the next one under the same id, and the tracker follows', async () => {
+    const t = track(setup({ serverUrl: 'http://p1.example, http://p2.example' }, { random: () => 0.5 }));
+    await t.sf.start();
+    expect(t.peersMade.map((p) => p.serverBase)).toEqual(['http://p2.example/']);
+    t.peer.emit('open', 'me');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/ice'))).toEqual(['http://p2.example/swarmfetch/v1/ice']);
+    t.peer.emit('error', { type: 'network', message: 'Lost connection to server.' });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(t.peersMade.slice(1)).toEqual([{ token: t.peersMade[0]!.token, pageUrl: PAGE, serverBase: 'http://p1.example/', id: 'me' }]);
+    expect(t.peerState.destroyed).toBe(false); // kept for its links
+    t.peer.emit('open', 'me');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/ice')).at(-1)).toBe('http://p1.example/swarmfetch/v1/ice');
+    expect(t.sf.stats().peerId).toBe('me');
   });
 
   it('the signalling peer opening is the ready event and stats().peerId', async () => {

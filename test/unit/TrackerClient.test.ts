@@ -29,3 +29,34 @@ describe('TrackerClient.leave', () => {
     await expect(down.tracker.leave('me', 'tok', 's')).rejects.toSatisfy((e) => SwarmError.is(e, 'server-unreachable'));
   });
 });
+
+describe('TrackerClient base URL', () => {
+  it('reads a base URL given as a function at each request (the server signalling uses now)', async () => {
+    const urls: string[] = [];
+    const fetch = (async (url: string) => {
+      urls.push(url);
+      return new Response(null, { status: 204 });
+    }) as unknown as typeof globalThis.fetch;
+    let base = 'https://p1.example/';
+    const tracker = new TrackerClient({ baseUrl: () => base, timeoutMs: 1000, fetch });
+    await tracker.leave('me', 'tok', 's');
+    base = 'https://p2.example/p2p/';
+    await tracker.leave('me', 'tok', 's');
+    await tracker.beacon({}, false);
+    expect(urls).toEqual([
+      'https://p1.example/swarmfetch/v1/leave', 'https://p2.example/p2p/swarmfetch/v1/leave', 'https://p2.example/p2p/swarmfetch/v1/beacon',
+    ]);
+  });
+
+  it('a request that fails does not move it to another server (signalling chooses)', async () => {
+    const urls: string[] = [];
+    const fetch = (async (url: string) => {
+      urls.push(url);
+      throw new TypeError('network');
+    }) as unknown as typeof globalThis.fetch;
+    const tracker = new TrackerClient({ baseUrl: () => 'https://p1.example/', timeoutMs: 1000, fetch });
+    await expect(tracker.leave('me', 'tok', 's')).rejects.toSatisfy((e) => SwarmError.is(e, 'server-unreachable'));
+    await expect(tracker.leave('me', 'tok', 's')).rejects.toSatisfy((e) => SwarmError.is(e, 'server-unreachable'));
+    expect(urls).toEqual(['https://p1.example/swarmfetch/v1/leave', 'https://p1.example/swarmfetch/v1/leave']);
+  });
+});

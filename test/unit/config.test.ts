@@ -10,6 +10,8 @@ import {
 import { mergeConfig } from '../../core/mergeConfig';
 import { swConfigToParams } from '../../core/contract';
 import { SwarmError } from '../../core/SwarmError';
+import { configFromScript } from '../../client/configFromScript';
+import { thrownCode } from './helpers/thrownCode';
 
 const MiB = 1024 * 1024;
 
@@ -191,6 +193,27 @@ describe('mergeConfig', () => {
   it('refuses non-string values for string options, naming the key', () => {
     for (const key of STRING_KEYS) {
       for (const value of [5, true, null, {}, ['/x']]) expectInvalid({ [key]: value }, key);
+    }
+  });
+
+  it('reads serverUrl as a comma-separated list: trimmed, empty entries dropped, at most 8; one URL unchanged', () => {
+    expect(mergeConfig({ serverUrl: 'https://p2p.example/base' }).serverUrl).toBe('https://p2p.example/base');
+    expect(mergeConfig({ serverUrl: '' }).serverUrl).toBe('');
+    expect(mergeConfig({ serverUrl: ' https://p1.example , ,https://p2.example,, /p2p/ ' }).serverUrl)
+      .toBe('https://p1.example,https://p2.example,/p2p/');
+    const ten = Array.from({ length: 10 }, (_, i) => `https://p${i}.example`);
+    expect(mergeConfig({ serverUrl: ten.join(',') }).serverUrl).toBe(ten.slice(0, 8).join(','));
+  });
+
+  it('takes the drop-in tag\'s data-server list', () => {
+    const c = mergeConfig(configFromScript({ server: 'https://p2p1.example, https://p2p2.example/p2p/', sw: '/sw.js' }));
+    expect(c.serverUrl).toBe('https://p2p1.example,https://p2p2.example/p2p/');
+    expect(thrownCode(() => mergeConfig(configFromScript({ server: 'https://p2p1.example,wss://p2p2.example' })))).toBe('config-invalid');
+  });
+
+  it('refuses a serverUrl entry that is no http(s) URL, naming the key', () => {
+    for (const bad of ['ws://p2p.example', 'https://p1.example,javascript:alert(1)', 'http://[bad', 'https://p1.example, ftp://p2.example']) {
+      expectInvalid({ serverUrl: bad }, 'serverUrl');
     }
   });
 

@@ -167,6 +167,26 @@ describe('Discovery', () => {
     d.destroy();
   });
 
+  it('signalling up again: every swarm is joined again even with every slot taken, nothing offered, not "asking"', async () => {
+    let room = 2;
+    const { d, joins, offered, answer } = make({ room: () => room });
+    answer(['a', 'b']);
+    d.join(swarm(1));
+    d.join(swarm(2));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(joins).toHaveLength(2);
+    offered.length = 0;
+    room = 0;
+    d.discoverAll(); // a plain round: nothing asked without room
+    await vi.advanceTimersByTimeAsync(0);
+    expect(joins).toHaveLength(2);
+    d.discoverAll(true); // up again (another server): the server knows this page in no swarm
+    expect(d.asking).toBe(false);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(joins.slice(2).map((j) => j.swarm)).toEqual([swarm(1), swarm(2)]);
+    expect(offered).toEqual([]);
+  });
+
   it('held joins go to the tracker on release()', async () => {
     const { d, joins } = make({}, true);
     d.join(swarm(1));

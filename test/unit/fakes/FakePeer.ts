@@ -31,6 +31,11 @@ export class FakePeer implements PeerLike {
 
   reconnect(): void {}
 
+  /** PeerJS: the socket to the server closes, connections stay open. */
+  disconnect(): void {
+    this.disconnected = true;
+  }
+
   destroy(): void {
     this.destroyed = true;
   }
