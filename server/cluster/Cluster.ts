@@ -114,7 +114,10 @@ export class Cluster {
   disconnected(peerId: string): void {
     this.own.delete(peerId);
     this.claims.delete(peerId);
-    void this.registry.release(peerId).then((released) => this.tracker.remove(peerId, released));
+    void this.registry.release(peerId).then((released) => {
+      // back here meanwhile (a quick reconnect): it keeps its swarms
+      if (!this.own.has(peerId)) void this.tracker.remove(peerId, released);
+    });
   }
 
   /** Whether `peerId` is connected to any node with `token`. */
