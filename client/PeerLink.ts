@@ -8,6 +8,7 @@ import type { PeerLinkDeps } from './peer/PeerLinkDeps';
 import { RemoteHaves } from './peer/RemoteHaves';
 import { Throughput } from './peer/Throughput';
 import { Uploads } from './peer/Uploads';
+import { transportBytesSent } from './peer/WireBytes';
 
 export type { ConnectionLike, DataChannelLike } from './peer/ConnectionLike';
 export type { Received } from './peer/Downloads';
@@ -91,6 +92,11 @@ export class PeerLink {
   /** Bytes queued in this link's data channel, not yet sent. */
   get sendBufferedBytes(): number {
     return this.conn.dataChannel?.bufferedAmount ?? 0;
+  }
+
+  /** Bytes this link's connection has put on the wire (its transport's counter); null when it cannot tell. */
+  wireBytesSent(): Promise<number | null> {
+    return transportBytesSent(this.conn.peerConnection).catch(() => null);
   }
 
   get isOpen(): boolean {

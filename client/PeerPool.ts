@@ -318,6 +318,7 @@ export class PeerPool {
     this.destroyed = true;
     this.discovery.destroy();
     this.ice.destroy();
+    this.upload.destroy();
     this.links.closeAll();
     this.signalling.destroy();
   }

@@ -13,7 +13,9 @@ const RELAX_MS = 10_000;
 
 /**
  * What this page's uplink carries, measured from its own data channels: bytes handed to them minus what they still
- * buffer is what left the page. Over an interval in which the channels stayed backlogged at both ends (≥ BUSY_BYTES
+ * buffer is what left the page — or, better, when `wire` reads it, what the connections' transports put on the wire
+ * (`getStats()` `bytesSent`): the channels' `bufferedAmount` leaves out the SCTP send buffer under them, which took
+ * whole segments at once and made the estimate 1–9 Mbit/s on 0.5–2 Mbit/s lines. Over an interval in which the channels stayed backlogged at both ends (≥ BUSY_BYTES
  * queued), what left is what the line could carry: the rate, an EWMA (0.7 old, 0.3 new) in bytes per ms. Until the
  * uplink has been busy once, there is no estimate (a fast line may never be). An estimate not renewed for
  * RELAX_MS doubles, so an estimate made on a congested moment does not refuse uploads for good.
@@ -29,9 +31,18 @@ export class UplinkMeter {
   private left = 0;
   private queued = 0;
   private ratedAt: number;
+  /** Whether `left` was read from the wire (samples never mix the two readings). */
+  private leftFromWire = false;
 
-  /** `buffered`: bytes queued now in this page's open data channels, summed. */
-  constructor(private readonly buffered: () => number, private readonly now: () => number) {
+  /**
+   * `buffered`: bytes queued now in this page's open data channels, summed. `wire`: bytes the page's connections have
+   * put on the wire so far (latest reading; null while unknown).
+   */
+  constructor(
+    private readonly buffered: () => number,
+    private readonly now: () => number,
+    private readonly wire: () => number | null = () => null,
+  ) {
     this.at = now();
     this.ratedAt = this.at;
   }
@@ -71,8 +82,12 @@ export class UplinkMeter {
     const t = this.now();
     if (t - this.at < SAMPLE_MS) return;
     const queued = Math.max(0, this.buffered());
-    const left = this.handed - queued;
-    if (this.queued >= BUSY_BYTES && queued >= BUSY_BYTES && left > this.left) {
+    const wire = this.wire();
+    const fromWire = wire !== null;
+    const left = fromWire ? wire : this.handed - queued;
+    const sameReading = fromWire === this.leftFromWire;
+    this.leftFromWire = fromWire;
+    if (sameReading && this.queued >= BUSY_BYTES && queued >= BUSY_BYTES && left > this.left) {
       const r = (left - this.left) / (t - this.at);
       this.rate = this.rate === null ? r : 0.7 * this.rate + 0.3 * r;
       this.ratedAt = t;

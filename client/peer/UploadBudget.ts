@@ -1,11 +1,9 @@
 import { TokenBucket } from '../TokenBucket';
 import { UplinkMeter } from './UplinkMeter';
+import { WireBytes, type WireLink } from './WireBytes';
 
-/** What the budget reads of each of the page's links. */
-export interface SendingLink {
-  /** Bytes queued in the link's data channel, not sent yet. */
-  readonly sendBufferedBytes: number;
-}
+/** What the budget reads of each of the page's links: what its channel queues, and what its connection sent. */
+export type SendingLink = WireLink;
 
 /**
  * This page's uploads over all its links: the `uploadMaxBytesPerSec` cap (a token bucket) and the uplink as the
@@ -14,14 +12,20 @@ export interface SendingLink {
 export class UploadBudget {
   private readonly cap: TokenBucket;
   private readonly uplink: UplinkMeter;
+  private readonly wire: WireBytes;
 
   constructor(maxBytesPerSec: number, private readonly links: Iterable<SendingLink>, now: () => number) {
     this.cap = new TokenBucket(maxBytesPerSec, now);
-    this.uplink = new UplinkMeter(() => {
-      let queued = 0;
-      for (const l of links) queued += l.sendBufferedBytes;
-      return queued;
-    }, now);
+    this.wire = new WireBytes(links);
+    this.uplink = new UplinkMeter(
+      () => {
+        let queued = 0;
+        for (const l of links) queued += l.sendBufferedBytes;
+        return queued;
+      },
+      now,
+      () => this.wire.total,
+    );
   }
 
   /** Books `bytes` against the cap: milliseconds to wait before sending them (0: at once). */
@@ -52,6 +56,12 @@ export class UploadBudget {
   /** `bytes` were handed to a link's data channel. */
   sent(bytes: number): void {
     this.uplink.sent(bytes);
+    this.wire.busy();
+  }
+
+  /** Stops reading the connections' counters. */
+  destroy(): void {
+    this.wire.destroy();
   }
 
   /** The uplink as the uploads measured it (bytes/s when busy), or null before it was ever busy. */

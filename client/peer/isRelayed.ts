@@ -8,6 +8,7 @@ interface StatLike {
   localCandidateId?: string;
   remoteCandidateId?: string;
   candidateType?: string;
+  bytesSent?: number;
 }
 
 /** The part of an RTCPeerConnection route detection needs. */

@@ -100,4 +100,48 @@ describe('UplinkMeter', () => {
     expect(meter.highWaterBytes(100_000)).toBe(100_000);
     expect(meter.highWaterBytes(1024 * 1024, 1000)).toBe(32 * 1024);
   });
+
+  it('reads the rate from the wire when it can, not from what the SCTP buffer under the channels took', () => {
+    // the channels drain at 250 B/ms into a growing SCTP buffer; the wire carries 62.5 B/ms (0.5 Mbit/s)
+    const s = { t: 0, channel: 900_000, wire: 0 };
+    const meter = new UplinkMeter(() => s.channel, () => s.t, () => s.wire);
+    meter.sent(900_000);
+    for (let i = 0; i < 12; i++) {
+      s.t += 250;
+      s.channel -= 250 * 250;
+      s.wire += 250 * 62.5;
+      meter.sent(0);
+    }
+    expect(meter.bytesPerMs).toBeCloseTo(62.5, 0);
+    // the same channels read alone: what left the channels, four times the line
+    const c = { t: 0, channel: 900_000 };
+    const blind = new UplinkMeter(() => c.channel, () => c.t);
+    blind.sent(900_000);
+    for (let i = 0; i < 12; i++) {
+      c.t += 250;
+      c.channel -= 250 * 250;
+      blind.sent(0);
+    }
+    expect(blind.bytesPerMs).toBeCloseTo(250, 0);
+  });
+
+  it('never mixes a wire reading with a channel reading in one sample', () => {
+    const s = { t: 0, queued: 0, wire: null as number | null };
+    const meter = new UplinkMeter(() => s.queued, () => s.t, () => s.wire);
+    meter.sent(600_000);
+    s.queued = 600_000;
+    s.t += 250;
+    s.queued -= 250 * 125;
+    meter.sent(0); // a channel reading: handed − queued = 31 250
+    s.t += 250;
+    s.queued -= 250 * 125;
+    s.wire = 5_000_000; // the first wire reading, far from the channels' count
+    meter.sent(0);
+    expect(meter.bytesPerMs).toBeNull();
+    s.t += 250;
+    s.queued -= 250 * 125;
+    s.wire += 250 * 125;
+    meter.sent(0);
+    expect(meter.bytesPerMs).toBeCloseTo(125, 0);
+  });
 });

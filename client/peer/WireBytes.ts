@@ -1,0 +1,86 @@
+import type { StatsSource } from './isRelayed';
+
+/** How often the connections' wire counters are read while the page uploads. */
+const POLL_MS = 200;
+
+/** A link whose connection's wire counter can be read. */
+export interface WireLink {
+  /** Bytes queued in the link's data channel, not sent yet (the poll runs while some link has any). */
+  readonly sendBufferedBytes: number;
+  /** Bytes its connection's transport has sent so far; null when it cannot tell. */
+  wireBytesSent?(): Promise<number | null>;
+}
+
+/**
+ * What this page's connections have put on the wire, summed over its links and kept across links that close (each
+ * link counted from its first reading on): read every POLL_MS while any link has bytes queued, and not at all while
+ * the page does not upload (`getStats()` is not free). `total` is null until a reading came, or when no link can
+ * tell (a browser without transport stats).
+ */
+export class WireBytes {
+  private readonly last = new WeakMap<WireLink, number>();
+  private sum: number | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private reading = false;
+  private destroyed = false;
+
+  constructor(private readonly links: Iterable<WireLink>) {}
+
+  get total(): number | null {
+    return this.sum;
+  }
+
+  /** The page handed bytes to a link: reads the counters now and then, until no link has anything queued. */
+  busy(): void {
+    if (this.destroyed || this.timer || this.reading) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.read();
+    }, POLL_MS);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private async read(): Promise<void> {
+    this.reading = true;
+    let queued = 0;
+    const reads: Promise<void>[] = [];
+    for (const link of this.links) {
+      queued += link.sendBufferedBytes;
+      if (!link.wireBytesSent) continue;
+      reads.push(
+        link.wireBytesSent().then(
+          (bytes) => {
+            if (bytes === null || !Number.isFinite(bytes) || bytes < 0) return;
+            const before = this.last.get(link);
+            this.last.set(link, bytes);
+            this.sum = (this.sum ?? 0) + (before === undefined ? 0 : Math.max(0, bytes - before));
+          },
+          () => {},
+        ),
+      );
+    }
+    await Promise.all(reads);
+    this.reading = false;
+    if (queued > 0) this.busy();
+  }
+}
+
+/** Bytes a connection's transport has sent (Chromium: `transport`; else the selected candidate pair); null when unknown. */
+export async function transportBytesSent(pc: StatsSource | undefined): Promise<number | null> {
+  if (!pc) return null;
+  const report = await pc.getStats();
+  let transport: number | null = null;
+  let pair: number | null = null;
+  report.forEach((s) => {
+    const sent = (s as { bytesSent?: unknown }).bytesSent;
+    if (typeof sent !== 'number') return;
+    if (s.type === 'transport') transport = (transport ?? 0) + sent;
+    else if (s.type === 'candidate-pair' && (s.selected || s.nominated) && s.state === 'succeeded') pair ??= sent;
+  });
+  return transport ?? pair;
+}
