@@ -46,10 +46,13 @@ export class RetiredPeers {
 }
 
 /**
- * Whether a Peer still holds a connection: PeerJS's `connections` lists them by remote id (a closed one is removed
- * from its list). A Peer that does not say is taken to hold some.
+ * Whether a Peer still holds a connection: PeerJS keeps them by remote id in `_connections` (a Map; a closed one is
+ * removed from its list) — its deprecated `connections` getter is trimmed from swarmfetch's bundles
+ * (scripts/peerjsTrim.mjs), so it is read only as a fallback. A Peer that says neither is taken to hold some.
  */
 function carriesConnections(peer: PeerLike): boolean {
+  const internal = (peer as { _connections?: unknown })._connections;
+  if (internal instanceof Map) return [...internal.values()].some((list) => !Array.isArray(list) || list.length > 0);
   const byRemote = peer.connections;
   if (!byRemote || typeof byRemote !== 'object') return true;
   return Object.values(byRemote).some((list) => !Array.isArray(list) || list.length > 0);

@@ -42,6 +42,18 @@ describe('RetiredPeers', () => {
     expect(retired.size).toBe(0);
   });
 
+  it('reads what PeerJS itself keeps (its `_connections` Map), as the bundles have no `connections` getter', () => {
+    const retired = new RetiredPeers();
+    const a = Object.assign(new FakePeer(), { _connections: new Map([['friend', [{}]]]) });
+    retired.add(a);
+    a._connections.set('friend', []);
+    const b = Object.assign(new FakePeer(), { _connections: new Map([['other', [{}]]]) });
+    retired.add(b);
+    expect(a.destroyed).toBe(true);
+    expect(b.destroyed).toBe(false);
+    expect(retired.size).toBe(1);
+  });
+
   it(`keeps at most ${MAX_RETIRED_PEERS}: one more destroys the oldest`, () => {
     const retired = new RetiredPeers();
     const peers = Array.from({ length: MAX_RETIRED_PEERS + 1 }, () => new LinkedPeer());
