@@ -9,6 +9,7 @@ import { WebSocketServer, type ServerOptions } from 'ws';
 import { AbsentPeerBudget } from './AbsentPeerBudget';
 import { beaconRoute } from './beaconRoute';
 import { captureTimers } from './captureTimers';
+import { patchPeerRealm } from './patchPeerRealm';
 import { clientFields, clientOfRequest } from './clientOfRequest';
 import { ConnectionGuard } from './ConnectionGuard';
 import { createDropLog, type DropLog } from './dropLog';
@@ -236,7 +237,8 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   );
   // PeerJS starts its housekeeping timers (message expiry, broken-connection checks) when mounted and re-arms them
   // from their own callbacks forever, never handing them out: held here so that close() stops them.
-  const peerTimers = captureTimers(() => app.use(PEERJS_PATH, peerServer));
+  // Mounted with its realm's getClientsIds() made O(1): PeerJS calls it at every connection (see patchPeerRealm).
+  const peerTimers = captureTimers(() => void patchPeerRealm(() => app.use(PEERJS_PATH, peerServer), () => wss));
   for (const { urlPath, dir } of config.static) app.use(urlPath, express.static(dir));
 
   let closing: Promise<void> | null = null;
