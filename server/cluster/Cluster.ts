@@ -67,7 +67,7 @@ export class Cluster {
     this.link = new RedisLink({ url: o.redisUrl, timeoutMs: REDIS_TIMEOUT_MS, log: (event, details) => o.log(event, { node: o.nodeId, ...details }) });
     const onBadData = (key: string) => o.log('redis-bad-data', { node: o.nodeId, key: key.slice(0, 200) });
     this.registry = new ClusterPeers({ link: this.link, keys, nodeId: o.nodeId, peerTtlMs: o.peerTtlMs, onBadData });
-    this.tracker = new ClusterTracker({ local: o.local, link: this.link, keys, peers: this.registry, maxSwarmsPerPeer: o.maxSwarmsPerPeer });
+    this.tracker = new ClusterTracker({ local: o.local, link: this.link, keys, maxSwarmsPerPeer: o.maxSwarmsPerPeer });
     this.rateBudget = new SharedRateBudget({ link: this.link, keys, perSec: o.maxTrackerRequestsPerSec });
     this.relay = new SignalRelay({
       link: this.link, keys, nodeId: o.nodeId, peers: this.registry,

@@ -99,21 +99,6 @@ export class ClusterPeers {
   }
 
   /**
-   * Which of `peerIds` have an entry naming a live node, in two round trips. A node that stopped cleanly, or whose
-   * heartbeat lapsed, takes its peers with it at once. Throws when Redis is away.
-   */
-  async alive(peerIds: readonly string[]): Promise<boolean[]> {
-    if (peerIds.length === 0) return [];
-    const values = await this.o.link.run((r) => r.mGet(peerIds.map((id) => this.o.keys.peer(id))));
-    const entries = values.map((v) => parsePeerEntry(v));
-    const nodes = [...new Set(entries.flatMap((e) => (e ? [e.node] : [])))];
-    if (nodes.length === 0) return entries.map(() => false);
-    const up = await this.o.link.run((r) => r.mGet(nodes.map((n) => this.o.keys.node(n))));
-    const live = new Set(nodes.filter((_, i) => up[i] !== null));
-    return entries.map((e) => e !== null && live.has(e.node));
-  }
-
-  /**
    * The heartbeat: renews this node's key and the entries of the peers it holds; an entry Redis lost (a restart) is
    * put back unless another node holds it now. One round trip (two after a Redis restart). Throws when Redis is away.
    */

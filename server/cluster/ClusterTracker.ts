@@ -1,6 +1,6 @@
 import type { Tracker, TrackerStats } from '../Tracker';
 import type { ClusterKeys } from './clusterKeys';
-import type { ClusterPeers } from './ClusterPeers';
+import { LuaScript } from './LuaScript';
 import type { RedisLink } from './RedisLink';
 
 /** A swarm's key lives this long after its latest join (a swarm nobody joins any more goes away by itself). */
@@ -8,12 +8,49 @@ export const SWARM_TTL_MS = 10 * 60_000;
 /** Members drawn per wanted peer, so that dead entries weeded out still leave enough. */
 const OVERDRAW = 2;
 
+/**
+ * One join in one round trip. KEYS: the swarm, the peer's swarms. ARGV: peer id, swarm id, now (ms), key TTL (ms),
+ * members to draw, most swarms per peer, and the key prefixes of peers, nodes and swarms. Draws members at random,
+ * adds the peer (both ways), takes it out of its least recently joined swarms past the bound, and answers the drawn
+ * members whose entry names a live node; members without one (gone, or a malformed entry) are removed. (It reads
+ * keys it is not given: fine on one Redis, not on Redis Cluster — where swarms would be sharded by hash tag instead.)
+ */
+const JOIN = new LuaScript(`
+local drawn = {}
+if tonumber(ARGV[5]) > 0 then drawn = redis.call('ZRANDMEMBER', KEYS[1], ARGV[5]) end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[6])
+if over > 0 then
+  local old = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #old, 2 do redis.call('ZREM', ARGV[9] .. old[i], ARGV[1]) end
+end
+local alive, nodes = {}, {}
+for _, id in ipairs(drawn) do
+  if id ~= ARGV[1] then
+    local entry = redis.call('GET', ARGV[7] .. id)
+    local node = entry and string.match(entry, '^([%w%._%-]+) %x+$')
+    local up = false
+    if node then
+      up = nodes[node]
+      if up == nil then
+        up = redis.call('EXISTS', ARGV[8] .. node) == 1
+        nodes[node] = up
+      end
+    end
+    if up then alive[#alive + 1] = id else redis.call('ZREM', KEYS[1], id) end
+  end
+end
+return alive
+`);
+
 export interface ClusterTrackerOptions {
   /** This node's own bookkeeping: checks every request, and answers alone while Redis is away. */
   local: Tracker;
   link: Pick<RedisLink, 'run' | 'state'>;
   keys: ClusterKeys;
-  peers: Pick<ClusterPeers, 'alive'>;
   maxSwarmsPerPeer: number;
   now?: () => number;
 }
@@ -78,37 +115,12 @@ export class ClusterTracker {
 
   private async joinRedis(peerId: string, swarm: string, count: number): Promise<string[]> {
     const k = this.o.keys;
-    const now = this.now();
-    const [drawn, , , , , swarmCount] = await this.o.link.run((r) =>
-      r
-        .multi()
-        .zRandMemberCount(k.swarm(swarm), count * OVERDRAW + 1)
-        .zAdd(k.swarm(swarm), { score: now, value: peerId })
-        .pExpire(k.swarm(swarm), SWARM_TTL_MS)
-        .zAdd(k.swarmsOf(peerId), { score: now, value: swarm })
-        .pExpire(k.swarmsOf(peerId), SWARM_TTL_MS)
-        .zCard(k.swarmsOf(peerId))
-        .exec(),
+    const reply = await this.o.link.run((r) =>
+      JOIN.run(r, [k.swarm(swarm), k.swarmsOf(peerId)], [
+        peerId, swarm, String(this.now()), String(SWARM_TTL_MS), String(count === 0 ? 0 : count * OVERDRAW + 1),
+        String(this.o.maxSwarmsPerPeer), k.peer(''), k.node(''), k.swarm(''),
+      ]),
     );
-    const over = Number(swarmCount) - this.o.maxSwarmsPerPeer;
-    if (over > 0) await this.dropOldest(peerId, over);
-    const others = (Array.isArray(drawn) ? drawn.map(String) : []).filter((id) => id !== peerId);
-    if (count === 0 || others.length === 0) return [];
-    const alive = await this.o.peers.alive(others);
-    const dead = others.filter((_, i) => !alive[i]);
-    if (dead.length > 0) void this.o.link.run((r) => r.zRem(k.swarm(swarm), dead)).catch(() => {});
-    return others.filter((_, i) => alive[i]).slice(0, count);
-  }
-
-  /** Takes `peerId` out of its `over` least recently joined swarms. */
-  private async dropOldest(peerId: string, over: number): Promise<void> {
-    const k = this.o.keys;
-    const oldest = await this.o.link.run((r) => r.zPopMinCount(k.swarmsOf(peerId), over));
-    const swarms = oldest.map((e) => String((e as { value: unknown }).value));
-    if (swarms.length > 0) await this.o.link.run((r) => {
-      const m = r.multi();
-      for (const swarm of swarms) m.zRem(k.swarm(swarm), peerId);
-      return m.exec();
-    });
+    return (Array.isArray(reply) ? reply.map(String) : []).slice(0, count);
   }
 }

@@ -86,7 +86,7 @@ describe('the cluster tracker in a real Redis', () => {
   function make(prefix: string, maxSwarmsPerPeer: number) {
     const keys = clusterKeys(prefix);
     const peers = new ClusterPeers({ link, keys, nodeId: 'n1', peerTtlMs: 10_000, onBadData: () => {} });
-    const tracker = new ClusterTracker({ local: new Tracker({ maxSwarmsPerPeer }), link, keys, peers, maxSwarmsPerPeer });
+    const tracker = new ClusterTracker({ local: new Tracker({ maxSwarmsPerPeer }), link, keys, maxSwarmsPerPeer });
     return { keys, peers, tracker };
   }
 
@@ -104,6 +104,10 @@ describe('the cluster tracker in a real Redis', () => {
     // and every member's leave takes it out
     await tracker.leave('p', 's2');
     expect(await tracker.join('q', 's2', 5)).toEqual([]);
+    // a Redis that forgot the join script (restarted) is sent it again
+    await link.run((r) => r.scriptFlush());
+    await tracker.join('p', 's2', 5);
+    expect(await tracker.join('q', 's2', 5)).toEqual(['p']);
   });
 
   it('counts a client\'s requests per second over every node that shares the Redis', async () => {
@@ -128,7 +132,7 @@ describe('the cluster tracker in a real Redis', () => {
     const dead = new RedisLink({ url: 'redis://127.0.0.1:1', timeoutMs: 200, log: () => {} });
     const keys = clusterKeys('away:');
     const peers = new ClusterPeers({ link: dead, keys, nodeId: 'n1', peerTtlMs: 10_000, onBadData: () => {} });
-    const tracker = new ClusterTracker({ local: new Tracker(), link: dead, keys, peers, maxSwarmsPerPeer: 4 });
+    const tracker = new ClusterTracker({ local: new Tracker(), link: dead, keys, maxSwarmsPerPeer: 4 });
     await tracker.join('a', 's', 5);
     expect(await tracker.join('b', 's', 5)).toEqual(['a']);
     await expect(tracker.join('', 's', 5)).rejects.toMatchObject({ code: 'protocol-violation' });
