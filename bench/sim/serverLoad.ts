@@ -6,10 +6,13 @@ import type { SimCounts } from './SwarmSim';
  * INFO commandstats does; a script counts once, its inner calls apart in `scriptCalls`).
  */
 export const REDIS_COST = Object.freeze({
-  /** ClusterTracker.joinRedis: MULTI ZRANDMEMBER ZADD PEXPIRE ZADD PEXPIRE ZCARD EXEC. */
-  join: 8,
-  /** …then ClusterPeers.alive, when the draw was not empty: MGET of the peers' entries, MGET of their nodes. */
-  joinAlive: 2,
+  /**
+   * ClusterTracker.joinRedis: one EVALSHA (one round trip) running ZRANDMEMBER ZADD PEXPIRE ZADD PEXPIRE ZCARD inside
+   * (Redis's commandstats counts the inner calls too).
+   */
+  join: 7,
+  /** …inside the same script, when the draw was not empty: a GET per drawn member (~10 kept of ~21 drawn) and an EXISTS per node. */
+  joinAlive: 11,
   /** SharedRateBudget.take, every tracker request: MULTI INCR PEXPIRE EXEC. */
   rateBudget: 4,
   /** ClusterPeers.claim (a socket opens): one EVAL (GET, EXISTS, SET inside). */
@@ -61,7 +64,7 @@ export function serverLoad(c: SimCounts, nodes: number): NodeLoad {
       nodes * beatsPerNodePerSec * REDIS_COST.heartbeatPerNode + (c.meanViewers * beatsPerNodePerSec * REDIS_COST.heartbeatPerPeer) +
       relayed * REDIS_COST.publish + ((links + c.dialsRefused / 2) * cross * REDIS_COST.lookupsPerLink) / s;
     trips =
-      (c.trackerJoins * 2 + c.trackerJoinsWithPeers * 2) / s + (c.connects + c.disconnects * 3) / s + nodes * beatsPerNodePerSec +
+      (c.trackerJoins * 2) / s + (c.connects + c.disconnects * 3) / s + nodes * beatsPerNodePerSec +
       relayed + ((links + c.dialsRefused / 2) * cross * REDIS_COST.lookupsPerLink) / s;
   }
   return {
