@@ -28,6 +28,9 @@ const USAGE = `usage: node bench/run.mjs [options]   (through npm run bench, or 
                      credentials (demo/serve.mjs reads ${TURN_ENV.url} / ${TURN_ENV.secret})
   --json             print one JSON document on stdout instead of the tables
   --from FILE        print the tables of a saved run (e.g. .bench/last.json) and exit; runs nothing
+  --sim …            the swarm simulator instead (bench/simulate.mjs; the arguments after --sim are its own:
+                     --viewers 1000,10000 --mode live|vod|both …); no browser
+  --server-load …    the P2P server load instead (bench/serverLoadRun.mjs: --nodes 1|3 --peers N …); no browser
   --help`;
 
 function parseArgs(argv) {
@@ -94,6 +97,15 @@ function parseArgs(argv) {
 function usage(why) {
   process.stderr.write(`bench: ${why}\n${USAGE}\n`);
   process.exit(2);
+}
+
+// the simulator and the server load are their own programs: the arguments after the flag are theirs
+for (const [flag, script] of [['--sim', 'simulate.mjs'], ['--server-load', 'serverLoadRun.mjs']]) {
+  const at = process.argv.indexOf(flag);
+  if (at < 0) continue;
+  const { spawnSync } = await import('node:child_process');
+  const run = spawnSync(process.execPath, [join(REPO_ROOT, 'bench', script), ...process.argv.slice(at + 1)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
 }
 
 const opts = parseArgs(process.argv.slice(2));
