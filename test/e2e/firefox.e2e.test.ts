@@ -24,7 +24,7 @@ import {
   waitForPlayback,
   type DemoServer,
 } from './harness';
-import { launchFirefox, newFirefoxViewer, pwPage, type FirefoxBrowser, type LaunchedFirefox } from './harness/firefox';
+import { launchFirefox, newFirefoxViewer, pwPage, type LaunchedFirefox } from './harness/firefox';
 
 interface Stats {
   httpBytes: number;
@@ -85,9 +85,22 @@ let origin: Map<string, string>;
 const seats: Seat[] = [];
 const firefoxes: LaunchedFirefox[] = [];
 
-async function openFirefox(browser: FirefoxBrowser, url: string, name: string, initScript: string[]): Promise<Seat> {
-  const v = await newFirefoxViewer(browser, url, { initScript, userAgent: name });
-  const seat: Seat = { name, pw: pwPage(v.page), errors: v.errors, close: v.close };
+/**
+ * A Firefox viewer in a Firefox of its own whose User-Agent is `name` (the demo counts origin bytes by User-Agent),
+ * set by the `general.useragent.override` pref: Firefox ESR 140 has no WebDriver BiDi `emulation.setUserAgentOverride`
+ * (what puppeteer's `page.setUserAgent` sends; "unknown command" on Debian's 140.12), and the pref is per browser.
+ */
+async function openFirefox(url: string, name: string, initScript: string[], prefs: Record<string, unknown> = {}): Promise<Seat> {
+  const ff = await startFirefox({ ...prefs, 'general.useragent.override': name });
+  const v = await newFirefoxViewer(ff.browser, url, { initScript }).catch(async (err: unknown) => {
+    await ff.close();
+    throw err;
+  });
+  const close = async () => {
+    await v.close();
+    await ff.close();
+  };
+  const seat: Seat = { name, pw: pwPage(v.page), errors: v.errors, close };
   seats.push(seat);
   return seat;
 }
@@ -157,21 +170,13 @@ async function checkSharing(demo: DemoServer, openFirst: () => Promise<Seat>, op
 const sharingScripts = [eventLog, segmentHashesInitScript];
 
 describe('Firefox ESR viewers of the demo share segments', () => {
-  let ff: LaunchedFirefox;
-  beforeAll(async () => {
-    ff = await startFirefox();
-  });
-  afterAll(async () => {
-    await ff?.close();
-  });
-
   it('two Firefox viewers: the second gets most segment bytes from the first, byte-exact, both play', async () => {
     const demo = await startDemo(); // a demo of its own: an empty swarm and an origin count of these viewers only
     try {
       await checkSharing(
         demo,
-        () => openFirefox(ff.browser, `${demo.url}/`, 'firefox-a', sharingScripts),
-        () => openFirefox(ff.browser, `${demo.url}/`, 'firefox-b', sharingScripts),
+        () => openFirefox(`${demo.url}/`, 'firefox-a', sharingScripts),
+        () => openFirefox(`${demo.url}/`, 'firefox-b', sharingScripts),
       );
     } finally {
       await demo.stop();
@@ -193,7 +198,7 @@ describe('Firefox ESR viewers of the demo share segments', () => {
         await checkSharing(
           demo,
           () => openChromium(chromium, `${demo.url}/`, 'chromium-first', sharingScripts),
-          () => openFirefox(ff.browser, `${demo.url}/`, 'firefox-second', sharingScripts),
+          () => openFirefox(`${demo.url}/`, 'firefox-second', sharingScripts),
         );
       } finally {
         await demo.stop();
@@ -205,7 +210,7 @@ describe('Firefox ESR viewers of the demo share segments', () => {
       try {
         await checkSharing(
           demo,
-          () => openFirefox(ff.browser, `${demo.url}/`, 'firefox-first', sharingScripts),
+          () => openFirefox(`${demo.url}/`, 'firefox-first', sharingScripts),
           () => openChromium(chromium, `${demo.url}/`, 'chromium-second', sharingScripts),
         );
       } finally {
@@ -225,9 +230,8 @@ describe('Firefox ESR fallbacks', () => {
   });
 
   it('without service workers (dom.serviceWorkers.enabled = false) the page plays byte-exact over HTTP, swarmfetch inactive, no error', async () => {
-    const ff = await startFirefox({ 'dom.serviceWorkers.enabled': false });
+    const v = await openFirefox(`${demo.url}/`, 'firefox-no-sw', [segmentHashesInitScript], { 'dom.serviceWorkers.enabled': false });
     try {
-      const v = await openFirefox(ff.browser, `${demo.url}/`, 'firefox-no-sw', [segmentHashesInitScript]);
       expect(await v.pw.evaluate("'serviceWorker' in navigator"), 'the pref took effect').toBe(false);
       await waitForPlayback(v.pw, 10, 40_000);
       const s = await stats(v);
@@ -237,14 +241,13 @@ describe('Firefox ESR fallbacks', () => {
       expect(await playerErrors(v)).toEqual([]);
       expect(v.errors).toEqual([]);
     } finally {
-      await ff.close();
+      await v.close();
     }
   });
 
   it('without WebRTC (media.peerconnection.enabled = false) the page plays through the worker over HTTP, no error', async () => {
-    const ff = await startFirefox({ 'media.peerconnection.enabled': false });
+    const v = await openFirefox(`${demo.url}/`, 'firefox-no-webrtc', [segmentLog, segmentHashesInitScript], { 'media.peerconnection.enabled': false });
     try {
-      const v = await openFirefox(ff.browser, `${demo.url}/`, 'firefox-no-webrtc', [segmentLog, segmentHashesInitScript]);
       expect(await v.pw.evaluate("typeof RTCPeerConnection"), 'the pref took effect').toBe('undefined');
       await waitForPlayback(v.pw, 10, 40_000);
       const s = await stats(v);
@@ -262,7 +265,7 @@ describe('Firefox ESR fallbacks', () => {
       expect(await playerErrors(v)).toEqual([]);
       expect(v.errors).toEqual([]);
     } finally {
-      await ff.close();
+      await v.close();
     }
   });
 });

@@ -22,7 +22,7 @@ import { spawnServer } from './harness/spawnServer.mjs';
 const run = promisify(execFile);
 const TSC = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
 /** What only the server needs: none of it may reach a project that installs `swarmfetch` alone. */
-const SERVER_ONLY = ['express', 'peer', 'ws'];
+const SERVER_ONLY = ['@redis/client', 'express', 'peer', 'ws'];
 
 /** A packed package: its tarball's file name (in `dir`), its package.json, and where it lives in the repository. */
 interface Packed {

@@ -96,7 +96,11 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
 export interface FirefoxViewerOptions {
   /** Scripts (source text) run in every document of the page before its own scripts (page.evaluateOnNewDocument). */
   initScript?: string | string[];
-  /** The viewer's User-Agent (page.setUserAgent), e.g. to count what the origin served it. */
+  /**
+   * The viewer's User-Agent (page.setUserAgent, WebDriver BiDi `emulation.setUserAgentOverride`: not in Firefox ESR
+   * 140, which answers "unknown command"; there, launch a Firefox per viewer with the `general.useragent.override`
+   * pref instead, as firefox.e2e.test.ts does).
+   */
   userAgent?: string;
   /** When the first navigation counts as done. @default 'load' */
   waitUntil?: 'load' | 'domcontentloaded';
