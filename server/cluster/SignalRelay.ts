@@ -52,11 +52,19 @@ export class SignalRelay {
     this.now = o.now ?? Date.now;
   }
 
-  /** Subscribes to this node's channel (node-redis subscribes again after each reconnection by itself). */
+  /**
+   * Subscribes to this node's channel (node-redis subscribes again after each reconnection by itself). A subscribe
+   * that failed (Redis gone in between) is tried again at the next call (the next reconnection).
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.o.link.subscriber.subscribe(this.o.keys.channel(this.o.nodeId), (text: string) => this.receive(text));
+    try {
+      await this.o.link.subscriber.subscribe(this.o.keys.channel(this.o.nodeId), (text: string) => this.receive(text));
+    } catch (err) {
+      this.started = false;
+      throw err;
+    }
   }
 
   /** Sends `signal` on to its peer's node; an OFFER that reaches no node gets EXPIRE back. Never throws. */

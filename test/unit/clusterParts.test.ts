@@ -141,3 +141,25 @@ describe('the cluster tracker in a real Redis', () => {
     dead.close();
   });
 });
+
+describe('the signal relay', () => {
+  it('subscribes again at the next start when a subscribe failed (Redis gone in between)', async () => {
+    const { SignalRelay } = await import('../../server/cluster/SignalRelay');
+    let calls = 0;
+    const subscriber = {
+      subscribe: async () => {
+        calls++;
+        if (calls === 1) throw new Error('connection lost');
+      },
+    };
+    const relay = new SignalRelay({
+      link: { subscriber, state: 'up', run: async () => 0 } as never,
+      keys: clusterKeys('relay:'), nodeId: 'n1', peers: { locate: async () => null },
+      deliver: () => false, whenClaimed: async () => true, evict: () => {}, onDrop: () => {},
+    });
+    await expect(relay.start()).rejects.toThrow('connection lost');
+    await relay.start();
+    await relay.start(); // subscribed: not again
+    expect(calls).toBe(2);
+  });
+});
