@@ -15,6 +15,7 @@ import { PeerPayoff } from './PeerPayoff';
 import type { PlaylistHashes } from './PlaylistHashes';
 import { Playlists } from './Playlists';
 import { Prefetcher } from './Prefetcher';
+import { RequestPace } from './RequestPace';
 import { SegmentResolver } from './SegmentResolver';
 import type { SegmentStore, StoredSegment } from './SegmentStore';
 import type { SegmentVerifier } from './SegmentVerifier';
@@ -87,6 +88,8 @@ export class Agent implements AgentApi {
   private readonly usage = new SwarmUsage(SWARM_IDLE_MS);
   /** What this page's own HTTP does, so a P2P try never leaves the network too little of the buffer. */
   private readonly httpPace = new HttpPace();
+  /** How fast the player asks for each swarm's segments: how long a prefetch has (see Prefetcher). */
+  private readonly pace = new RequestPace();
   private lastUsageCheck: number;
   private readonly probed = new Set<string>();
   private readonly probeTimers = new Set<ReturnType<typeof setTimeout>>();
@@ -104,19 +107,25 @@ export class Agent implements AgentApi {
         deps.ban?.(peerId, reason);
       },
     });
-    const fromPeer = (link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number) => this.fromPeer(link, key, swarm, timeoutMs, waitMs);
+    const fromPeer = (link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal) =>
+      this.fromPeer(link, key, swarm, timeoutMs, waitMs, signal);
     this.prefetcher = new Prefetcher({
       config, store, pool, playlists: this.playlists, inflight: this.inflight, fromPeer,
       refuses: (key) => verifier?.refuses(key) ?? false,
-      bufferAhead: deps.bufferAhead, seed: deps.seed, canSeed: deps.canSeed, paused: () => payoff.paused,
+      bufferAhead: deps.bufferAhead, seed: deps.seed, canSeed: deps.canSeed, paused: () => payoff.paused || this.httpPace.lineFull(),
+      leadsMs: (swarm, durations) => this.pace.leadsMs(swarm, durations, deps.now()),
+      expectedBytes: (key) => this.httpPace.expectedBytes(key),
+      wireKey: (key) => pool.sharedKey?.(key) ?? key,
+      now: deps.now,
     });
     this.resolver = new SegmentResolver({
       urgentBufferSec: config.urgentBufferSec, store, pool, inflight: this.inflight,
-      prefetched: (key) => this.prefetcher.coming(key), fromPeer,
+      prefetched: (key, withinMs) => this.prefetcher.coming(key, withinMs), fromPeer,
       isLive: (swarm) => this.playlists.isLive(swarm), bufferAhead: deps.bufferAhead, now: deps.now,
-      peersPaused: () => payoff.paused,
+      peersPaused: () => payoff.paused || this.httpPace.lineFull(),
       before: (swarm, key, n) => this.playlists.before(swarm, key, n),
       expectedHttpMs: (key) => this.httpPace.expectedMs(key),
+      expectedBytes: (key) => this.httpPace.expectedBytes(key),
     });
   }
 
@@ -130,8 +139,10 @@ export class Agent implements AgentApi {
     this.timer = null;
     for (const t of this.probeTimers) clearTimeout(t);
     this.probeTimers.clear();
+    this.prefetcher.destroy();
     this.inflight.clear();
     this.playlists.clear();
+    this.pace.clear();
   }
 
   hello(version: number): { version: number } {
@@ -143,6 +154,8 @@ export class Agent implements AgentApi {
     this.deps.pool.join(query.swarm, query.key);
     this.usage.touch(query.swarm, this.deps.now());
     this.playlists.played(query.swarm, query.wholeKey ?? query.key);
+    if (!query.range) this.pace.note(query.swarm, this.deps.now());
+    this.httpPace.notePlaying(query.wholeKey ?? query.key, this.playlists.durationOf(query.swarm, query.wholeKey ?? query.key));
     const held = fromStore(this.deps.store, query);
     if (held) return held;
     if (this.deps.pool.off) return { kind: 'miss', reason: 'no-peer' };
@@ -236,6 +249,8 @@ export class Agent implements AgentApi {
     // our own player comes first: while it runs short, the lines are its (the asker hears `absent` at once)
     const playing = this.deps.playingBufferSec?.() ?? null;
     if (servingEndangers(playing, this.deps.config.urgentBufferSec, this.httpPace.lastLoadMs)) return undefined;
+    // nor while its line carries little more than what its player plays (see HttpPace.lineFull)
+    if (this.httpPace.lineFull()) return undefined;
     return this.deps.store.get(key) ?? (this.inflight.has(key) ? this.inflight.wait(key, waitMs) : undefined);
   }
 
@@ -254,18 +269,19 @@ export class Agent implements AgentApi {
     const idle = this.usage.takeIdle(now);
     for (const swarm of idle) {
       this.playlists.forget(swarm);
+      this.pace.forget(swarm);
       this.probed.delete(swarm);
       this.deps.pool.leave?.(swarm);
     }
     return idle;
   }
 
-  private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number): Promise<StoredSegment> {
+  private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal): Promise<StoredSegment> {
     let segment: StoredSegment;
     try {
-      segment = await this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs);
+      segment = await this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs, signal);
     } catch (err) {
-      this.payoff.failed(link.remoteId, err);
+      this.payoff.failed(link.remoteId, err, timeoutMs);
       throw err;
     }
     this.payoff.delivered(link.remoteId);

@@ -6,6 +6,12 @@ const MAX_DIRECTORIES = 64;
 const NEW_WEIGHT = 0.3;
 /** Loads shorter than this say little of the line (a small segment, a cache). */
 const MIN_SAMPLE_MS = 20;
+/**
+ * The line is the player's (see `lineFull`) while this page's HTTP loads run under this many times the rate the
+ * player plays at: on 1/0.5 Mbit/s lines hls.js played 270p (0.5 Mbit/s) in the baseline, and 180p for most of the
+ * run once peers' transfers, uploads and peer tries shared the line with its loads (334–450 against 464–484 kbit/s).
+ */
+export const LINE_SPARE_FACTOR = 3;
 
 /**
  * What this page's own HTTP can do, from the worker's reports of segments it fetched for the player straight away
@@ -17,6 +23,8 @@ export class HttpPace {
   /** Milliseconds of the latest load long enough to count (see MIN_SAMPLE_MS), or null. */
   private lastMs: number | null = null;
   private readonly lastBytes = new Map<string, number>();
+  /** The player's latest segment: its key and duration (ms), for the rate it plays at. */
+  private playing: { key: string; durationMs: number } | null = null;
 
   /** The worker fetched `bytes` of `key` over HTTP in `ms`, nothing waited for before (see the class). */
   noteLoad(key: string, bytes: number, ms: number): void {
@@ -37,6 +45,23 @@ export class HttpPace {
     if (this.lastBytes.size > MAX_DIRECTORIES) this.lastBytes.delete(this.lastBytes.keys().next().value!);
   }
 
+  /** The player asked for `key`, a segment of `durationSec` (null: unknown; the rate it plays at is then kept). */
+  notePlaying(key: string, durationSec: number | null): void {
+    if (durationSec !== null && durationSec > 0 && Number.isFinite(durationSec)) this.playing = { key, durationMs: durationSec * 1000 };
+  }
+
+  /**
+   * Whether the player's own loads need this page's line: its HTTP runs under LINE_SPARE_FACTOR times the rate the
+   * player plays at (its latest segment's expected size over its duration). Then P2P only takes from the player —
+   * neither peer tries, prefetch and seeding, nor serving peers (their uploads delay the ACKs of its downloads).
+   * False while either rate is unknown.
+   */
+  lineFull(): boolean {
+    if (this.playing === null || this.bytesPerMs === null) return false;
+    const bytes = this.expectedBytes(this.playing.key);
+    return bytes !== null && this.bytesPerMs < (LINE_SPARE_FACTOR * bytes) / this.playing.durationMs;
+  }
+
   /** How long this page's latest HTTP load for its player took (ms), or null before one counted. */
   get lastLoadMs(): number | null {
     return this.lastMs;
@@ -49,9 +74,14 @@ export class HttpPace {
    * bigger segment.
    */
   expectedMs(key: string): number | null {
-    const bytes = this.lastBytes.get(urlDirectory(key)) ?? this.unseenBytes();
-    if (bytes === undefined || this.bytesPerMs === null || this.bytesPerMs <= 0) return null;
+    const bytes = this.expectedBytes(key);
+    if (bytes === null || this.bytesPerMs === null || this.bytesPerMs <= 0) return null;
     return Math.ceil(bytes / this.bytesPerMs);
+  }
+
+  /** Bytes expected for `key`: its directory's last segment size, or twice the largest seen (see expectedMs); null. */
+  expectedBytes(key: string): number | null {
+    return this.lastBytes.get(urlDirectory(key)) ?? this.unseenBytes() ?? null;
   }
 
   private unseenBytes(): number | undefined {

@@ -43,11 +43,14 @@ export class PeerFetch {
 
   constructor(private readonly deps: PeerFetchDeps) {}
 
-  async fetch(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number): Promise<StoredSegment> {
+  /** `signal`: the caller gives up (the request is cancelled; rejects with peer-timeout, `aborted: true`). */
+  async fetch(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal): Promise<StoredSegment> {
     const { verifier } = this.deps;
     const t0 = this.deps.now();
     const expected = verifier?.expect(key);
     const stop = new AbortController();
+    if (signal?.aborted) stop.abort();
+    signal?.addEventListener('abort', () => stop.abort(), { once: true });
     let refused: SwarmError | null = null;
     void expected?.then((exp) => {
       if (verifier!.canAccept(exp)) return;

@@ -192,6 +192,11 @@ export class PeerLink {
     return this.downloads.request(key, timeoutMs, waitMs, signal);
   }
 
+  /** When our open request for `key` is projected to end (see Downloads.projectedDoneAt); null when unknown. */
+  projectedDoneAt(key: string): number | null {
+    return this.downloads.projectedDoneAt(key);
+  }
+
   /** Stops serving the peer's requests under way: each ends at once, answered `absent` (see Uploads.dropAll). */
   dropUploads(): void {
     this.uploads.dropAll();

@@ -8,6 +8,8 @@ const MIN_JUDGED = 6;
 const PAUSE_FAILED_SHARE = 0.75;
 /** Distinct peers among the failures (one bad peer is the peer's fault, dealt with by its strikes and ban). */
 const MIN_FAILED_PEERS = 2;
+/** Shortest deadline whose timeout is judged (as PeerFetch's strikes: STRIKE_MIN_TIMEOUT_MS). */
+const MIN_JUDGED_TIMEOUT_MS = 1000;
 /** The first pause; each pause that follows the previous one's end within a window doubles, up to the last. */
 export const FIRST_PAUSE_MS = 20_000;
 export const MAX_PAUSE_MS = 160_000;
@@ -49,10 +51,16 @@ export class PeerPayoff {
     this.judge({ peerId, ok: true });
   }
 
-  /** A peer transfer this page asked for failed with `err`; only failures on the peers' pace are judged. */
-  failed(peerId: string, err: unknown): void {
+  /**
+   * A peer transfer this page asked for, with a deadline of `timeoutMs`, failed with `err`; only failures on the peers'
+   * pace are judged — a timeout only when the transfer had at least MIN_JUDGED_TIMEOUT_MS (a starting or starving
+   * player's short tries end on its deadline: on 50/10 Mbit/s lines a newcomer's 800 ms tries timed out while its
+   * peers served two others, asking peers paused for 20 s, and the rest of its stream came over HTTP).
+   */
+  failed(peerId: string, err: unknown, timeoutMs = Infinity): void {
     if (!SwarmError.is(err)) return;
-    if (err.code === 'peer-stall' || (err.code === 'peer-timeout' && err.details.aborted !== true)) this.judge({ peerId, ok: false });
+    const late = err.code === 'peer-timeout' && err.details.aborted !== true && timeoutMs >= MIN_JUDGED_TIMEOUT_MS;
+    if (err.code === 'peer-stall' || late) this.judge({ peerId, ok: false });
   }
 
   /** The peer was banned: its failures were its own, not the lines'. */

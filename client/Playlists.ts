@@ -75,6 +75,13 @@ export class Playlists {
     return list.entries.slice(Math.max(0, i - n), i).map((e) => e.key);
   }
 
+  /** The duration (s) of `key` in its swarm's playlist, or null when unknown. */
+  durationOf(swarm: string, key: string): number | null {
+    const list = this.lists.get(swarm);
+    const i = list?.index.get(key);
+    return list && i !== undefined ? list.entries[i]!.durationSec : null;
+  }
+
   /** Whether `key` lies before the player's position in its swarm. */
   isBehind(swarm: string, key: string): boolean {
     const list = this.lists.get(swarm);

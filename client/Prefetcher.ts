@@ -2,26 +2,48 @@ import type { SwarmfetchConfig } from '../core/config';
 import { electFetcher, swarmMembers } from './electFetcher';
 import type { InflightDownloads } from './InflightDownloads';
 import type { PeerLink } from './PeerLink';
+import { transferMs } from './peer/Throughput';
 import type { PeerPool } from './PeerPool';
 import type { PlaylistEntry, Playlists } from './Playlists';
 import type { StoredSegment } from './SegmentStore';
 
-/** Concurrent P2P prefetches, and concurrent seeding HTTP downloads. */
-const MAX_PREFETCH = 2;
+/** Concurrent P2P prefetches (over all peers: the best link first, see PeerSelection), and seeding HTTP downloads. */
+const MAX_PREFETCH = 3;
 const MAX_SEEDS = 1;
 /** Seeding only covers the next few segments after the player's position. */
 const SEED_AHEAD_SEGMENTS = 2;
 /** Longest a seeding download may take before its segment is free for others to fetch. */
 const SEED_TIMEOUT_MS = 10_000;
+/** Longest deadline of one prefetch (a VOD segment the player asks for much later: see RequestPace). */
+export const MAX_PREFETCH_TIMEOUT_MS = 20_000;
+/** A peer is asked only when the player asks for the segment this many times later than the transfer should take. */
+const LEAD_MARGIN = 1.5;
+/** The rate assumed of a peer not measured yet: a 1 Mbit/s uplink (bytes per ms). */
+const UNMEASURED_BYTES_PER_MS = 125;
+
+interface Prefetch {
+  segment: Promise<StoredSegment | undefined>;
+  link: PeerLink;
+  /** What the peer calls the segment (the key its download runs under). */
+  wireKey: string;
+  stop: AbortController;
+}
 
 export interface PrefetcherDeps {
   config: Pick<Readonly<SwarmfetchConfig>, 'urgentBufferSec' | 'prefetchAheadSec' | 'p2pTimeoutMs'>;
   store: { has(key: string): boolean };
   pool: Pick<PeerPool, 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId'> & Partial<Pick<PeerPool, 'sharedKey'>>;
-  playlists: Pick<Playlists, 'activeSwarms' | 'upcoming'>;
+  playlists: Pick<Playlists, 'activeSwarms' | 'upcoming'> & Partial<Pick<Playlists, 'isLive'>>;
   inflight: InflightDownloads;
-  /** One segment from one peer, checked and stored (see PeerFetch). */
-  fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number): Promise<StoredSegment>;
+  /** One segment from one peer, checked and stored (see PeerFetch); `signal` gives it up. */
+  fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal): Promise<StoredSegment>;
+  /** Ms until the player asks for each of a swarm's upcoming segments (their durations given); null unknown. */
+  leadsMs?(swarm: string, durationsSec: readonly number[]): number[] | null;
+  /** Bytes expected for a segment (see HttpPace), or null. */
+  expectedBytes?(key: string): number | null;
+  /** What peers call a segment (see SharedKeys). */
+  wireKey?(key: string): string;
+  now?(): number;
   /** Whether no peer bytes could be taken for `key` (no hash source covers it). */
   refuses(key: string): boolean;
   /** Seconds the page's player has buffered ahead, or null when unknown. */
@@ -30,7 +52,7 @@ export interface PrefetcherDeps {
   seed(url: string): void;
   /** Whether seeding through the worker is possible now (the page is controlled). */
   canSeed(): boolean;
-  /** Asking peers is paused (see PeerPayoff): neither prefetch nor seed, the lines are busy enough. */
+  /** Asking peers is paused (see PeerPayoff), or the line is the player's (HttpPace.lineFull): neither prefetch nor seed. */
   paused?(): boolean;
 }
 
@@ -38,16 +60,49 @@ export interface PrefetcherDeps {
  * Between the player's requests: fetches upcoming segments from peers into the store, and downloads over HTTP the
  * few this page is elected to seed for its swarm (one at a time, the next two segments) — only while the player is
  * comfortably fed: a starting or starving player gets the page's whole attention (and CPU).
+ *
+ * VOD, once the player's pace is known (RequestPace): a segment is asked of a peer only when the player will ask
+ * for it later than the transfer should take at that peer's measured rate (LEAD_MARGIN times), and the transfer gets
+ * that long (at least twice the worker's P2P budget, at most MAX_PREFETCH_TIMEOUT_MS) — so a peer on a 1 Mbit/s
+ * uplink serves the segments the player asks for 5–20 s later, instead of failing at the next ones. A prefetch the
+ * player asks for before it could end is given up (see `coming`), and the player's segment goes to the network.
  */
 export class Prefetcher {
-  private readonly prefetching = new Map<string, Promise<StoredSegment | undefined>>();
+  private readonly prefetching = new Map<string, Prefetch>();
   private seeds = 0;
 
   constructor(private readonly deps: PrefetcherDeps) {}
 
-  /** A prefetch already bringing `key`, if any. */
-  coming(key: string): Promise<StoredSegment | undefined> | undefined {
-    return this.prefetching.get(key);
+  /**
+   * A prefetch already bringing `key`, if any: its segment, if it comes within `withinMs`; else it is given up then
+   * (at once when its transfer, at the rate it runs, would end later) and the promise resolves undefined.
+   */
+  coming(key: string, withinMs = Infinity): Promise<StoredSegment | undefined> | undefined {
+    const p = this.prefetching.get(key);
+    if (!p) return undefined;
+    if (withinMs === Infinity) return p.segment;
+    const now = this.deps.now?.() ?? Date.now();
+    const end = p.link.projectedDoneAt?.(p.wireKey) ?? null;
+    if (end !== null && end > now + withinMs) {
+      p.stop.abort();
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        p.stop.abort();
+        resolve(undefined);
+      }, Math.max(0, withinMs));
+      void p.segment.then((s) => {
+        clearTimeout(t);
+        resolve(s);
+      });
+    });
+  }
+
+  /** Gives up every prefetch under way. */
+  destroy(): void {
+    for (const p of this.prefetching.values()) p.stop.abort();
+    this.prefetching.clear();
   }
 
   /** One round: every active swarm's upcoming segments. */
@@ -57,22 +112,48 @@ export class Prefetcher {
     if (ahead !== null && ahead < config.urgentBufferSec) return;
     if (this.deps.paused?.()) return;
     for (const swarm of playlists.activeSwarms()) {
-      playlists.upcoming(swarm, config.prefetchAheadSec).forEach((e, i) => {
+      const upcoming = playlists.upcoming(swarm, config.prefetchAheadSec);
+      const leads = playlists.isLive?.(swarm) === true ? null : this.deps.leadsMs?.(swarm, upcoming.map((e) => e.durationSec)) ?? null;
+      upcoming.forEach((e, i) => {
         if (store.has(e.key) || inflight.has(e.key) || this.prefetching.has(e.key)) return;
         if (this.deps.refuses(e.key)) return; // nobody could take it from a peer: neither prefetch nor seed
         const link = this.prefetching.size < MAX_PREFETCH ? pool.linkFor(e.key) : undefined;
         if (link) {
-          const p = this.deps.fromPeer(link, e.key, swarm, config.p2pTimeoutMs * 2, 0).then(
-            (s) => s,
-            () => undefined,
-          );
-          this.prefetching.set(e.key, p);
-          void p.finally(() => this.prefetching.delete(e.key));
+          const lead = leads?.[i] ?? null;
+          // the player's pace unknown (live, a rendition just switched to): the next segments, with twice the
+          // worker's budget — from a peer not measured too slow for that
+          const timeoutMs = lead === null ? config.p2pTimeoutMs * 2 : Math.min(MAX_PREFETCH_TIMEOUT_MS, Math.max(config.p2pTimeoutMs * 2, lead));
+          if (this.inTime(link, e.key, lead ?? timeoutMs, lead !== null)) this.start(link, e.key, swarm, timeoutMs);
           return;
         }
         if (i < SEED_AHEAD_SEGMENTS) this.maybeSeed(e, swarm);
       });
     }
+  }
+
+  /**
+   * Whether `link`, at its measured rate shared with the downloads it runs for us already, should bring `key` within
+   * `leadMs` (its size unknown: worth a try). `assumeSlow` (a lead from the player's pace): an unmeasured peer is taken
+   * for a slow uplink, and the transfer must fit the lead LEAD_MARGIN times; otherwise (the deadline is all there is)
+   * an unmeasured peer is tried, and the transfer must fit the deadline.
+   */
+  private inTime(link: PeerLink, key: string, leadMs: number, assumeSlow: boolean): boolean {
+    const rate = link.throughput ?? (assumeSlow ? UNMEASURED_BYTES_PER_MS : null);
+    const ms = transferMs(rate, this.deps.expectedBytes?.(key) ?? null);
+    return ms === null || ms * (1 + link.activeDownloads) * (assumeSlow ? LEAD_MARGIN : 1) <= leadMs;
+  }
+
+  private start(link: PeerLink, key: string, swarm: string, timeoutMs: number): void {
+    const stop = new AbortController();
+    const segment = this.deps.fromPeer(link, key, swarm, timeoutMs, 0, stop.signal).then(
+      (s) => s,
+      () => undefined,
+    );
+    const p: Prefetch = { segment, link, wireKey: this.deps.wireKey?.(key) ?? key, stop };
+    this.prefetching.set(key, p);
+    void segment.finally(() => {
+      if (this.prefetching.get(key) === p) this.prefetching.delete(key);
+    });
   }
 
   private maybeSeed(e: PlaylistEntry, swarm: string): void {

@@ -4,6 +4,7 @@ import { answerFrom } from './answerFrom';
 import { electFetcher, swarmMembers } from './electFetcher';
 import type { InflightDownloads } from './InflightDownloads';
 import type { PeerLink } from './PeerLink';
+import { transferMs } from './peer/Throughput';
 import type { PeerPool } from './PeerPool';
 import type { StoredSegment } from './SegmentStore';
 import { budgetFor } from './urgency';
@@ -35,8 +36,11 @@ export interface SegmentResolverDeps {
   store: { has(key: string): boolean };
   pool: ResolverPool;
   inflight: InflightDownloads;
-  /** A prefetch from a peer already bringing `key`, if any. */
-  prefetched(key: string): Promise<StoredSegment | undefined> | undefined;
+  /**
+   * A prefetch from a peer already bringing `key`, if any: its segment within `withinMs`, else undefined (the
+   * prefetch is then given up).
+   */
+  prefetched(key: string, withinMs: number): Promise<StoredSegment | undefined> | undefined;
   /** One segment from one peer, checked and stored (see PeerFetch). */
   fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number): Promise<StoredSegment>;
   isLive(swarm: string): boolean;
@@ -49,6 +53,8 @@ export interface SegmentResolverDeps {
   before?(swarm: string, key: string, n: number): string[];
   /** Milliseconds this page's HTTP is expected to take for `key`, or null when unknown (see HttpPace). */
   expectedHttpMs?(key: string): number | null;
+  /** Bytes expected for `key`, or null when unknown (see HttpPace). */
+  expectedBytes?(key: string): number | null;
 }
 
 /**
@@ -61,20 +67,28 @@ export class SegmentResolver {
 
   async resolve(query: SegmentQuery): Promise<SegmentAnswer> {
     const { pool, inflight } = this.deps;
+    const key = query.wholeKey ?? query.key;
+    const httpMs = this.deps.expectedHttpMs?.(key) ?? null;
     const { budgetMs, starving, connectWaitMs } = budgetFor(
       this.deps.bufferAhead(),
       this.deps.urgentBufferSec,
       query.budgetMs - ANSWER_MARGIN_MS,
-      this.deps.expectedHttpMs?.(query.wholeKey ?? query.key) ?? null,
+      httpMs,
     );
     const deadline = this.deps.now() + budgetMs;
-    const key = query.wholeKey ?? query.key;
     let reason: Miss = 'no-peer';
 
-    // Already on its way here: a prefetch from a peer, or our own HTTP download.
-    const coming = this.deps.prefetched(key) ?? (inflight.has(key) ? inflight.wait(key, budgetMs) : undefined);
-    if (coming) {
-      const s = await withTimeout(coming, budgetMs);
+    // A prefetch from a peer bringing it: waited for within the budget, like a peer asked now — given up at once when
+    // at the rate it runs it would end later, and then the network it is (a peer asked again would be as slow).
+    const prefetch = this.deps.prefetched(key, budgetMs);
+    if (prefetch) {
+      const s = await prefetch;
+      if (s) return answerFrom(s, query);
+      return this.miss(query, key, 'peer-timeout');
+    }
+    // Our own HTTP download of it, already on its way.
+    if (inflight.has(key)) {
+      const s = await withTimeout(inflight.wait(key, budgetMs), budgetMs);
       if (s) return answerFrom(s, query);
       reason = 'peer-timeout';
     }
@@ -90,6 +104,8 @@ export class SegmentResolver {
       // a starving player does not wait on a peer that has failed and never delivered (the best one, so all are)
       if (starving && link.throughput === 0) break;
       tried.add(link.remoteId);
+      // at its measured rate the peer would not bring it in time: neither its upload nor the player's time is spent
+      if (!this.inTime(link, k, left)) continue;
       const got = await this.deps.fromPeer(link, k, query.swarm, left, 0).catch((e: unknown) => e as SwarmError);
       if (!(got instanceof Error)) return answerFrom(got, query, k);
       reason = SwarmError.is(got) ? got.code : 'peer-closed';
@@ -112,9 +128,22 @@ export class SegmentResolver {
       }
     }
 
-    // The worker fetches it over HTTP now: tell peers, so they ask us instead of the origin.
-    if (!query.range && inflight.start(key, query.swarm)) pool.announce('fetching', [{ key, swarm: query.swarm }]);
+    return this.miss(query, key, reason);
+  }
+
+  /** The worker fetches it over HTTP now: tell peers, so they ask us instead of the origin. */
+  private miss(query: SegmentQuery, key: string, reason: Miss): SegmentAnswer {
+    if (!query.range && this.deps.inflight.start(key, query.swarm)) this.deps.pool.announce('fetching', [{ key, swarm: query.swarm }]);
     return { kind: 'miss', reason };
+  }
+
+  /**
+   * Whether `link`, at its measured rate, should bring `key` within `ms` (unknown rate or size: worth a try; a rate of
+   * 0 too — see the starving rule).
+   */
+  private inTime(link: PeerLink, key: string, ms: number): boolean {
+    const need = transferMs(link.throughput, this.deps.expectedBytes?.(key) ?? null);
+    return need === null || need === Infinity || need <= ms;
   }
 
   /**

@@ -78,6 +78,15 @@ export class Downloads {
     return this.deps.isOpen() && this.open.size < this.deps.limits.maxRequestsInFlight;
   }
 
+  /**
+   * When the transfer of `key` under way is projected to end, at the rate its bytes have come since its `send`;
+   * null when no request for it is open, or it has not run long enough to tell (see PROJECT_AFTER_MS).
+   */
+  projectedDoneAt(key: string): number | null {
+    for (const d of this.open.values()) if (d.key === key) return this.projectedEnd(d);
+    return null;
+  }
+
   /** See PeerLink.request. */
   request(key: string, timeoutMs: number, waitMs = 0, signal?: AbortSignal): Promise<Received> {
     const { peer, limits } = this.deps;
@@ -193,12 +202,19 @@ export class Downloads {
 
   /** Whether the transfer, at the rate it has come since its `send`, would end after its deadline. */
   private lateAtThisRate(d: Download): boolean {
+    const end = this.projectedEnd(d);
+    return end !== null && end > d.deadlineAt;
+  }
+
+  /** When the transfer would end at the rate it has come since its `send`; null too early to tell (or not started). */
+  private projectedEnd(d: Download): number | null {
     const a = d.assembly;
-    if (!a || d.sendAt === null || a.complete) return false;
+    if (!a || d.sendAt === null) return null;
     const now = this.deps.now();
+    if (a.complete) return now;
     const elapsed = now - d.sendAt;
-    if (elapsed < PROJECT_AFTER_MS || a.receivedBytes < PROJECT_AFTER_BYTES) return false;
-    return now + ((a.declaredBytes - a.receivedBytes) * elapsed) / a.receivedBytes > d.deadlineAt;
+    if (elapsed < PROJECT_AFTER_MS || a.receivedBytes < PROJECT_AFTER_BYTES) return null;
+    return now + ((a.declaredBytes - a.receivedBytes) * elapsed) / a.receivedBytes;
   }
 
   /** The last word on a cancelled request; anything else is an answer to no request. */
@@ -227,7 +243,13 @@ export class Downloads {
       if (this.tombstones.size > MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.keys().next().value!);
       this.deps.send({ t: 'cancel', id });
     }
-    if (aborted) return d.reject(aborted);
+    if (aborted) {
+      // given up by us, not the peer: what came so far still says how fast it sends
+      if (d.assembly && d.sendAt !== null && d.assembly.receivedBytes >= PROJECT_AFTER_BYTES && this.deps.now() - d.sendAt >= PROJECT_AFTER_MS) {
+        this.deps.throughput.completed(d.assembly.receivedBytes, d.startedAt);
+      }
+      return d.reject(aborted);
+    }
     if (code === 'peer-stall' || code === 'peer-timeout') this.deps.throughput.failed();
     // `received`: bytes of a transfer under way (-1 when the peer never started sending)
     const received = d.assembly ? d.assembly.receivedBytes : -1;

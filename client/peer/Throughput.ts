@@ -2,7 +2,8 @@
  * What moved between this page and one peer: segment bytes each way, when bytes last moved (a transfer completed or a
  * frame sent), and the download rate of completed transfers. The rate is an EWMA in bytes per ms (0.7 old, 0.3 new),
  * null until a transfer completes; a stall or timeout halves it (0 when none completed), so a peer that stops
- * delivering sinks in the choice of peers. A transfer we abort ourselves is not measured.
+ * delivering sinks in the choice of peers. A transfer we abort ourselves is measured by what came of it (once enough
+ * did), never penalised.
  */
 export class Throughput {
   downloadedBytes = 0;
@@ -45,4 +46,13 @@ export class Throughput {
   failed(): void {
     this.rate = this.rate === null ? 0 : this.rate / 2;
   }
+}
+
+/**
+ * Milliseconds a `bytes` transfer takes at `bytesPerMs` (a link's measured rate): null when either is unknown,
+ * Infinity at a rate of 0 (a peer that failed and never delivered).
+ */
+export function transferMs(bytesPerMs: number | null, bytes: number | null): number | null {
+  if (bytesPerMs === null || bytes === null) return null;
+  return bytesPerMs > 0 ? bytes / bytesPerMs : Infinity;
 }

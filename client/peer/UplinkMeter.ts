@@ -1,3 +1,5 @@
+import type { WireReading } from './WireBytes';
+
 /** A rate sample needs this much queued in the page's data channels at both of its ends (the uplink was busy). */
 const BUSY_BYTES = 16 * 1024;
 /** What the page's data channels may queue, in time at the measured rate (see highWaterBytes). */
@@ -8,8 +10,13 @@ const MIN_HIGH_WATER_BYTES = 32 * 1024;
 const UNMEASURED_HIGH_WATER_BYTES = 128 * 1024;
 /** Shortest interval between two samples. */
 const SAMPLE_MS = 200;
-/** Without a sample for this long, the estimate doubles (a link that got faster is tried again). */
+/** Without a sample for this long, the estimate grows by RELAX_FACTOR (a link that got faster is tried again). */
 const RELAX_MS = 10_000;
+/**
+ * A quarter, not a doubling: uploads refused on a slow line take no sample, and a doubling every 10 s had a 1 Mbit/s
+ * uplink estimated at 2–4 Mbit/s again within 20 s, admitting uploads its askers then gave up halfway.
+ */
+const RELAX_FACTOR = 1.25;
 
 /**
  * What this page's uplink carries, measured from its own data channels: bytes handed to them minus what they still
@@ -18,7 +25,7 @@ const RELAX_MS = 10_000;
  * whole segments at once and made the estimate 1–9 Mbit/s on 0.5–2 Mbit/s lines. Over an interval in which the channels stayed backlogged at both ends (≥ BUSY_BYTES
  * queued), what left is what the line could carry: the rate, an EWMA (0.7 old, 0.3 new) in bytes per ms. Until the
  * uplink has been busy once, there is no estimate (a fast line may never be). An estimate not renewed for
- * RELAX_MS doubles, so an estimate made on a congested moment does not refuse uploads for good.
+ * RELAX_MS grows by a quarter, so an estimate made on a congested moment does not refuse uploads for good.
  *
  * `waitMs(bytes)` — how long `bytes` more would take to leave behind what is queued now — lets uploads that cannot
  * finish in time be refused before they start, instead of being abandoned by their askers halfway (on a 1 Mbit/s
@@ -29,6 +36,8 @@ export class UplinkMeter {
   private rate: number | null = null;
   private at: number;
   private left = 0;
+  /** When `left` was read (the wire's reading time; the sample's otherwise). */
+  private leftAt: number;
   private queued = 0;
   private ratedAt: number;
   /** Whether `left` was read from the wire (samples never mix the two readings). */
@@ -36,14 +45,16 @@ export class UplinkMeter {
 
   /**
    * `buffered`: bytes queued now in this page's open data channels, summed. `wire`: bytes the page's connections have
-   * put on the wire so far (latest reading; null while unknown).
+   * put on the wire so far, and when that was read (latest reading; null while unknown): the rate divides by the
+   * time between readings.
    */
   constructor(
     private readonly buffered: () => number,
     private readonly now: () => number,
-    private readonly wire: () => number | null = () => null,
+    private readonly wire: () => WireReading | null = () => null,
   ) {
     this.at = now();
+    this.leftAt = this.at;
     this.ratedAt = this.at;
   }
 
@@ -84,19 +95,21 @@ export class UplinkMeter {
     const queued = Math.max(0, this.buffered());
     const wire = this.wire();
     const fromWire = wire !== null;
-    const left = fromWire ? wire : this.handed - queued;
+    const left = fromWire ? wire.bytes : this.handed - queued;
+    const leftAt = fromWire ? wire.at : t;
     const sameReading = fromWire === this.leftFromWire;
     this.leftFromWire = fromWire;
-    if (sameReading && this.queued >= BUSY_BYTES && queued >= BUSY_BYTES && left > this.left) {
-      const r = (left - this.left) / (t - this.at);
+    if (sameReading && this.queued >= BUSY_BYTES && queued >= BUSY_BYTES && left > this.left && leftAt > this.leftAt) {
+      const r = (left - this.left) / (leftAt - this.leftAt);
       this.rate = this.rate === null ? r : 0.7 * this.rate + 0.3 * r;
       this.ratedAt = t;
     } else if (this.rate !== null && t - this.ratedAt >= RELAX_MS) {
-      this.rate *= 2 ** Math.floor((t - this.ratedAt) / RELAX_MS);
+      this.rate *= RELAX_FACTOR ** Math.floor((t - this.ratedAt) / RELAX_MS);
       this.ratedAt = t;
     }
     this.at = t;
     this.left = left;
+    this.leftAt = leftAt;
     this.queued = queued;
   }
 }

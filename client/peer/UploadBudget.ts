@@ -16,7 +16,7 @@ export class UploadBudget {
 
   constructor(maxBytesPerSec: number, private readonly links: Iterable<SendingLink>, now: () => number) {
     this.cap = new TokenBucket(maxBytesPerSec, now);
-    this.wire = new WireBytes(links);
+    this.wire = new WireBytes(links, now);
     this.uplink = new UplinkMeter(
       () => {
         let queued = 0;
@@ -24,7 +24,7 @@ export class UploadBudget {
         return queued;
       },
       now,
-      () => this.wire.total,
+      () => this.wire.reading,
     );
   }
 

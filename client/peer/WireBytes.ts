@@ -3,6 +3,12 @@ import type { StatsSource } from './isRelayed';
 /** How often the connections' wire counters are read while the page uploads. */
 const POLL_MS = 200;
 
+/** What the page's connections had sent, and when that was read. */
+export interface WireReading {
+  bytes: number;
+  at: number;
+}
+
 /** A link whose connection's wire counter can be read. */
 export interface WireLink {
   /** Bytes queued in the link's data channel, not sent yet (the poll runs while some link has any). */
@@ -20,19 +26,32 @@ export interface WireLink {
 export class WireBytes {
   private readonly last = new WeakMap<WireLink, number>();
   private sum: number | null = null;
+  private sumAt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private reading = false;
+  private polling = false;
   private destroyed = false;
 
-  constructor(private readonly links: Iterable<WireLink>) {}
+  constructor(
+    private readonly links: Iterable<WireLink>,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get total(): number | null {
     return this.sum;
   }
 
+  /**
+   * `total` with the time it was read (when its `getStats()` answered): a rate must divide by the time between two
+   * readings, not between two looks at them — on a loaded machine `getStats()` answers late, and a look 200 ms after
+   * the last that finds a reading covering 600 ms would count three times the line's rate.
+   */
+  get reading(): WireReading | null {
+    return this.sum === null ? null : { bytes: this.sum, at: this.sumAt };
+  }
+
   /** The page handed bytes to a link: reads the counters now and then, until no link has anything queued. */
   busy(): void {
-    if (this.destroyed || this.timer || this.reading) return;
+    if (this.destroyed || this.timer || this.polling) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.read();
@@ -46,7 +65,7 @@ export class WireBytes {
   }
 
   private async read(): Promise<void> {
-    this.reading = true;
+    this.polling = true;
     let queued = 0;
     const reads: Promise<void>[] = [];
     for (const link of this.links) {
@@ -65,7 +84,8 @@ export class WireBytes {
       );
     }
     await Promise.all(reads);
-    this.reading = false;
+    this.sumAt = this.now();
+    this.polling = false;
     if (queued > 0) this.busy();
   }
 }

@@ -323,6 +323,28 @@ describe('Agent scheduling', () => {
     expect(await agent.getSegment(query({ key: list[4]!.key, url: list[4]!.url }))).toMatchObject({ kind: 'hit', source: 'p2p' });
   });
 
+  it("while the line carries under 3× what the player plays, peers are neither asked nor served, and nothing is prefetched", async () => {
+    const list = entries(6);
+    const holder = fakeLink('h', list.map((e) => e.key), async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));
+    const { agent, store } = setup([holder]);
+    agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+    // a 1 Mbit/s line: 124 KB in 1070 ms; segments of 2 s
+    agent.report({ url: list[0]!.url, key: list[0]!.key, source: 'http', peerId: null, bytes: 124_000, ms: 1070, fallback: 'no-peer', error: null });
+    store.put({ key: list[0]!.key, swarm: SWARM, body: blobOf(4), totalBytes: 4, contentType: null });
+    expect(await agent.getSegment(query({ key: list[1]!.key, url: list[1]!.url }))).toEqual({ kind: 'miss', reason: 'no-peer' });
+    agent.prefetch();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(holder.calls).toHaveLength(0);
+    expect(agent.provide(list[0]!.key, 0)).toBeUndefined();
+    // the same segments on a line 4× as fast: asked, served
+    const fast = setup([holder]);
+    fast.agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+    fast.agent.report({ url: list[0]!.url, key: list[0]!.key, source: 'http', peerId: null, bytes: 124_000, ms: 267, fallback: 'no-peer', error: null });
+    fast.store.put({ key: list[0]!.key, swarm: SWARM, body: blobOf(4), totalBytes: 4, contentType: null });
+    expect(await fast.agent.getSegment(query({ key: list[1]!.key, url: list[1]!.url }))).toMatchObject({ kind: 'hit', source: 'p2p' });
+    expect(fast.agent.provide(list[0]!.key, 0)).toBeDefined();
+  });
+
   it('does not prefetch while the player is starting or starving', async () => {
     const list = entries(6);
     const holder = fakeLink('h', list.map((e) => e.key), async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));

@@ -36,4 +36,24 @@ describe('HttpPace', () => {
     expect(p.expectedMs('http://cdn/d0/x.ts')).toBe(200); // forgotten: an unseen directory, twice the largest (1000)
     expect(p.expectedMs('http://cdn/d65/x.ts')).toBe(50);
   });
+
+  it("lineFull: the line is the player's while its HTTP runs under 3× the rate it plays at", () => {
+    const p = new HttpPace();
+    expect(p.lineFull()).toBe(false); // nothing known
+    // 1 Mbit/s line (~116 B/ms of goodput), 270p: 124 KB per 2 s segment = 62 B/ms played
+    p.noteLoad('http://cdn/270p/seg1.ts', 124_000, 1070);
+    expect(p.lineFull()).toBe(false); // the player's segment not known yet
+    p.notePlaying('http://cdn/270p/seg2.ts', 2);
+    expect(p.lineFull()).toBe(true);
+    // 180p: 75 KB per 2 s = 37.5 B/ms; 116 B/ms is 3.1× that
+    p.noteSize('http://cdn/180p/seg2.ts', 75_000);
+    p.notePlaying('http://cdn/180p/seg3.ts', 2);
+    expect(p.lineFull()).toBe(false);
+    // a 16 Mbit/s line playing 1.5 Mbit/s: far from full; an unknown duration keeps the last rate
+    const fast = new HttpPace();
+    fast.noteLoad('http://cdn/540p/seg1.ts', 380_000, 190);
+    fast.notePlaying('http://cdn/540p/seg2.ts', 2);
+    fast.notePlaying('http://cdn/540p/seg3.ts', null);
+    expect(fast.lineFull()).toBe(false);
+  });
 });

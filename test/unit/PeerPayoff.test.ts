@@ -25,6 +25,14 @@ describe('PeerPayoff', () => {
     expect(p.paused).toBe(false);
   });
 
+  it("a timeout of a try shorter than 1 s (a starving player's) is not judged; a stall is", () => {
+    const { p } = make();
+    for (let i = 0; i < 8; i++) p.failed(i % 2 ? 'a' : 'b', late(), 800);
+    expect(p.paused).toBe(false);
+    for (let i = 0; i < 6; i++) p.failed(i % 2 ? 'a' : 'b', stall(), 800);
+    expect(p.paused).toBe(true);
+  });
+
   it('one bad peer is its own fault: failures from a single peer never pause, and a banned peer’s are forgotten', () => {
     const { p } = make();
     for (let i = 0; i < 20; i++) p.failed('drip', stall());

@@ -65,7 +65,7 @@ describe('UplinkMeter', () => {
     expect(meter.bytesPerMs).toBe(busy);
   });
 
-  it('follows a line that got faster, and relaxes an estimate not renewed for 10 s (doubling), so uploads are tried again', () => {
+  it('follows a line that got faster, and relaxes an estimate not renewed for 10 s (by a quarter), so uploads are tried again', () => {
     const { meter, send, pass } = uplink();
     send(300_000);
     for (let i = 0; i < 8; i++) {
@@ -75,7 +75,7 @@ describe('UplinkMeter', () => {
     const slow = meter.bytesPerMs!;
     expect(slow).toBeCloseTo(125, 0);
     pass(10_000, 125); // nothing queued, no sample for 10 s
-    expect(meter.bytesPerMs).toBeCloseTo(2 * slow, 5);
+    expect(meter.bytesPerMs).toBeCloseTo(1.25 * slow, 5);
     send(2_000_000);
     for (let i = 0; i < 20; i++) {
       pass(250, 1250);
@@ -104,7 +104,7 @@ describe('UplinkMeter', () => {
   it('reads the rate from the wire when it can, not from what the SCTP buffer under the channels took', () => {
     // the channels drain at 250 B/ms into a growing SCTP buffer; the wire carries 62.5 B/ms (0.5 Mbit/s)
     const s = { t: 0, channel: 900_000, wire: 0 };
-    const meter = new UplinkMeter(() => s.channel, () => s.t, () => s.wire);
+    const meter = new UplinkMeter(() => s.channel, () => s.t, () => ({ bytes: s.wire, at: s.t }));
     meter.sent(900_000);
     for (let i = 0; i < 12; i++) {
       s.t += 250;
@@ -127,7 +127,7 @@ describe('UplinkMeter', () => {
 
   it('never mixes a wire reading with a channel reading in one sample', () => {
     const s = { t: 0, queued: 0, wire: null as number | null };
-    const meter = new UplinkMeter(() => s.queued, () => s.t, () => s.wire);
+    const meter = new UplinkMeter(() => s.queued, () => s.t, () => (s.wire === null ? null : { bytes: s.wire, at: s.t }));
     meter.sent(600_000);
     s.queued = 600_000;
     s.t += 250;
@@ -142,6 +142,20 @@ describe('UplinkMeter', () => {
     s.queued -= 250 * 125;
     s.wire += 250 * 125;
     meter.sent(0);
+    expect(meter.bytesPerMs).toBeCloseTo(125, 0);
+  });
+
+  it('divides what the wire carried by the time between its readings, not between looks at them (getStats() late)', () => {
+    // the line carries 125 B/ms (1 Mbit/s); the counters are read every 600 ms, the meter looks every 200 ms
+    const s = { t: 0, queued: 600_000, wire: { bytes: 0, at: 0 } };
+    const meter = new UplinkMeter(() => s.queued, () => s.t, () => s.wire);
+    meter.sent(600_000);
+    for (let i = 1; i <= 24; i++) {
+      s.t += 200;
+      s.queued -= 200 * 125;
+      if (i % 3 === 0) s.wire = { bytes: s.t * 125, at: s.t };
+      meter.sent(0);
+    }
     expect(meter.bytesPerMs).toBeCloseTo(125, 0);
   });
 });

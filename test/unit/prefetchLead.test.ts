@@ -1,0 +1,209 @@
+/**
+ * VOD prefetch by lead time (issue 14): the player's pace (RequestPace) says when it will ask for each upcoming
+ * segment; a peer is asked only for segments it can bring by then at its measured rate, with that long to do it; a
+ * prefetch the player asks for before it can end is given up, and the player's segment goes to the network; a
+ * transfer we give up still says how fast the peer sends. Fake time throughout.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InflightDownloads } from '../../client/InflightDownloads';
+import type { PeerLink } from '../../client/PeerLink';
+import { Prefetcher, type PrefetcherDeps } from '../../client/Prefetcher';
+import { RequestPace } from '../../client/RequestPace';
+import { SegmentResolver } from '../../client/SegmentResolver';
+import type { StoredSegment } from '../../client/SegmentStore';
+import { Downloads } from '../../client/peer/Downloads';
+import type { RemoteHaves } from '../../client/peer/RemoteHaves';
+import { Throughput } from '../../client/peer/Throughput';
+import type { SegmentQuery } from '../../core/contract';
+
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
+
+const SWARM = 'http://site|http://cdn/v/';
+const entries = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `http://cdn/v/seg${i}.ts`, url: `http://cdn/v/seg${i}.ts`, durationSec: 2, seq: i }));
+const SEGMENT_BYTES = 375_000;
+
+interface Asked {
+  key: string;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  settle(s: StoredSegment | Error): void;
+}
+
+/** A link with a measured rate (bytes per ms) and a projection for our requests under way. */
+function slowLink(id: string, bytesPerMs: number | null, projected: () => number | null = () => null) {
+  return { remoteId: id, throughput: bytesPerMs, activeDownloads: 0, projectedDoneAt: projected } as unknown as PeerLink;
+}
+
+function prefetcher(link: PeerLink, opts: { live?: boolean; leads?: number[] | null } = {}) {
+  const asked: Asked[] = [];
+  const list = entries(12);
+  const deps: PrefetcherDeps = {
+    config: { urgentBufferSec: 4, prefetchAheadSec: 30, p2pTimeoutMs: 2000 },
+    store: { has: () => false },
+    pool: { linkFor: () => link, fetchersOf: () => [], openPeerIds: () => [link.remoteId], announce: () => {}, peerId: 'me' },
+    playlists: { activeSwarms: () => [SWARM], upcoming: () => list.slice(1), isLive: () => opts.live === true },
+    inflight: new InflightDownloads(15_000),
+    fromPeer: (_l, key, _s, timeoutMs, _w, signal) =>
+      new Promise<StoredSegment>((resolve, reject) => {
+        const a: Asked = { key, timeoutMs, signal, settle: (s) => (s instanceof Error ? reject(s) : resolve(s)) };
+        signal?.addEventListener('abort', () => reject(new Error('aborted')));
+        asked.push(a);
+      }),
+    refuses: () => false,
+    bufferAhead: () => 20,
+    seed: () => {},
+    canSeed: () => false,
+    leadsMs: (_s, durations) => (opts.leads === undefined ? durations.map((_, i) => (i + 1) * 2000) : opts.leads),
+    expectedBytes: () => SEGMENT_BYTES,
+    now: () => Date.now(),
+  };
+  return { p: new Prefetcher(deps), asked, list };
+}
+
+const segment = (key: string): StoredSegment => ({ key, swarm: SWARM, body: new Blob([new Uint8Array(4)]), totalBytes: 4, contentType: null, from: 'p2p', delivered: false });
+
+describe('RequestPace', () => {
+  it('knows nothing before two requests; then the time until each upcoming one, at the player pace, never slower than it plays', () => {
+    const pace = new RequestPace();
+    pace.note(SWARM, 0);
+    expect(pace.leadsMs(SWARM, [2, 2], 100)).toBeNull();
+    // filling its buffer: a request every 250 ms
+    pace.note(SWARM, 250);
+    pace.note(SWARM, 500);
+    expect(pace.leadsMs(SWARM, [2, 2, 2], 600)).toEqual([150, 400, 650]);
+    // full: one per segment played (2 s); a long pause between two requests counts at most the segment's duration
+    const steady = new RequestPace();
+    steady.note(SWARM, 0);
+    steady.note(SWARM, 60_000);
+    expect(steady.leadsMs(SWARM, [2, 2, 4], 60_500)).toEqual([1500, 3500, 7500]);
+    steady.forget(SWARM);
+    expect(steady.leadsMs(SWARM, [2], 60_500)).toBeNull();
+  });
+});
+
+describe('Prefetcher: VOD by lead time', () => {
+  it('a peer on a 1 Mbit/s uplink (375 KB: 3 s) is asked only for segments the player wants in ≥ 4.5 s, with that long', () => {
+    const { p, asked, list } = prefetcher(slowLink('slow', 125));
+    p.tick();
+    // leads 2, 4, 6, 8 s: the first two are too close; the next three are asked (MAX_PREFETCH), each with its lead
+    expect(asked.map((a) => a.key)).toEqual([list[3]!.key, list[4]!.key, list[5]!.key]);
+    expect(asked.map((a) => a.timeoutMs)).toEqual([6000, 8000, 10_000]);
+  });
+
+  it('a fast peer is asked for the next segments; an unmeasured one is taken for a slow uplink', () => {
+    const fast = prefetcher(slowLink('fast', 10_000));
+    fast.p.tick();
+    expect(fast.asked.map((a) => a.key)).toEqual(fast.list.slice(1, 4).map((e) => e.key));
+    expect(fast.asked[0]!.timeoutMs).toBe(4000); // at least twice the worker's P2P budget
+    const unknown = prefetcher(slowLink('new', null));
+    unknown.p.tick();
+    expect(unknown.asked[0]!.key).toBe(unknown.list[3]!.key);
+  });
+
+  it('live, or a pace not known yet: the next segments, with twice the worker budget — from a peer not measured too slow for that', () => {
+    for (const opts of [{ live: true }, { leads: null }]) {
+      for (const rate of [null, 1000]) {
+        const { p, asked, list } = prefetcher(slowLink('peer', rate), opts);
+        p.tick();
+        expect(asked.map((a) => a.key)).toEqual(list.slice(1, 4).map((e) => e.key));
+        expect(asked.every((a) => a.timeoutMs === 4000)).toBe(true);
+      }
+      const slow = prefetcher(slowLink('slow', 80), opts); // 375 KB: 4.7 s
+      slow.p.tick();
+      expect(slow.asked).toEqual([]);
+    }
+  });
+
+  it('a prefetch the player asks for is given up when it would end later than the wait allows: at once when projected late, else at the wait', async () => {
+    let end: number | null = null;
+    const { p, asked, list } = prefetcher(slowLink('slow', 125, () => end));
+    p.tick();
+    const first = asked[0]!;
+    end = Date.now() + 3000;
+    expect(await p.coming(first.key, 500)).toBeUndefined();
+    expect(first.signal?.aborted).toBe(true);
+    // projected in time: waited for
+    const second = asked[1]!;
+    end = Date.now() + 200;
+    const got = p.coming(second.key, 500)!;
+    await vi.advanceTimersByTimeAsync(200);
+    second.settle(segment(second.key));
+    expect((await got)?.key).toBe(second.key);
+    // nothing to project from: given up at the wait
+    const third = asked[2]!;
+    end = null;
+    const late = p.coming(third.key, 500)!;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await late).toBeUndefined();
+    expect(third.signal?.aborted).toBe(true);
+    expect(p.coming(list[11]!.key, 500)).toBeUndefined(); // not prefetched
+    p.destroy();
+  });
+});
+
+describe('SegmentResolver with a prefetch and measured peers', () => {
+  const KEY = 'http://cdn/v/seg1.ts';
+  const query: SegmentQuery = { key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 2000 };
+
+  function resolver(prefetched: (key: string, withinMs: number) => Promise<StoredSegment | undefined> | undefined, link: PeerLink & { asked?: number }) {
+    const inflight = new InflightDownloads(15_000);
+    return new SegmentResolver({
+      urgentBufferSec: 4, store: { has: () => false }, inflight,
+      pool: { linkFor: (_k, tried) => (tried?.has(link.remoteId) ? undefined : link), fetchersOf: () => [], openPeerIds: () => [], announce: () => {}, peerId: 'me', connecting: false },
+      prefetched,
+      fromPeer: async (_l, key) => {
+        link.asked = (link.asked ?? 0) + 1;
+        return segment(key);
+      },
+      isLive: () => false, bufferAhead: () => 30, now: () => Date.now(),
+      expectedHttpMs: () => 200, expectedBytes: () => SEGMENT_BYTES,
+    });
+  }
+
+  it('a prefetch that does not come within the wait sends the segment to the network, asking no peer again', async () => {
+    const link: PeerLink & { asked?: number } = slowLink('slow', 10_000);
+    let within = -1;
+    const r = resolver((_k, w) => {
+      within = w;
+      return Promise.resolve(undefined);
+    }, link);
+    expect(await r.resolve(query)).toEqual({ kind: 'miss', reason: 'peer-timeout' });
+    expect(within).toBe(1950); // the budget: the worker's 2000 ms less the answer's margin
+    expect(link.asked ?? 0).toBe(0);
+  });
+
+  it('a peer whose measured rate cannot bring the segment within the budget is not asked', async () => {
+    const slow: PeerLink & { asked?: number } = slowLink('slow', 125); // 375 KB: 3 s, budget under 2 s
+    const r = resolver(() => undefined, slow);
+    expect(await r.resolve(query)).toMatchObject({ kind: 'miss' });
+    expect(slow.asked ?? 0).toBe(0);
+    const fast: PeerLink & { asked?: number } = slowLink('fast', 1000);
+    expect(await resolver(() => undefined, fast).resolve(query)).toMatchObject({ kind: 'hit' });
+    expect(fast.asked).toBe(1);
+  });
+});
+
+describe('Downloads: projection and a transfer we give up', () => {
+  it('projects the end of a transfer from its rate, and a transfer we abort still measures the peer', async () => {
+    const throughput = new Throughput(() => Date.now());
+    const haves = { onlyFetching: () => false, absent: () => {}, delivered: () => {}, strike: () => {} } as unknown as RemoteHaves;
+    const d = new Downloads({
+      peer: 'b', limits: { segmentMaxBytes: 8 * 1024 * 1024, stallMs: 750, maxRequestsInFlight: 4 }, haves, throughput,
+      send: () => {}, isOpen: () => true, now: () => Date.now(),
+    });
+    const stop = new AbortController();
+    const got = d.request('k', 20_000, 0, stop.signal).catch((e: { details: { aborted?: boolean } }) => e.details.aborted);
+    expect(d.projectedDoneAt('k')).toBeNull();
+    d.onSend({ t: 'send', id: 1, bytes: 400_000, totalBytes: 400_000, contentType: null });
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersByTimeAsync(100);
+      d.onFrame(1, new Uint8Array(12_500)); // 125 B/ms
+    }
+    const t = Date.now();
+    expect(d.projectedDoneAt('k')).toBeCloseTo(t + (400_000 - 50_000) / 125, -2);
+    stop.abort();
+    expect(await got).toBe(true);
+    expect(throughput.bytesPerMs).toBeCloseTo(125, 0);
+  });
+});
