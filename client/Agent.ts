@@ -23,6 +23,8 @@ import { SwarmUsage } from './SwarmUsage';
 import { TrustedMeta } from './TrustedMeta';
 
 const PREFETCH_TICK_MS = 400;
+/** Misses whose wait is remembered until the worker reports their HTTP load. */
+const MAX_MISS_WAITS = 64;
 /** A swarm the player has not used for this long (nor any rendition of its stream) is left. */
 export const SWARM_IDLE_MS = 60_000;
 /** How often idle swarms are looked for. */
@@ -88,6 +90,8 @@ export class Agent implements AgentApi {
   private readonly usage = new SwarmUsage(SWARM_IDLE_MS);
   /** What this page's own HTTP does, so a P2P try never leaves the network too little of the buffer. */
   private readonly httpPace = new HttpPace();
+  /** How long the agent took to answer each recent miss (ms), by key: a report's `ms` less this is the network's. */
+  private readonly missWaits = new Map<string, number>();
   /** How fast the player asks for each swarm's segments: how long a prefetch has (see Prefetcher). */
   private readonly pace = new RequestPace();
   private lastUsageCheck: number;
@@ -125,7 +129,6 @@ export class Agent implements AgentApi {
       peersPaused: () => payoff.paused || this.httpPace.lineFull(),
       before: (swarm, key, n) => this.playlists.before(swarm, key, n),
       expectedHttpMs: (key) => this.httpPace.expectedMs(key),
-      expectedBytes: (key) => this.httpPace.expectedBytes(key),
     });
   }
 
@@ -140,6 +143,7 @@ export class Agent implements AgentApi {
     for (const t of this.probeTimers) clearTimeout(t);
     this.probeTimers.clear();
     this.prefetcher.destroy();
+    this.missWaits.clear();
     this.inflight.clear();
     this.playlists.clear();
     this.pace.clear();
@@ -162,7 +166,14 @@ export class Agent implements AgentApi {
     this.probe(query.swarm, query.key);
     // no peer bytes could be taken for it (no hash source covers it): do not ask peers, spend nobody's upload
     if (this.deps.verifier?.refuses(query.key)) return { kind: 'miss', reason: 'integrity-unavailable' };
-    return this.resolver.resolve(query);
+    const t0 = this.deps.now();
+    const answer = await this.resolver.resolve(query);
+    if (answer.kind === 'miss') {
+      // what the worker's report of its HTTP load will count on top of the network's time (an election wait)
+      if (this.missWaits.size >= MAX_MISS_WAITS) this.missWaits.delete(this.missWaits.keys().next().value!);
+      this.missWaits.set(query.key, this.deps.now() - t0);
+    }
+    return answer;
   }
 
   putSegment(put: SegmentPut): void {
@@ -179,8 +190,12 @@ export class Agent implements AgentApi {
   report(report: SegmentReport): void {
     if (typeof report !== 'object' || report === null || typeof report.bytes !== 'number') return;
     if (typeof report.key === 'string' && report.error === null && !report.seed) {
-      // straight to the network (nothing waited for before): the line's pace; otherwise the segment's size only
-      if (report.source === 'http' && report.fallback === 'no-peer') this.httpPace.noteLoad(report.key, report.bytes, report.ms);
+      // straight to the network (no peer tried): the line's pace, less what this agent waited before the miss (an
+      // elected peer that never fetched: 1.2 s, which made a loopback origin look like a 0.4 Mbit/s line);
+      // otherwise the segment's size only
+      const waited = this.missWaits.get(report.key) ?? 0;
+      this.missWaits.delete(report.key);
+      if (report.source === 'http' && report.fallback === 'no-peer') this.httpPace.noteLoad(report.key, report.bytes, report.ms - waited);
       else this.httpPace.noteSize(report.key, report.bytes);
     }
     // The worker's HTTP download ended. When it brought nothing to share (an error, a 404, too large), the

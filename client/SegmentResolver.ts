@@ -4,7 +4,6 @@ import { answerFrom } from './answerFrom';
 import { electFetcher, swarmMembers } from './electFetcher';
 import type { InflightDownloads } from './InflightDownloads';
 import type { PeerLink } from './PeerLink';
-import { transferMs } from './peer/Throughput';
 import type { PeerPool } from './PeerPool';
 import type { StoredSegment } from './SegmentStore';
 import { budgetFor } from './urgency';
@@ -53,8 +52,6 @@ export interface SegmentResolverDeps {
   before?(swarm: string, key: string, n: number): string[];
   /** Milliseconds this page's HTTP is expected to take for `key`, or null when unknown (see HttpPace). */
   expectedHttpMs?(key: string): number | null;
-  /** Bytes expected for `key`, or null when unknown (see HttpPace). */
-  expectedBytes?(key: string): number | null;
 }
 
 /**
@@ -104,8 +101,6 @@ export class SegmentResolver {
       // a starving player does not wait on a peer that has failed and never delivered (the best one, so all are)
       if (starving && link.throughput === 0) break;
       tried.add(link.remoteId);
-      // at its measured rate the peer would not bring it in time: neither its upload nor the player's time is spent
-      if (!this.inTime(link, k, left)) continue;
       const got = await this.deps.fromPeer(link, k, query.swarm, left, 0).catch((e: unknown) => e as SwarmError);
       if (!(got instanceof Error)) return answerFrom(got, query, k);
       reason = SwarmError.is(got) ? got.code : 'peer-closed';
@@ -135,15 +130,6 @@ export class SegmentResolver {
   private miss(query: SegmentQuery, key: string, reason: Miss): SegmentAnswer {
     if (!query.range && this.deps.inflight.start(key, query.swarm)) this.deps.pool.announce('fetching', [{ key, swarm: query.swarm }]);
     return { kind: 'miss', reason };
-  }
-
-  /**
-   * Whether `link`, at its measured rate, should bring `key` within `ms` (unknown rate or size: worth a try; a rate of
-   * 0 too — see the starving rule).
-   */
-  private inTime(link: PeerLink, key: string, ms: number): boolean {
-    const need = transferMs(link.throughput, this.deps.expectedBytes?.(key) ?? null);
-    return need === null || need === Infinity || need <= ms;
   }
 
   /**

@@ -345,6 +345,20 @@ describe('Agent scheduling', () => {
     expect(fast.agent.provide(list[0]!.key, 0)).toBeDefined();
   });
 
+  it("the line's pace leaves out what the agent waited before a miss (connections being made, an elected peer)", async () => {
+    const list = entries(6);
+    const { agent, store } = setup([], { connecting: () => true });
+    agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+    store.put({ key: list[0]!.key, swarm: SWARM, body: blobOf(4), totalBytes: 4, contentType: null });
+    const t0 = Date.now();
+    expect(await agent.getSegment(query({ key: list[1]!.key, url: list[1]!.url }))).toEqual({ kind: 'miss', reason: 'no-peer' });
+    const waited = Date.now() - t0;
+    expect(waited).toBeGreaterThanOrEqual(700); // it waited for the connections being made
+    // the worker's report counts that wait: 124 KB in waited + 100 ms, a fast line, not a 1 Mbit/s one
+    agent.report({ url: list[1]!.url, key: list[1]!.key, source: 'http', peerId: null, bytes: 124_000, ms: waited + 100, fallback: 'no-peer', error: null });
+    expect(agent.provide(list[0]!.key, 0)).toBeDefined();
+  });
+
   it('does not prefetch while the player is starting or starving', async () => {
     const list = entries(6);
     const holder = fakeLink('h', list.map((e) => e.key), async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));

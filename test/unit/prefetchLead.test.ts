@@ -157,7 +157,7 @@ describe('SegmentResolver with a prefetch and measured peers', () => {
         return segment(key);
       },
       isLive: () => false, bufferAhead: () => 30, now: () => Date.now(),
-      expectedHttpMs: () => 200, expectedBytes: () => SEGMENT_BYTES,
+      expectedHttpMs: () => 200,
     });
   }
 
@@ -171,16 +171,6 @@ describe('SegmentResolver with a prefetch and measured peers', () => {
     expect(await r.resolve(query)).toEqual({ kind: 'miss', reason: 'peer-timeout' });
     expect(within).toBe(1950); // the budget: the worker's 2000 ms less the answer's margin
     expect(link.asked ?? 0).toBe(0);
-  });
-
-  it('a peer whose measured rate cannot bring the segment within the budget is not asked', async () => {
-    const slow: PeerLink & { asked?: number } = slowLink('slow', 125); // 375 KB: 3 s, budget under 2 s
-    const r = resolver(() => undefined, slow);
-    expect(await r.resolve(query)).toMatchObject({ kind: 'miss' });
-    expect(slow.asked ?? 0).toBe(0);
-    const fast: PeerLink & { asked?: number } = slowLink('fast', 1000);
-    expect(await resolver(() => undefined, fast).resolve(query)).toMatchObject({ kind: 'hit' });
-    expect(fast.asked).toBe(1);
   });
 });
 
