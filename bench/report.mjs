@@ -20,7 +20,7 @@ export function scenarioText(s) {
   const { baseline: b, swarmfetch: w, comparison: cmp, about } = s;
   const lines = [];
   lines.push(`== ${s.name} — ${about}`);
-  lines.push(`   ${b.viewers} viewers, joins ${s.staggerMs} ms apart, ${s.seconds} s after the last join, ${s.stream}; run ${num(b.runS, 0)} s + ${num(w.runS, 0)} s`);
+  lines.push(`   ${b.viewers} viewers, joins ${s.staggerMs} ms apart, ${s.seconds} s after the last join, ${s.stream}${s.maxBufferSec ? ` (hls.js buffer ≤ ${s.maxBufferSec} s)` : ''}; run ${num(b.runS, 0)} s + ${num(w.runS, 0)} s`);
   const net = w.net ?? b.net;
   if (net) lines.push(`   ${netHeader(net)}`);
   const rows = [

@@ -26,6 +26,8 @@ const USAGE = `usage: node bench/run.mjs [options]   (through npm run bench, or 
   --nat KIND         with --net: cone (default), symmetric, none, or mixed (even viewers cone, odd symmetric)
   --turn             with --net: coturn on the lab's public address; the demo's P2P server hands pages TURN
                      credentials (demo/serve.mjs reads ${TURN_ENV.url} / ${TURN_ENV.secret})
+  --max-buffer-sec S hls.js buffers at most S seconds ahead (maxBufferLength = maxMaxBufferLength = S; default:
+                     hls.js's own, which in vod-abr is the whole 60 s stream)
   --json             print one JSON document on stdout instead of the tables
   --from FILE        print the tables of a saved run (e.g. .bench/last.json) and exit; runs nothing
   --sim …            the swarm simulator instead (bench/simulate.mjs; the arguments after --sim are its own:
@@ -34,7 +36,7 @@ const USAGE = `usage: node bench/run.mjs [options]   (through npm run bench, or 
   --help`;
 
 function parseArgs(argv) {
-  const o = { viewers: 6, staggerMs: 4000, seconds: 40, scenarios: [], all: false, micro: true, microOnly: false, json: false, from: null, net: null, nat: null, turn: false };
+  const o = { viewers: 6, staggerMs: 4000, seconds: 40, scenarios: [], maxBufferSec: null, all: false, micro: true, microOnly: false, json: false, from: null, net: null, nat: null, turn: false };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
@@ -54,6 +56,7 @@ function parseArgs(argv) {
       case '--viewers': o.viewers = Math.round(int(2, 12)); break;
       case '--stagger-ms': o.staggerMs = Math.round(int(0, 60_000)); break;
       case '--seconds': o.seconds = int(5, 600); break;
+      case '--max-buffer-sec': o.maxBufferSec = int(1, 600); break;
       case '--scenario': {
         const name = value();
         if (!SCENARIOS[name]) usage(`unknown scenario ${name}`);
@@ -179,7 +182,7 @@ async function main() {
     tool: 'swarmfetch bench',
     version: 1,
     startedAt: new Date(started).toISOString(),
-    options: { viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, scenarios: opts.scenarios, micro: opts.micro, net: opts.net, nat: opts.nat, turn: opts.turn },
+    options: { viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, maxBufferSec: opts.maxBufferSec, scenarios: opts.scenarios, micro: opts.micro, net: opts.net, nat: opts.nat, turn: opts.turn },
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version, netns: process.env.SWARMFETCH_NETNS === '1' },
     dist: null,
     scenarios: [],
@@ -221,12 +224,12 @@ async function main() {
       log(`uploadMaxBytesPerSec ${uploadCap.supported ? 'is' : 'is NOT'} a swarmfetch option in this build${uploadCap.supported ? '' : ' (the cap is not enforced)'}`);
       doc.uploadCapOption = uploadCap;
     }
-    const entry = { name, about: sc.about, stream: STREAMS[sc.stream], staggerMs: sc.together ? 0 : opts.staggerMs, seconds: opts.seconds };
+    const entry = { name, about: sc.about, stream: STREAMS[sc.stream], staggerMs: sc.together ? 0 : opts.staggerMs, seconds: opts.seconds, maxBufferSec: opts.maxBufferSec };
     const modes = {};
     for (const mode of ['baseline', 'swarmfetch']) {
       log(`${name}/${mode}: ${opts.viewers} viewers …`);
       try {
-        const raw = await runScenarioMode({ name, mode, demo, viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, uploadCapSupported: !!uploadCap?.supported, net });
+        const raw = await runScenarioMode({ name, mode, demo, viewers: opts.viewers, staggerMs: opts.staggerMs, seconds: opts.seconds, maxBufferSec: opts.maxBufferSec, uploadCapSupported: !!uploadCap?.supported, net });
         modes[mode] = summarizeMode(raw);
         modes[mode].raw = raw.records.map((r) => ({
           index: r.index, consumed: r.snapshot?.consumedByPath, segments: r.snapshot?.swarmfetch?.segments,

@@ -126,13 +126,13 @@ async function launchLabBrowsers(net, n, demoUrl, label) {
  * Without `net`: one browser, one context per viewer (the flat namespace of netns.sh). With `net` (bench/net.mjs):
  * viewer i is a Chromium of its own in lab viewer i's home namespace.
  * @param {{ name: string, mode: 'baseline'|'swarmfetch', demo: Awaited<ReturnType<import('./servers.mjs').startDemo>>,
- *   viewers: number, staggerMs: number, seconds: number, uploadCapSupported: boolean,
+ *   viewers: number, staggerMs: number, seconds: number, uploadCapSupported: boolean, maxBufferSec?: number | null,
  *   net?: Awaited<ReturnType<import('./net.mjs').startNet>> | null }} o
  */
 export async function runScenarioMode(o) {
   const sc = SCENARIOS[o.name];
   // the same page in both modes, without the demo's dashboard: its rendering is the demo's cost, not swarmfetch's
-  const url = `${o.demo.url}/?src=${encodeURIComponent(STREAMS[sc.stream])}&dashboard=off`;
+  const url = `${o.demo.url}/?src=${encodeURIComponent(STREAMS[sc.stream])}&dashboard=off${o.maxBufferSec ? `&maxBufferSec=${o.maxBufferSec}` : ''}`;
   const stagger = sc.together ? 0 : o.staggerMs;
   const lastJoinMs = (o.viewers - 1) * stagger;
   const runMs = lastJoinMs + o.seconds * 1000;

@@ -23,8 +23,6 @@ import { SwarmUsage } from './SwarmUsage';
 import { TrustedMeta } from './TrustedMeta';
 
 const PREFETCH_TICK_MS = 400;
-/** Misses whose wait is remembered until the worker reports their HTTP load. */
-const MAX_MISS_WAITS = 64;
 /** A swarm the player has not used for this long (nor any rendition of its stream) is left. */
 export const SWARM_IDLE_MS = 60_000;
 /** How often idle swarms are looked for. */
@@ -90,8 +88,6 @@ export class Agent implements AgentApi {
   private readonly usage = new SwarmUsage(SWARM_IDLE_MS);
   /** What this page's own HTTP does, so a P2P try never leaves the network too little of the buffer. */
   private readonly httpPace = new HttpPace();
-  /** How long the agent took to answer each recent miss (ms), by key: a report's `ms` less this is the network's. */
-  private readonly missWaits = new Map<string, number>();
   /** How fast the player asks for each swarm's segments: how long a prefetch has (see Prefetcher). */
   private readonly pace = new RequestPace();
   private lastUsageCheck: number;
@@ -128,7 +124,7 @@ export class Agent implements AgentApi {
       isLive: (swarm) => this.playlists.isLive(swarm), bufferAhead: deps.bufferAhead, now: deps.now,
       peersPaused: () => payoff.paused || this.httpPace.lineFull(),
       before: (swarm, key, n) => this.playlists.before(swarm, key, n),
-      expectedHttpMs: (key) => this.httpPace.expectedMs(key),
+      expectedHttpMs: (key) => this.httpPace.expectedMs(key), expectedBytes: (key) => this.httpPace.expectedBytes(key),
     });
   }
 
@@ -143,7 +139,7 @@ export class Agent implements AgentApi {
     for (const t of this.probeTimers) clearTimeout(t);
     this.probeTimers.clear();
     this.prefetcher.destroy();
-    this.missWaits.clear();
+    this.httpPace.clear();
     this.inflight.clear();
     this.playlists.clear();
     this.pace.clear();
@@ -168,11 +164,8 @@ export class Agent implements AgentApi {
     if (this.deps.verifier?.refuses(query.key)) return { kind: 'miss', reason: 'integrity-unavailable' };
     const t0 = this.deps.now();
     const answer = await this.resolver.resolve(query);
-    if (answer.kind === 'miss') {
-      // what the worker's report of its HTTP load will count on top of the network's time (an election wait)
-      if (this.missWaits.size >= MAX_MISS_WAITS) this.missWaits.delete(this.missWaits.keys().next().value!);
-      this.missWaits.set(query.key, this.deps.now() - t0);
-    }
+    // what the worker's report of its HTTP load will count on top of the network's time (an election wait)
+    if (answer.kind === 'miss') this.httpPace.noteMissWait(query.key, this.deps.now() - t0);
     return answer;
   }
 
@@ -190,13 +183,7 @@ export class Agent implements AgentApi {
   report(report: SegmentReport): void {
     if (typeof report !== 'object' || report === null || typeof report.bytes !== 'number') return;
     if (typeof report.key === 'string' && report.error === null && !report.seed) {
-      // straight to the network (no peer tried): the line's pace, less what this agent waited before the miss (an
-      // elected peer that never fetched: 1.2 s, which made a loopback origin look like a 0.4 Mbit/s line);
-      // otherwise the segment's size only
-      const waited = this.missWaits.get(report.key) ?? 0;
-      this.missWaits.delete(report.key);
-      if (report.source === 'http' && report.fallback === 'no-peer') this.httpPace.noteLoad(report.key, report.bytes, report.ms - waited);
-      else this.httpPace.noteSize(report.key, report.bytes);
+      this.httpPace.noteReport(report.key, report.bytes, report.ms, report.source === 'http' && report.fallback === 'no-peer');
     }
     // The worker's HTTP download ended. When it brought nothing to share (an error, a 404, too large), the
     // segment's putSegment never came: free the key and tell peers not to wait for us.
@@ -293,10 +280,11 @@ export class Agent implements AgentApi {
 
   private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal): Promise<StoredSegment> {
     let segment: StoredSegment;
+    const rateKnown = (link.throughput ?? 0) > 0;
     try {
       segment = await this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs, signal);
     } catch (err) {
-      this.payoff.failed(link.remoteId, err, timeoutMs);
+      this.payoff.failed(link.remoteId, err, timeoutMs, rateKnown);
       throw err;
     }
     this.payoff.delivered(link.remoteId);

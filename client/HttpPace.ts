@@ -2,6 +2,8 @@ import { urlDirectory } from '../core/contract';
 
 /** Directories (renditions) whose last segment size is remembered. */
 const MAX_DIRECTORIES = 64;
+/** Misses whose wait is remembered until the worker reports their HTTP load. */
+const MAX_MISS_WAITS = 64;
 /** Weight of the newest sample in the throughput average. */
 const NEW_WEIGHT = 0.3;
 /** Loads shorter than this say little of the line (a small segment, a cache). */
@@ -25,6 +27,27 @@ export class HttpPace {
   private readonly lastBytes = new Map<string, number>();
   /** The player's latest segment: its key and duration (ms), for the rate it plays at. */
   private playing: { key: string; durationMs: number } | null = null;
+  /** How long the agent took to answer each recent miss (ms), by key: a report's `ms` less this is the network's. */
+  private readonly missWaits = new Map<string, number>();
+
+  /** The agent answered the player's request for `key` with a miss after `ms` (see `noteReport`). */
+  noteMissWait(key: string, ms: number): void {
+    this.missWaits.delete(key);
+    if (this.missWaits.size >= MAX_MISS_WAITS) this.missWaits.delete(this.missWaits.keys().next().value!);
+    this.missWaits.set(key, Math.max(0, ms));
+  }
+
+  /**
+   * The worker's report of a segment it loaded over HTTP for the player in `ms` (`straight`: a `no-peer` miss, no
+   * peer tried): the line's pace, less what the agent waited before the miss (an elected peer that never fetched:
+   * 1.2 s, which made a loopback origin look like a 0.4 Mbit/s line); otherwise the segment's size only.
+   */
+  noteReport(key: string, bytes: number, ms: number, straight: boolean): void {
+    const waited = this.missWaits.get(key) ?? 0;
+    this.missWaits.delete(key);
+    if (straight) this.noteLoad(key, bytes, ms - waited);
+    else this.noteSize(key, bytes);
+  }
 
   /** The worker fetched `bytes` of `key` over HTTP in `ms`, nothing waited for before (see the class). */
   noteLoad(key: string, bytes: number, ms: number): void {
@@ -88,5 +111,10 @@ export class HttpPace {
     let most = 0;
     for (const b of this.lastBytes.values()) most = Math.max(most, b);
     return most > 0 ? 2 * most : undefined;
+  }
+
+  /** Forgets the misses' waits (the rates stay). */
+  clear(): void {
+    this.missWaits.clear();
   }
 }

@@ -53,13 +53,17 @@ export class PeerPayoff {
 
   /**
    * A peer transfer this page asked for, with a deadline of `timeoutMs`, failed with `err`; only failures on the peers'
-   * pace are judged — a timeout only when the transfer had at least MIN_JUDGED_TIMEOUT_MS (a starting or starving
-   * player's short tries end on its deadline: on 50/10 Mbit/s lines a newcomer's 800 ms tries timed out while its
-   * peers served two others, asking peers paused for 20 s, and the rest of its stream came over HTTP).
+   * pace are judged, and only of transfers given at least MIN_JUDGED_TIMEOUT_MS (a starting or starving player's
+   * short tries end on its deadline, or stall behind a busy peer's other uploads: on 50/10 Mbit/s lines a newcomer's
+   * 800 ms tries failed while its peers served two others, asking peers paused for 20 s, and the rest of its stream
+   * came over HTTP) — a timeout only when
+   * the peer's rate was `rateKnown` when it was asked (the first transfer from a peer is how its rate is learnt — on
+   * 10/2 Mbit/s lines a newcomer's first tries of three unmeasured peers paused asking peers for 20 s, its whole fill;
+   * once measured, a peer too slow for a deadline is not asked: see SegmentResolver, Prefetcher).
    */
-  failed(peerId: string, err: unknown, timeoutMs = Infinity): void {
-    if (!SwarmError.is(err)) return;
-    const late = err.code === 'peer-timeout' && err.details.aborted !== true && timeoutMs >= MIN_JUDGED_TIMEOUT_MS;
+  failed(peerId: string, err: unknown, timeoutMs = Infinity, rateKnown = true): void {
+    if (!SwarmError.is(err) || timeoutMs < MIN_JUDGED_TIMEOUT_MS) return;
+    const late = err.code === 'peer-timeout' && err.details.aborted !== true && rateKnown;
     if (err.code === 'peer-stall' || late) this.judge({ peerId, ok: false });
   }
 

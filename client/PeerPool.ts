@@ -242,6 +242,12 @@ export class PeerPool {
     return this.selection.linkFor(this.keys.of(key), exclude);
   }
 
+  /** The open link to `peerId`, if any. */
+  linkOf(peerId: string): PeerLink | undefined {
+    const link = this.links.get(peerId);
+    return link?.isOpen ? link : undefined;
+  }
+
   /** Whether the peer's open link announced holding, or fetching, any of `keys` (local keys). */
   peerHolds(peerId: string, keys: readonly string[]): boolean {
     const link = this.links.get(peerId);

@@ -77,10 +77,9 @@ export class Prefetcher {
    * A prefetch already bringing `key`, if any: its segment, if it comes within `withinMs`; else it is given up then
    * (at once when its transfer, at the rate it runs, would end later) and the promise resolves undefined.
    */
-  coming(key: string, withinMs = Infinity): Promise<StoredSegment | undefined> | undefined {
+  coming(key: string, withinMs: number): Promise<StoredSegment | undefined> | undefined {
     const p = this.prefetching.get(key);
     if (!p) return undefined;
-    if (withinMs === Infinity) return p.segment;
     const now = this.deps.now?.() ?? Date.now();
     const end = p.link.projectedDoneAt?.(p.wireKey) ?? null;
     if (end !== null && end > now + withinMs) {

@@ -6,12 +6,19 @@ import type { InflightDownloads } from './InflightDownloads';
 import type { PeerLink } from './PeerLink';
 import type { PeerPool } from './PeerPool';
 import type { StoredSegment } from './SegmentStore';
+import { transferMs } from './peer/Throughput';
 import { budgetFor } from './urgency';
 
 /** Time kept back from the worker's budget for the answer's trip back. */
 const ANSWER_MARGIN_MS = 50;
 /** Peers tried for one segment before giving up to the network. */
 const MAX_PEER_TRIES = 2;
+/**
+ * A holder is not asked when its measured rate would take more than this many times the time left (see resolve):
+ * on 10/2 Mbit/s lines peers measured at 30–50 B/ms (8–13 s for a 375 KB segment) wasted 5.6 MB of 11 uploaded;
+ * skipping any peer that missed the budget at all cost a third of the offload on 50/10 Mbit/s lines.
+ */
+const HOLDER_SLOWNESS_FACTOR = 2;
 /** Longest a request waits for the elected peer of its swarm to start downloading a segment. */
 const ELECTION_WAIT_MS = 1200;
 /** Live: how long a viewer that is not the elected one waits for another's `fetching` before fetching itself. */
@@ -28,7 +35,7 @@ const POLL_MS = 40;
 type Miss = SwarmErrorCode | 'not-found' | 'no-peer';
 
 export type ResolverPool = Pick<PeerPool, 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId' | 'connecting'> &
-  Partial<Pick<PeerPool, 'sharedKey' | 'peerHolds'>>;
+  Partial<Pick<PeerPool, 'sharedKey' | 'peerHolds' | 'linkOf'>>;
 
 export interface SegmentResolverDeps {
   urgentBufferSec: number;
@@ -52,6 +59,8 @@ export interface SegmentResolverDeps {
   before?(swarm: string, key: string, n: number): string[];
   /** Milliseconds this page's HTTP is expected to take for `key`, or null when unknown (see HttpPace). */
   expectedHttpMs?(key: string): number | null;
+  /** Bytes expected for `key` (see HttpPace), or null when unknown. */
+  expectedBytes?(key: string): number | null;
 }
 
 /**
@@ -101,6 +110,13 @@ export class SegmentResolver {
       // a starving player does not wait on a peer that has failed and never delivered (the best one, so all are)
       if (starving && link.throughput === 0) break;
       tried.add(link.remoteId);
+      // nor does anyone ask a holder measured at less than half the pace the budget needs: its bytes would be thrown
+      // away halfway (the next best is asked instead). Only that far off: a rate taken on a busy moment — a peer
+      // serving others, a loaded machine — must not shut a peer out of the player's requests
+      if (this.tooSlow(link, k, left * HOLDER_SLOWNESS_FACTOR)) {
+        i--;
+        continue;
+      }
       const got = await this.deps.fromPeer(link, k, query.swarm, left, 0).catch((e: unknown) => e as SwarmError);
       if (!(got instanceof Error)) return answerFrom(got, query, k);
       reason = SwarmError.is(got) ? got.code : 'peer-closed';
@@ -126,6 +142,18 @@ export class SegmentResolver {
     return this.miss(query, key, reason);
   }
 
+  /**
+   * Whether `link`, at its measured rate, would bring `key` after `leftMs` (a rate of 0 — it failed before ever
+   * delivering — is not judged here): then it is not waited for. The rate is what its transfers got, alongside the
+   * others it ran for us at the time: it is not shared out again.
+   */
+  private tooSlow(link: PeerLink, key: string, leftMs: number): boolean {
+    const rate = link.throughput;
+    if (typeof rate !== 'number' || !(rate > 0)) return false;
+    const ms = transferMs(rate, this.deps.expectedBytes?.(key) ?? null);
+    return ms !== null && ms > leftMs;
+  }
+
   /** The worker fetches it over HTTP now: tell peers, so they ask us instead of the origin. */
   private miss(query: SegmentQuery, key: string, reason: Miss): SegmentAnswer {
     if (!query.range && this.deps.inflight.start(key, query.swarm)) this.deps.pool.announce('fetching', [{ key, swarm: query.swarm }]);
@@ -148,7 +176,7 @@ export class SegmentResolver {
     const connectUntil = Math.min(deadline, now() + CONNECT_WAIT_MS);
     let waitUntil: number | null = null;
     for (;;) {
-      const found = pool.linkFor(key, tried) ?? pool.fetchersOf(key).find((l) => !tried.has(l.remoteId));
+      const found = pool.linkFor(key, tried) ?? pool.fetchersOf(key).find((l) => !tried.has(l.remoteId) && !this.tooSlow(l, key, deadline - now()));
       if (found) return found;
       if (this.deps.store.has(key)) return null;
       if (!(pool.connecting && now() + POLL_MS <= connectUntil)) {
@@ -156,13 +184,23 @@ export class SegmentResolver {
         if (waitUntil === null) {
           const members = swarmMembers(pool);
           const elected = members.length > 1 ? electFetcher(pool.sharedKey?.(key) ?? key, members) : null;
-          const worthIt = elected !== null && elected !== pool.peerId && this.electedNear(elected, swarm, key);
+          const worthIt = elected !== null && elected !== pool.peerId && this.electedNear(elected, swarm, key) && !this.electedTooSlow(elected, key, deadline - now());
           waitUntil = Math.min(deadline, now() + (worthIt ? electionWaitMs : 0));
         }
         if (now() + POLL_MS > waitUntil) return null;
       }
       await sleep(POLL_MS);
     }
+  }
+
+  /**
+   * Whether the elected peer's link, at its measured rate, could not bring `key` within `leftMs` even once it had
+   * it: waiting for it would only add to the player's load time, which hls.js reads as a slow network (on 10/2
+   * Mbit/s lines, loads of 1.2 s waits plus 0.35 s of HTTP halved its bandwidth estimate).
+   */
+  private electedTooSlow(elected: string, key: string, leftMs: number): boolean {
+    const link = this.deps.pool.linkOf?.(elected);
+    return link !== undefined && this.tooSlow(link, key, leftMs);
   }
 
   /**

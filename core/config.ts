@@ -54,7 +54,10 @@ export interface SwarmfetchConfig extends SwConfig {
   storeMaxBytes: number;
   /** Most peer connections a page holds. @default 8 (clamped 1–50) */
   maxPeers: number;
-  /** A peer transfer with no bytes for this long is abandoned. @default 750 (clamped 50–30000) */
+  /**
+   * A peer transfer with no bytes for this long is abandoned; one with a longer deadline (a VOD prefetch) waits out
+   * an eighth of its deadline when that is longer, at most 3 s. @default 750 (clamped 50–30000)
+   */
   p2pStallMs: number;
   /**
    * A peer link silent this long is pinged; one whose ping stays unanswered for twice this long is closed

@@ -2,7 +2,11 @@
 (async () => {
   'use strict';
   const video = document.getElementById('video');
-  const src = new URLSearchParams(location.search).get('src') || '/media/vod/master.m3u8';
+  const params = new URLSearchParams(location.search);
+  const src = params.get('src') || '/media/vod/master.m3u8';
+  // `?maxBufferSec=30`: how far ahead hls.js buffers (the bench's site-like setting); else hls.js's defaults (30 s, or
+  // 60 MB's worth of the bitrate when that is longer: a whole 60 s stream at once)
+  const maxBufferSec = Number(params.get('maxBufferSec')) || 0;
   /** Player errors, for tests: { type, details, fatal }. */
   const errors = [];
   const demo = { hls: null, video, errors, missing: false, failed: null };
@@ -10,7 +14,7 @@
   // no check before starting: the player starts at once, and a missing stream shows up as its manifest error
   if (window.Hls && window.Hls.isSupported()) {
     const Hls = window.Hls;
-    const hls = new Hls();
+    const hls = new Hls(maxBufferSec > 0 ? { maxBufferLength: maxBufferSec, maxMaxBufferLength: maxBufferSec } : {});
     demo.hls = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
     hls.on(Hls.Events.ERROR, (_event, data) => {

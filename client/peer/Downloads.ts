@@ -43,6 +43,8 @@ interface Download {
   startedAt: number;
   /** When the request times out (peer-timeout). */
   deadlineAt: number;
+  /** How long it may go without a byte before it fails (peer-stall): see stallMsFor. */
+  stallMs: number;
   /** When its `send` came (the transfer's first word), or null before. */
   sendAt: number | null;
   /** Sent because the peer said it was fetching the key (not that it held it): ending with nothing is a strike. */
@@ -55,10 +57,23 @@ const MAX_TOMBSTONES = 64;
 const PROJECT_AFTER_MS = 250;
 const PROJECT_AFTER_BYTES = 32 * 1024;
 
+/** A transfer's silence limit grows with its deadline (see stallMsFor), up to this. */
+const MAX_STALL_MS = 3000;
+
+/**
+ * How long a transfer with a `timeoutMs` deadline may go without a byte: `stallMs`, or an eighth of its deadline
+ * when that is longer (at most MAX_STALL_MS). A prefetch given 10 s waits out a 1 s pause of a peer whose uplink
+ * serves others too; a player's 2 s try keeps the short limit (on 10/2 Mbit/s lines prefetches from peers serving
+ * two viewers stalled at 750 ms, and a peer that never completed a transfer counted as a rate of 0).
+ */
+export function stallMsFor(stallMs: number, timeoutMs: number): number {
+  return Math.max(stallMs, Math.min(MAX_STALL_MS, Math.floor(timeoutMs / 8)));
+}
+
 /**
  * Our requests to one peer and their reassembly: `req` out; `send` (the declared size, bounded by segmentMaxBytes)
  * → frames → `done` in; `absent`. Each request settles within its deadline (peer-timeout) and fails when no byte
- * comes for stallMs (peer-stall); a cancelled one leaves a tombstone so the frames still on their way (never more
+ * comes for its stall limit (peer-stall; see stallMsFor); a cancelled one leaves a tombstone so the frames still on their way (never more
  * than declared) are dropped quietly. Anything else from the peer about requests is a protocol violation (thrown).
  */
 export class Downloads {
@@ -100,6 +115,7 @@ export class Downloads {
     }
     const id = this.nextId++;
     waitMs = Math.min(MAX_REQ_WAIT_MS, Math.max(0, Math.floor(waitMs)));
+    const stallMs = stallMsFor(limits.stallMs, timeoutMs);
     return new Promise<Received>((resolve, reject) => {
       const deadline = setTimeout(() => this.fail(id, 'peer-timeout', true), timeoutMs);
       const onAbort = () => this.fail(id, 'peer-timeout', true, this.abortError(key, signal!));
@@ -119,7 +135,8 @@ export class Downloads {
         },
         assembly: null,
         meta: null,
-        stallTimer: setTimeout(() => this.fail(id, 'peer-stall', true), limits.stallMs + waitMs),
+        stallTimer: setTimeout(() => this.fail(id, 'peer-stall', true), stallMs + waitMs),
+        stallMs,
         startedAt: this.deps.now(),
         deadlineAt: this.deps.now() + timeoutMs,
         sendAt: null,
@@ -217,6 +234,17 @@ export class Downloads {
     return now + ((a.declaredBytes - a.receivedBytes) * elapsed) / a.receivedBytes;
   }
 
+  /**
+   * Counts what came of an unfinished transfer in the peer's rate, when it ran long enough to say (PROJECT_AFTER_MS,
+   * PROJECT_AFTER_BYTES); whether it did.
+   */
+  private measureSoFar(d: Download): boolean {
+    const a = d.assembly;
+    if (!a || d.sendAt === null || a.receivedBytes < PROJECT_AFTER_BYTES || this.deps.now() - d.sendAt < PROJECT_AFTER_MS) return false;
+    this.deps.throughput.completed(a.receivedBytes, d.startedAt);
+    return true;
+  }
+
   /** The last word on a cancelled request; anything else is an answer to no request. */
   private endTombstone(id: number): void {
     if (!this.tombstones.delete(id)) throw new SwarmError('protocol-violation', 'answer to no request', { id });
@@ -224,7 +252,7 @@ export class Downloads {
 
   private touch(id: number, d: Download): void {
     clearTimeout(d.stallTimer);
-    d.stallTimer = setTimeout(() => this.fail(id, 'peer-stall', true), this.deps.limits.stallMs);
+    d.stallTimer = setTimeout(() => this.fail(id, 'peer-stall', true), d.stallMs);
   }
 
   /**
@@ -243,14 +271,12 @@ export class Downloads {
       if (this.tombstones.size > MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.keys().next().value!);
       this.deps.send({ t: 'cancel', id });
     }
-    if (aborted) {
-      // given up by us, not the peer: what came so far still says how fast it sends
-      if (d.assembly && d.sendAt !== null && d.assembly.receivedBytes >= PROJECT_AFTER_BYTES && this.deps.now() - d.sendAt >= PROJECT_AFTER_MS) {
-        this.deps.throughput.completed(d.assembly.receivedBytes, d.startedAt);
-      }
-      return d.reject(aborted);
-    }
-    if (code === 'peer-stall' || code === 'peer-timeout') this.deps.throughput.failed();
+    // given up by us, or a deadline its bytes came too slowly for: what came so far says how fast the peer sends (a
+    // 2 Mbit/s uplink missing an 800 ms deadline is a 2 Mbit/s uplink, not a dead peer — counted as 0, it was never
+    // asked for a segment again, not even one the player wants 10 s later: see Prefetcher)
+    const measured = (aborted !== undefined || code === 'peer-timeout') && this.measureSoFar(d);
+    if (aborted) return d.reject(aborted);
+    if (code === 'peer-stall' || (code === 'peer-timeout' && !measured)) this.deps.throughput.failed();
     // `received`: bytes of a transfer under way (-1 when the peer never started sending)
     const received = d.assembly ? d.assembly.receivedBytes : -1;
     // asked because it said it was fetching, and nothing came of it

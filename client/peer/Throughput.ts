@@ -1,21 +1,32 @@
 /**
  * What moved between this page and one peer: segment bytes each way, when bytes last moved (a transfer completed or a
  * frame sent), and the download rate of completed transfers. The rate is an EWMA in bytes per ms (0.7 old, 0.3 new),
- * null until a transfer completes; a stall or timeout halves it (0 when none completed), so a peer that stops
- * delivering sinks in the choice of peers. A transfer we abort ourselves is measured by what came of it (once enough
- * did), never penalised.
+ * null until a transfer completes; a stall, or a timeout before enough came to tell, halves it (0 when none
+ * completed), so a peer that stops delivering sinks in the choice of peers — for a while (see bytesPerMs). A transfer we abort ourselves, or one
+ * that misses its deadline while its bytes flow, is measured by what came of it (see Downloads), never penalised: the
+ * deadline was short, not the peer dead.
  */
 export class Throughput {
   downloadedBytes = 0;
   uploadedBytes = 0;
   private rate: number | null = null;
+  private ratedAt = 0;
   private movedAt: number | null = null;
 
   constructor(private readonly now: () => number) {}
 
-  /** Bytes per ms of completed downloads (EWMA); null until one completes. */
+  /**
+   * Bytes per ms of completed downloads (EWMA); null until one completes. A rate not renewed for STALE_MS grows by
+   * RELAX_FACTOR per STALE_MS (at most MAX_RELAX times), and a 0 (failed, never delivered) is unknown again: a rate
+   * taken while the peer served others, or a first transfer that stalled, would otherwise keep it out of every
+   * choice that reads the rate — and unasked, it is never measured again.
+   */
   get bytesPerMs(): number | null {
-    return this.rate;
+    const r = this.rate;
+    if (r === null) return null;
+    const stale = Math.floor((this.now() - this.ratedAt) / STALE_MS);
+    if (stale <= 0) return r;
+    return r === 0 ? null : r * Math.min(MAX_RELAX, RELAX_FACTOR ** stale);
   }
 
   /** When segment bytes last moved either way; null before they ever did. */
@@ -39,14 +50,23 @@ export class Throughput {
     const now = this.now();
     this.movedAt = now;
     const rate = bytes / Math.max(1, now - startedAt);
-    this.rate = this.rate === null ? rate : 0.7 * this.rate + 0.3 * rate;
+    const was = this.bytesPerMs;
+    this.rate = was === null ? rate : 0.7 * was + 0.3 * rate;
+    this.ratedAt = now;
   }
 
   /** A download stalled or timed out (the peer's doing). */
   failed(): void {
-    this.rate = this.rate === null ? 0 : this.rate / 2;
+    const was = this.bytesPerMs;
+    this.rate = was === null ? 0 : was / 2;
+    this.ratedAt = this.now();
   }
 }
+
+/** A rate not renewed for this long counts as out of date (see Throughput.bytesPerMs). */
+export const STALE_MS = 10_000;
+const RELAX_FACTOR = 1.25;
+const MAX_RELAX = 4;
 
 /**
  * Milliseconds a `bytes` transfer takes at `bytesPerMs` (a link's measured rate): null when either is unknown,

@@ -74,6 +74,7 @@ function setup(links: FakeLink[] = [], opts: SetupOptions = {}) {
       links.find((l) => l.keys.has(key) && !exclude.has(l.remoteId)) as unknown as PeerLink | undefined,
     fetchersOf: (key: string) => links.filter((l) => l.fetching.has(key)) as unknown as PeerLink[],
     openPeerIds: () => links.map((l) => l.remoteId),
+    linkOf: (id: string) => links.find((l) => l.remoteId === id) as unknown as PeerLink | undefined,
     ...(opts.peerHolds
       ? {
           peerHolds: (id: string, keys: readonly string[]) =>
@@ -229,6 +230,14 @@ describe('Agent scheduling', () => {
     const starving = fakeLink('f', [], answer, [KEY]);
     expect(await setup([starving], { bufferAhead: 0.5 }).agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
     expect(starving.calls).toHaveLength(0);
+
+    // a fetcher measured too slow to bring it within the budget (100 KB at 20 B/ms: 5 s against 1 s) is not waited for
+    const slow = Object.assign(fakeLink('f', [], answer, [KEY]), { throughput: 20, activeDownloads: 0 });
+    const { agent } = setup([slow], { bufferAhead: 20 });
+    const other = `${KEY.slice(0, KEY.lastIndexOf('/') + 1)}seg0.ts`;
+    agent.report({ url: other, key: other, source: 'http', peerId: null, bytes: 100_000, ms: 1000, fallback: 'peer-timeout', error: null });
+    expect(await agent.getSegment(query())).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(slow.calls).toHaveLength(0);
   });
 
   it('a fed player waits for peer connections being made; one that turns up holding the segment serves it', async () => {
@@ -306,8 +315,8 @@ describe('Agent scheduling', () => {
     const b = fakeLink('b', list.map((e) => e.key), answer);
     const { agent, store } = setup([a, b]);
     agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
-    // each segment tries both peers; three segments: six failures from two peers
-    for (let i = 0; i < 3; i++) expect(await agent.getSegment(query({ key: list[i]!.key, url: list[i]!.url }))).toMatchObject({ kind: 'miss' });
+    // each segment tries both peers; three segments: six failures from two peers (tries given over 1 s: judged)
+    for (let i = 0; i < 3; i++) expect(await agent.getSegment(query({ key: list[i]!.key, url: list[i]!.url, budgetMs: 2000 }))).toMatchObject({ kind: 'miss' });
     expect(a.calls.length + b.calls.length).toBe(6);
     expect(agent.payoff.paused).toBe(true);
     failing = false;
@@ -408,6 +417,31 @@ describe('Agent scheduling', () => {
     expect(b.calls).toEqual([]);
   });
 
+  it('asks no holder measured at less than half the pace the budget needs (the next is asked); one a little slow, or at 0, is asked', async () => {
+    const answer = async () => ({ body: blobOf(5), totalBytes: 5, contentType: null });
+    const other = `${KEY.slice(0, KEY.lastIndexOf('/') + 1)}seg0.ts`;
+    const sized = (links: FakeLink[]) => {
+      const s = setup(links);
+      // the rendition's segments are 100 KB (a load after a peer try: its size only)
+      s.agent.report({ url: other, key: other, source: 'http', peerId: null, bytes: 100_000, ms: 1000, fallback: 'peer-timeout', error: null });
+      return s;
+    };
+    // 20 B/ms: 5 s for 100 KB, against a 1 s budget
+    const slow = Object.assign(fakeLink('slow', [KEY], answer), { throughput: 20, activeDownloads: 0 });
+    const fast = Object.assign(fakeLink('fast', [KEY], answer), { throughput: 1000, activeDownloads: 0 });
+    expect(await sized([slow, fast]).agent.getSegment(query())).toMatchObject({ kind: 'hit', peerId: 'fast' });
+    expect(slow.calls).toEqual([]);
+    expect(await sized([Object.assign(fakeLink('slow', [KEY], answer), { throughput: 20, activeDownloads: 0 })]).agent.getSegment(query())).toEqual({
+      kind: 'miss', reason: 'no-peer',
+    });
+    // 70 B/ms: 1.4 s against 1 s — a rate from a busy moment must not shut it out: asked
+    const busy = Object.assign(fakeLink('busy', [KEY], answer), { throughput: 70, activeDownloads: 2 });
+    expect(await sized([busy]).agent.getSegment(query())).toMatchObject({ kind: 'hit', peerId: 'busy' });
+    // failed before ever delivering (0): still asked by a fed player
+    const zero = Object.assign(fakeLink('zero', [KEY], answer), { throughput: 0, activeDownloads: 0 });
+    expect(await sized([zero]).agent.getSegment(query())).toMatchObject({ kind: 'hit', peerId: 'zero' });
+  });
+
   it('serves peers nothing while its own player runs short: absent at once, served again once fed', async () => {
     let playing: number | null = 1.5;
     const store = new SegmentStore(1_000_000);
@@ -447,6 +481,31 @@ describe('Agent scheduling', () => {
     const behind = await outcome([list[0]!.key]);
     expect(behind.a).toEqual({ kind: 'miss', reason: 'no-peer' });
     expect(behind.waitedMs).toBeLessThan(100);
+  });
+
+  it('VOD does not wait for an elected peer whose measured rate could not bring the segment within the budget', async () => {
+    const list = entries(6);
+    const q = query({ key: list[3]!.key, url: list[3]!.url, budgetMs: 3000 });
+    const other = ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => electFetcher(list[3]!.key, ['me', id]) === id)!;
+    const outcome = async (bytesPerMs: number) => {
+      const link = Object.assign(fakeLink(other, [list[2]!.key], async () => ({ body: blobOf(3), totalBytes: 3, contentType: null })), {
+        throughput: bytesPerMs, activeDownloads: 0,
+      });
+      const { agent } = setup([link], { bufferAhead: 20, peerHolds: true });
+      agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+      // the rendition's segments are 100 KB
+      agent.report({ url: list[0]!.url, key: list[0]!.key, source: 'http', peerId: null, bytes: 100_000, ms: 100, fallback: 'peer-absent', error: null });
+      setTimeout(() => link.fetching.add(list[3]!.key), 300);
+      const t0 = Date.now();
+      const a = await agent.getSegment(q);
+      return { a, waitedMs: Date.now() - t0 };
+    };
+    // 1000 B/ms: 100 ms for it — waited for, and used
+    expect((await outcome(1000)).a).toMatchObject({ kind: 'hit', source: 'p2p', peerId: other });
+    // 20 B/ms: 5 s against a 3 s budget — nobody waited for
+    const slow = await outcome(20);
+    expect(slow.a).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(slow.waitedMs).toBeLessThan(100);
   });
 
   it('seeds over HTTP only the next segments nobody holds, and only those this page is elected for', async () => {

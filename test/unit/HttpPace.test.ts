@@ -56,4 +56,22 @@ describe('HttpPace', () => {
     fast.notePlaying('http://cdn/540p/seg3.ts', null);
     expect(fast.lineFull()).toBe(false);
   });
+
+  it("noteReport: a straight load counts less the agent's wait before its miss; others give their size only; 64 waits kept", () => {
+    const p = new HttpPace();
+    p.noteMissWait('http://cdn/v/a.ts', 1200);
+    p.noteReport('http://cdn/v/a.ts', 100_000, 2200, true); // 1000 ms of network: 100 B/ms
+    expect(p.expectedMs('http://cdn/v/b.ts')).toBe(1000);
+    p.noteMissWait('http://cdn/v/c.ts', 5000);
+    p.noteReport('http://cdn/v/c.ts', 300_000, 100, false); // after a peer try: the size only
+    expect(p.expectedMs('http://cdn/v/d.ts')).toBe(3000);
+    // the oldest of 65 waits is forgotten: its load counts whole
+    const q = new HttpPace();
+    q.noteMissWait('http://cdn/w/first.ts', 900);
+    for (let i = 0; i < 64; i++) q.noteMissWait(`http://cdn/w/${i}.ts`, 900);
+    q.noteReport('http://cdn/w/first.ts', 100_000, 1000, true);
+    expect(q.expectedMs('http://cdn/w/x.ts')).toBe(1000); // 1000 ms counted, not 100
+    q.noteReport('http://cdn/w/63.ts', 100_000, 1900, true); // 1000 ms: 0.7·100 + 0.3·100
+    expect(q.expectedMs('http://cdn/w/x.ts')).toBe(1000);
+  });
 });

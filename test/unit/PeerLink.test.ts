@@ -105,7 +105,8 @@ describe('PeerLink', () => {
     // hold everything the server sends
     const held: Array<string | ArrayBuffer> = [];
     toClient.intercept = (d) => held.push(d);
-    await expect(settleWithin(limits.stallMs, client.link.request(KEY, 5000))).rejects.toMatchObject({ code: 'peer-stall' });
+    // a deadline of 8× the stall limit or less keeps the stall limit as it is (see stallMsFor)
+    await expect(settleWithin(limits.stallMs, client.link.request(KEY, limits.stallMs * 8))).rejects.toMatchObject({ code: 'peer-stall' });
     expect(held.length).toBeGreaterThan(1); // the server did answer (send and frames): there are late frames to drop
     // now let the late answer through: it must not end the link
     for (const d of held) toServer.deliver(d);

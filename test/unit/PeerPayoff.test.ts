@@ -25,12 +25,24 @@ describe('PeerPayoff', () => {
     expect(p.paused).toBe(false);
   });
 
-  it("a timeout of a try shorter than 1 s (a starving player's) is not judged; a stall is", () => {
+  it("a failure of a try shorter than 1 s (a starving player's), timeout or stall, is not judged; a longer one's is", () => {
     const { p } = make();
     for (let i = 0; i < 8; i++) p.failed(i % 2 ? 'a' : 'b', late(), 800);
+    for (let i = 0; i < 8; i++) p.failed(i % 2 ? 'a' : 'b', stall(), 800);
     expect(p.paused).toBe(false);
-    for (let i = 0; i < 6; i++) p.failed(i % 2 ? 'a' : 'b', stall(), 800);
+    for (let i = 0; i < 6; i++) p.failed(i % 2 ? 'a' : 'b', stall(), 1000);
     expect(p.paused).toBe(true);
+  });
+
+  it("a timeout of a peer whose rate was not known when asked (its first transfer) is not judged; a stall is", () => {
+    const { p } = make();
+    for (let i = 0; i < 8; i++) p.failed(i % 2 ? 'a' : 'b', late(), 3000, false);
+    expect(p.paused).toBe(false);
+    for (let i = 0; i < 6; i++) p.failed(i % 2 ? 'a' : 'b', late(), 3000, true);
+    expect(p.paused).toBe(true);
+    const q = make().p;
+    for (let i = 0; i < 6; i++) q.failed(i % 2 ? 'a' : 'b', stall(), 3000, false);
+    expect(q.paused).toBe(true);
   });
 
   it('one bad peer is its own fault: failures from a single peer never pause, and a banned peer’s are forgotten', () => {

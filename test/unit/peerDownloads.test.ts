@@ -13,17 +13,18 @@ const KEY = 'http://cdn.example/v/seg1.ts';
 
 function downloads() {
   const said: ControlMessage[] = [];
+  const throughput = new Throughput(() => Date.now());
   const haves = { onlyFetching: () => false, absent: () => {}, delivered: () => {}, strike: () => {} } as unknown as RemoteHaves;
   const d = new Downloads({
     peer: 'peer-b',
     limits: { segmentMaxBytes: 8 * 1024 * 1024, stallMs: 750, maxRequestsInFlight: 4 },
     haves,
-    throughput: new Throughput(() => Date.now()),
+    throughput,
     send: (m) => void said.push(m),
     isOpen: () => true,
     now: () => Date.now(),
   });
-  return { d, said };
+  return { d, said, throughput };
 }
 
 /** The peer's answer: `send`, 16 KiB frames one every `everyMs`, `done` — until the request is given up. */
@@ -62,5 +63,41 @@ describe('Downloads: late at its own rate', () => {
     expect(await got).toBe(400 * 1024);
     await fed;
     expect(said.filter((m) => m.t === 'cancel')).toEqual([]);
+  });
+
+  it('measures a transfer late at its rate by what came (a slow uplink is not a dead peer); one that sent nothing counts 0', async () => {
+    const { d, throughput } = downloads();
+    const got = d.request(KEY, 3000).then(() => 'ok', (e: { code: string }) => e.code);
+    const fed = feed(d, 1, 400 * 1024, 250); // 64 KiB/s: ~65 B/ms
+    expect(await got).toBe('peer-timeout');
+    await fed;
+    expect(throughput.bytesPerMs).toBeGreaterThan(40);
+    expect(throughput.bytesPerMs).toBeLessThan(80);
+
+    const silent = downloads();
+    const none = silent.d.request(KEY, 600).then(() => 'ok', (e: { code: string }) => e.code);
+    silent.d.onSend({ t: 'send', id: 1, bytes: 400 * 1024, totalBytes: 400 * 1024, contentType: null });
+    await vi.advanceTimersByTimeAsync(600);
+    expect(await none).toBe('peer-timeout');
+    expect(silent.throughput.bytesPerMs).toBe(0);
+  });
+
+  it('a transfer with a long deadline waits out a longer silence (an eighth of it, at most 3 s); a short try stalls at p2pStallMs', async () => {
+    const silentFor = async (timeoutMs: number, silenceMs: number) => {
+      const { d } = downloads();
+      const got = d.request(KEY, timeoutMs).then(() => 'ok', (e: { code: string }) => e.code);
+      d.onSend({ t: 'send', id: 1, bytes: 32 * 1024, totalBytes: 32 * 1024, contentType: null });
+      d.onFrame(1, new Uint8Array(16 * 1024));
+      await vi.advanceTimersByTimeAsync(silenceMs);
+      if (d.size > 0) {
+        d.onFrame(1, new Uint8Array(16 * 1024));
+        d.onDone(1);
+      }
+      return got;
+    };
+    expect(await silentFor(2000, 800)).toBe('peer-stall'); // 750 ms
+    expect(await silentFor(16_000, 1500)).toBe('ok'); // 2 s
+    expect(await silentFor(16_000, 2100)).toBe('peer-stall');
+    expect(await silentFor(60_000, 3100)).toBe('peer-stall'); // 3 s at most
   });
 });
