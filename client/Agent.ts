@@ -8,6 +8,7 @@ import { fromStore } from './answerFrom';
 import { HttpPace } from './HttpPace';
 import { servingEndangers } from './urgency';
 import { InflightDownloads } from './InflightDownloads';
+import { IntegrityProbe } from './IntegrityProbe';
 import type { PeerLink } from './PeerLink';
 import type { PeerPool } from './PeerPool';
 import { PeerFetch, type IntegrityNotice } from './PeerFetch';
@@ -27,9 +28,6 @@ const PREFETCH_TICK_MS = 400;
 export const SWARM_IDLE_MS = 60_000;
 /** How often idle swarms are looked for. */
 const SWARM_CHECK_MS = 5_000;
-/** Swarms whose hash sources were probed (see Agent.probe), and how long after its first request. */
-const MAX_PROBED_SWARMS = 64;
-const PROBE_DELAY_MS = 1000;
 /** Notices read from one manifest. */
 const MAX_NOTICES = 64;
 
@@ -91,38 +89,40 @@ export class Agent implements AgentApi {
   /** How fast the player asks for each swarm's segments: how long a prefetch has (see Prefetcher). */
   private readonly pace = new RequestPace();
   private lastUsageCheck: number;
-  private readonly probed = new Set<string>();
-  private readonly probeTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly integrityProbe: IntegrityProbe;
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly deps: AgentDeps) {
     const { config, store, pool, verifier } = deps;
+    this.integrityProbe = new IntegrityProbe(verifier);
     this.lastUsageCheck = deps.now();
     const payoff = (this.payoff = new PeerPayoff(deps.now));
+    const wireKey = (key: string) => pool.sharedKey?.(key) ?? key;
     this.peerFetch = new PeerFetch({
-      wireKey: (key) => pool.sharedKey?.(key) ?? key,
+      wireKey,
       verifier, meta: this.meta, segmentMaxBytes: config.segmentMaxBytes, now: deps.now, onIntegrity: deps.onIntegrity,
       ban: (peerId, reason) => {
         payoff.forget(peerId);
         deps.ban?.(peerId, reason);
       },
     });
+    // asking peers pays not (PeerPayoff), or the line is the player's (HttpPace.lineFull): no tries, prefetch or seed
+    const peersPaused = () => payoff.paused || this.httpPace.lineFull();
     const fromPeer = (link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal) =>
       this.fromPeer(link, key, swarm, timeoutMs, waitMs, signal);
     this.prefetcher = new Prefetcher({
       config, store, pool, playlists: this.playlists, inflight: this.inflight, fromPeer,
       refuses: (key) => verifier?.refuses(key) ?? false,
-      bufferAhead: deps.bufferAhead, seed: deps.seed, canSeed: deps.canSeed, paused: () => payoff.paused || this.httpPace.lineFull(),
+      bufferAhead: deps.bufferAhead, seed: deps.seed, canSeed: deps.canSeed, paused: peersPaused,
       leadsMs: (swarm, durations) => this.pace.leadsMs(swarm, durations, deps.now()),
       expectedBytes: (key) => this.httpPace.expectedBytes(key),
-      wireKey: (key) => pool.sharedKey?.(key) ?? key,
-      now: deps.now,
+      wireKey, now: deps.now,
     });
     this.resolver = new SegmentResolver({
       urgentBufferSec: config.urgentBufferSec, store, pool, inflight: this.inflight,
       prefetched: (key, withinMs) => this.prefetcher.coming(key, withinMs), fromPeer,
       isLive: (swarm) => this.playlists.isLive(swarm), bufferAhead: deps.bufferAhead, now: deps.now,
-      peersPaused: () => payoff.paused || this.httpPace.lineFull(),
+      peersPaused,
       before: (swarm, key, n) => this.playlists.before(swarm, key, n),
       expectedHttpMs: (key) => this.httpPace.expectedMs(key), expectedBytes: (key) => this.httpPace.expectedBytes(key),
     });
@@ -136,8 +136,7 @@ export class Agent implements AgentApi {
   destroy(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const t of this.probeTimers) clearTimeout(t);
-    this.probeTimers.clear();
+    this.integrityProbe.destroy();
     this.prefetcher.destroy();
     this.httpPace.clear();
     this.inflight.clear();
@@ -159,7 +158,7 @@ export class Agent implements AgentApi {
     const held = fromStore(this.deps.store, query);
     if (held) return held;
     if (this.deps.pool.off) return { kind: 'miss', reason: 'no-peer' };
-    this.probe(query.swarm, query.key);
+    this.integrityProbe.probe(query.swarm, query.key);
     // no peer bytes could be taken for it (no hash source covers it): do not ask peers, spend nobody's upload
     if (this.deps.verifier?.refuses(query.key)) return { kind: 'miss', reason: 'integrity-unavailable' };
     const t0 = this.deps.now();
@@ -272,7 +271,7 @@ export class Agent implements AgentApi {
     for (const swarm of idle) {
       this.playlists.forget(swarm);
       this.pace.forget(swarm);
-      this.probed.delete(swarm);
+      this.integrityProbe.forget(swarm);
       this.deps.pool.leave?.(swarm);
     }
     return idle;
@@ -290,22 +289,5 @@ export class Agent implements AgentApi {
     this.payoff.delivered(link.remoteId);
     if (this.deps.store.put(segment)) this.deps.onStored(segment, 'p2p');
     return segment;
-  }
-
-  /**
-   * Finds out, for the first segment asked in each swarm, peers or not, whether its stream has a hash source at all
-   * (and says so: see Swarmfetch's integrity status) — without fetching a hash (see SegmentVerifier.probe). A moment
-   * later, not at once: the playlist that carries its hashes may still be on its way to the page.
-   */
-  private probe(swarm: string, key: string): void {
-    const { verifier } = this.deps;
-    if (!verifier || this.probed.has(swarm)) return;
-    if (this.probed.size >= MAX_PROBED_SWARMS) this.probed.delete(this.probed.values().next().value!);
-    this.probed.add(swarm);
-    const t = setTimeout(() => {
-      this.probeTimers.delete(t);
-      void verifier.probe(key);
-    }, PROBE_DELAY_MS);
-    this.probeTimers.add(t);
   }
 }
