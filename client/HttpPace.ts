@@ -6,8 +6,15 @@ const MAX_DIRECTORIES = 64;
 const MAX_MISS_WAITS = 64;
 /** Weight of the newest sample in the throughput average. */
 const NEW_WEIGHT = 0.3;
-/** Loads shorter than this say little of the line (a small segment, a cache). */
+/** Loads shorter than this say little of the line (a small segment, a cache)… */
 const MIN_SAMPLE_MS = 20;
+/**
+ * …unless they carried this much: such a load counts as taking MIN_SAMPLE_MS, a floor of the line's pace. A fast
+ * origin's loads (loopback, a LAN: 125 KB in ~13 ms) would otherwise never count, and one slow first load — a
+ * page starting on a loaded machine — stayed the only sample: the line read as full for good, and the page neither
+ * asked nor served peers (a Firefox → Chromium pair in CI got 6.8 % of its bytes from its peer).
+ */
+const MIN_SHORT_SAMPLE_BYTES = 32 * 1024;
 /**
  * The line is the player's (see `lineFull`) while this page's HTTP loads run under this many times the rate the
  * player plays at: on 1/0.5 Mbit/s lines hls.js played 270p (0.5 Mbit/s) in the baseline, and 180p for most of the
@@ -22,7 +29,7 @@ export const LINE_SPARE_FACTOR = 3;
  */
 export class HttpPace {
   private bytesPerMs: number | null = null;
-  /** Milliseconds of the latest load long enough to count (see MIN_SAMPLE_MS), or null. */
+  /** Milliseconds of the latest load that counted (see MIN_SAMPLE_MS), or null. */
   private lastMs: number | null = null;
   private readonly lastBytes = new Map<string, number>();
   /** The player's latest segment: its key and duration (ms), for the rate it plays at. */
@@ -53,9 +60,9 @@ export class HttpPace {
   noteLoad(key: string, bytes: number, ms: number): void {
     if (!(bytes > 0) || !Number.isFinite(bytes)) return;
     this.noteSize(key, bytes);
-    if (!(ms >= MIN_SAMPLE_MS) || !Number.isFinite(ms)) return;
+    if (!(ms >= 0) || !Number.isFinite(ms) || (ms < MIN_SAMPLE_MS && bytes < MIN_SHORT_SAMPLE_BYTES)) return;
     this.lastMs = ms;
-    const r = bytes / ms;
+    const r = bytes / Math.max(ms, MIN_SAMPLE_MS);
     this.bytesPerMs = this.bytesPerMs === null ? r : (1 - NEW_WEIGHT) * this.bytesPerMs + NEW_WEIGHT * r;
   }
 

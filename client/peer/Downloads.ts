@@ -276,7 +276,7 @@ export class Downloads {
     // asked for a segment again, not even one the player wants 10 s later: see Prefetcher)
     const measured = (aborted !== undefined || code === 'peer-timeout') && this.measureSoFar(d);
     if (aborted) return d.reject(aborted);
-    if (code === 'peer-stall' || (code === 'peer-timeout' && !measured)) this.deps.throughput.failed();
+    if (code === 'peer-stall' || (code === 'peer-timeout' && !measured)) this.deps.throughput.failed(d.startedAt);
     // `received`: bytes of a transfer under way (-1 when the peer never started sending)
     const received = d.assembly ? d.assembly.receivedBytes : -1;
     // asked because it said it was fetching, and nothing came of it

@@ -16,11 +16,13 @@ describe('HttpPace', () => {
     expect(p.expectedMs('http://cdn/540p/seg2.ts')).toBe(3000);
   });
 
-  it('averages the pace (0.3 for the newest) and ignores loads too short to say anything, and junk', () => {
+  it('averages the pace (0.3 for the newest) and ignores loads too short and too small to say anything, and junk', () => {
     const p = new HttpPace();
     p.noteLoad('http://cdn/v/a.ts', 100_000, 1000); // 100 B/ms
     p.noteLoad('http://cdn/v/b.ts', 100_000, 500); // 200 B/ms → 0.7·100 + 0.3·200 = 130
-    p.noteLoad('http://cdn/v/c.ts', 130_000, 5); // too short: size only
+    p.noteLoad('http://cdn/v/c.ts', 32_000, 5); // too short, and under 32 KiB: its size only
+    expect(p.expectedMs('http://cdn/v/c2.ts')).toBe(247); // 32 000 B at 130 B/ms
+    p.noteSize('http://cdn/v/c.ts', 130_000);
     expect(p.expectedMs('http://cdn/v/d.ts')).toBe(1000);
     p.noteLoad('http://cdn/v/e.ts', Number.NaN, 100);
     p.noteLoad('http://cdn/v/f.ts', -5, 100);
@@ -55,6 +57,21 @@ describe('HttpPace', () => {
     fast.notePlaying('http://cdn/540p/seg2.ts', 2);
     fast.notePlaying('http://cdn/540p/seg3.ts', null);
     expect(fast.lineFull()).toBe(false);
+  });
+
+  it('a short load of 32 KiB or more counts as taking 20 ms: one slow first load does not make the line full for good', () => {
+    const p = new HttpPace();
+    // a page starting on a loaded machine: its first 56 KB took 700 ms (80 B/ms) while it plays 62.5 B/ms
+    p.noteLoad('http://127.0.0.1/vod/seg_000.ts', 56_000, 700);
+    p.notePlaying('http://127.0.0.1/vod/seg_001.ts', 2);
+    p.noteSize('http://127.0.0.1/vod/seg_001.ts', 125_000);
+    expect(p.lineFull()).toBe(true);
+    expect(p.lastLoadMs).toBe(700);
+    // then the loopback origin's loads take 13 ms: each counts at 20 ms (6250 B/ms), and the line is free again
+    p.noteLoad('http://127.0.0.1/vod/seg_001.ts', 125_000, 13);
+    expect(p.lineFull()).toBe(false);
+    expect(p.lastLoadMs).toBe(13);
+    expect(p.expectedMs('http://127.0.0.1/vod/seg_002.ts')).toBe(Math.ceil(125_000 / (0.7 * 80 + 0.3 * 6250)));
   });
 
   it("noteReport: a straight load counts less the agent's wait before its miss; others give their size only; 64 waits kept", () => {

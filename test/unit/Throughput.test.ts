@@ -20,6 +20,23 @@ describe('Throughput', () => {
     expect(tp.bytesPerMs).toBeCloseTo(15);
   });
 
+  it('transfers under way when the peer last failed share that failure: one silence halves the rate once', () => {
+    const { tp, at } = make();
+    at(10_000);
+    tp.completed(293_000, 9_000); // 293 B/ms
+    // four transfers asked at 10 000–10 300 stall together at 11 000 (one pause of the peer)
+    at(11_000);
+    for (const startedAt of [10_000, 10_100, 10_200, 10_300]) tp.failed(startedAt);
+    expect(tp.bytesPerMs).toBeCloseTo(146.5);
+    // one asked after that failure, failing too, is news: halved again
+    at(12_000);
+    tp.failed(11_500);
+    expect(tp.bytesPerMs).toBeCloseTo(73.25);
+    // no startedAt: always counts
+    tp.failed();
+    expect(tp.bytesPerMs).toBeCloseTo(36.625);
+  });
+
   it('a rate not renewed for 10 s grows by a quarter per 10 s, at most 4×; a 0 becomes unknown again', () => {
     const { tp, advance } = make();
     tp.completed(100_000, 0); // 100 B/ms

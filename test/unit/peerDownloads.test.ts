@@ -100,4 +100,26 @@ describe('Downloads: late at its own rate', () => {
     expect(await silentFor(16_000, 2100)).toBe('peer-stall');
     expect(await silentFor(60_000, 3100)).toBe('peer-stall'); // 3 s at most
   });
+
+  it('one silence of the peer that stalls four transfers at once halves its rate once; a transfer asked later and stalling, again', async () => {
+    const { d, throughput } = downloads();
+    // a completed transfer: 64 KiB in 100 ms
+    const first = d.request(KEY, 2000);
+    d.onSend({ t: 'send', id: 1, bytes: 64 * 1024, totalBytes: 64 * 1024, contentType: null });
+    await vi.advanceTimersByTimeAsync(100);
+    for (let i = 0; i < 4; i++) d.onFrame(1, new Uint8Array(16 * 1024));
+    d.onDone(1);
+    await first;
+    const rate = throughput.bytesPerMs!;
+    expect(rate).toBeCloseTo((64 * 1024) / 100);
+    // four asked, the peer silent: each stalls at 750 ms
+    const four = [2, 3, 4, 5].map((i) => d.request(`${KEY}?${i}`, 2000).then(() => 'ok', (e: { code: string }) => e.code));
+    await vi.advanceTimersByTimeAsync(800);
+    expect(await Promise.all(four)).toEqual(['peer-stall', 'peer-stall', 'peer-stall', 'peer-stall']);
+    expect(throughput.bytesPerMs).toBeCloseTo(rate / 2);
+    const later = d.request(`${KEY}?6`, 2000).then(() => 'ok', (e: { code: string }) => e.code);
+    await vi.advanceTimersByTimeAsync(800);
+    expect(await later).toBe('peer-stall');
+    expect(throughput.bytesPerMs).toBeCloseTo(rate / 4);
+  });
 });
