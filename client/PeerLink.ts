@@ -137,6 +137,11 @@ export class PeerLink {
     return this.moved.bytesPerMs;
   }
 
+  /** Milliseconds since `throughput` was last renewed; null while there is none. */
+  get throughputAgeMs(): number | null {
+    return this.moved.rateAgeMs;
+  }
+
   /** Segment bytes received from the peer. */
   get downloadedBytes(): number {
     return this.moved.downloadedBytes;

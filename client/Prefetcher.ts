@@ -20,6 +20,13 @@ export const MAX_PREFETCH_TIMEOUT_MS = 20_000;
 const LEAD_MARGIN = 1.5;
 /** The rate assumed of a peer not measured yet: a 1 Mbit/s uplink (bytes per ms). */
 const UNMEASURED_BYTES_PER_MS = 125;
+/**
+ * A measured rate older than this, of a peer with nothing of ours under way, counts as no worse than an unmeasured
+ * peer's when the player's pace is known: the prefetch measures it again, in the background, within its lead. A
+ * rate taken in a busy moment otherwise kept the peer out of prefetch until it relaxed (a quarter per 10 s: see
+ * Throughput) — 30 s and more for one taken at a quarter of the peer's pace.
+ */
+const RATE_TRUST_MS = 6000;
 
 interface Prefetch {
   segment: Promise<StoredSegment | undefined>;
@@ -137,9 +144,21 @@ export class Prefetcher {
    * an unmeasured peer is tried, and the transfer must fit the deadline.
    */
   private inTime(link: PeerLink, key: string, leadMs: number, assumeSlow: boolean): boolean {
-    const rate = link.throughput ?? (assumeSlow ? UNMEASURED_BYTES_PER_MS : null);
-    const ms = transferMs(rate, this.deps.expectedBytes?.(key) ?? null);
+    const ms = transferMs(this.rateOf(link, assumeSlow), this.deps.expectedBytes?.(key) ?? null);
     return ms === null || ms * (1 + link.activeDownloads) * (assumeSlow ? LEAD_MARGIN : 1) <= leadMs;
+  }
+
+  /**
+   * The rate `inTime` reads: the measured one; with `assumeSlow`, UNMEASURED_BYTES_PER_MS for a peer not measured, and
+   * at least that for one whose rate is older than RATE_TRUST_MS with nothing of ours under way (measured again).
+   */
+  private rateOf(link: PeerLink, assumeSlow: boolean): number | null {
+    const measured = link.throughput;
+    if (!assumeSlow) return measured;
+    if (measured === null) return UNMEASURED_BYTES_PER_MS;
+    const age = link.throughputAgeMs;
+    const stale = typeof age === 'number' && age >= RATE_TRUST_MS && link.activeDownloads === 0;
+    return stale ? Math.max(measured, UNMEASURED_BYTES_PER_MS) : measured;
   }
 
   private start(link: PeerLink, key: string, swarm: string, timeoutMs: number): void {

@@ -32,6 +32,11 @@ export class Throughput {
     return r === 0 ? null : r * Math.min(MAX_RELAX, RELAX_FACTOR ** stale);
   }
 
+  /** Milliseconds since the rate was last renewed (a transfer completed, failed or was measured); null without one. */
+  get rateAgeMs(): number | null {
+    return this.rate === null ? null : this.now() - this.ratedAt;
+  }
+
   /** When segment bytes last moved either way; null before they ever did. */
   get lastMovedAt(): number | null {
     return this.movedAt;

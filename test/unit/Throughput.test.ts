@@ -37,6 +37,18 @@ describe('Throughput', () => {
     expect(tp.bytesPerMs).toBeCloseTo(36.625);
   });
 
+  it('rateAgeMs: time since the rate was renewed by a completion or a failure; null without a rate', () => {
+    const { tp, advance } = make();
+    expect(tp.rateAgeMs).toBeNull();
+    tp.completed(100_000, 0);
+    advance(2_500);
+    expect(tp.rateAgeMs).toBe(2_500);
+    tp.failed();
+    expect(tp.rateAgeMs).toBe(0);
+    advance(7);
+    expect(tp.rateAgeMs).toBe(7);
+  });
+
   it('a rate not renewed for 10 s grows by a quarter per 10 s, at most 4×; a 0 becomes unknown again', () => {
     const { tp, advance } = make();
     tp.completed(100_000, 0); // 100 B/ms

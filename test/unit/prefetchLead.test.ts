@@ -101,6 +101,27 @@ describe('Prefetcher: VOD by lead time', () => {
     expect(unknown.asked[0]!.key).toBe(unknown.list[3]!.key);
   });
 
+  it('a peer measured too slow more than 6 s ago, with nothing of ours under way, is asked as an unmeasured one (measured again)', () => {
+    // 10 B/ms: 375 KB in 37.5 s, too slow for every lead (2–22 s)
+    const slowAt = (throughputAgeMs: number, activeDownloads: number) =>
+      Object.assign(slowLink('slow', 10), { throughputAgeMs, activeDownloads }) as PeerLink;
+    const fresh = prefetcher(slowAt(5999, 0));
+    fresh.p.tick();
+    expect(fresh.asked).toEqual([]);
+    // 6 s old: taken for a 1 Mbit/s uplink, as an unmeasured peer
+    const stale = prefetcher(slowAt(6000, 0));
+    stale.p.tick();
+    expect(stale.asked.map((a) => a.key)).toEqual([stale.list[3]!.key, stale.list[4]!.key, stale.list[5]!.key]);
+    // something of ours under way with it renews the rate soon: its figure holds meanwhile
+    const busy = prefetcher(slowAt(60_000, 1));
+    busy.p.tick();
+    expect(busy.asked).toEqual([]);
+    // a fast peer's old rate is its own (not lowered to the unmeasured one's)
+    const fast = prefetcher(Object.assign(slowLink('fast', 10_000), { throughputAgeMs: 60_000 }) as PeerLink);
+    fast.p.tick();
+    expect(fast.asked[0]!.key).toBe(fast.list[1]!.key);
+  });
+
   it('live, or a pace not known yet: the next segments, with twice the worker budget — from a peer not measured too slow for that', () => {
     for (const opts of [{ live: true }, { leads: null }]) {
       for (const rate of [null, 1000]) {
