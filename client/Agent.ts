@@ -115,6 +115,7 @@ export class Agent implements AgentApi {
       refuses: (key) => verifier?.refuses(key) ?? false,
       bufferAhead: deps.bufferAhead, seed: deps.seed, canSeed: deps.canSeed, paused: peersPaused,
       leadsMs: (swarm, durations) => this.pace.leadsMs(swarm, durations, deps.now()),
+      left: (swarm) => this.pace.left(swarm, deps.now()),
       expectedBytes: (key) => this.httpPace.expectedBytes(key),
       wireKey, now: deps.now,
     });

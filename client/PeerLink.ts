@@ -72,6 +72,7 @@ export class PeerLink {
       throttle: deps.throttle,
       uploadWaitMs: deps.uploadWaitMs,
       uplinkWaitMs: deps.uplinkWaitMs,
+      promised: deps.uplinkPromised,
       ...(deps.highWaterBytes ? { highWaterBytes: deps.highWaterBytes } : {}),
       send,
       closed: () => this.closed,

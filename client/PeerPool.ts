@@ -385,6 +385,7 @@ export class PeerPool {
       // held back by the upload cap, or behind what the uplink has queued (then refused: see Uploads)
       uploadWaitMs: (bytes) => this.upload.capWaitMs(bytes),
       uplinkWaitMs: (bytes) => this.upload.uplinkWaitMs(bytes),
+      uplinkPromised: (deltaBytes) => this.upload.promise(deltaBytes),
       // a queue short in time, shared by the links sending now: what else the link says is not stuck behind it
       highWaterBytes: () => this.upload.highWaterBytes(this.limits.sendHighWaterBytes),
       // what the store holds of swarms this page left or never joined is nobody's business; nothing when not serving

@@ -59,6 +59,8 @@ export interface PrefetcherDeps {
   seed(url: string): void;
   /** Whether seeding through the worker is possible now (the page is controlled). */
   canSeed(): boolean;
+  /** Whether the player has left `swarm` for another (see RequestPace.left): neither prefetch nor seed there. */
+  left?(swarm: string): boolean;
   /** Asking peers is paused (see PeerPayoff), or the line is the player's (HttpPace.lineFull): neither prefetch nor seed. */
   paused?(): boolean;
 }
@@ -118,6 +120,7 @@ export class Prefetcher {
     if (ahead !== null && ahead < config.urgentBufferSec) return;
     if (this.deps.paused?.()) return;
     for (const swarm of playlists.activeSwarms()) {
+      if (this.deps.left?.(swarm) === true) continue;
       const upcoming = playlists.upcoming(swarm, config.prefetchAheadSec);
       const leads = playlists.isLive?.(swarm) === true ? null : this.deps.leadsMs?.(swarm, upcoming.map((e) => e.durationSec)) ?? null;
       upcoming.forEach((e, i) => {

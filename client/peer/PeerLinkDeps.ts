@@ -64,6 +64,8 @@ export interface PeerLinkDeps {
   uploadWaitMs(bytes: number): number;
   /** Milliseconds until `bytes` more would have left the page's uplink, behind what it queues now (0: unknown). */
   uplinkWaitMs?(bytes: number): number;
+  /** Bytes promised to this link's uploads and not yet handed to its channel, as they change (see Uploads). */
+  uplinkPromised?(deltaBytes: number): void;
   /** What the link's data channel may queue before an upload waits, now (default limits.sendHighWaterBytes). */
   highWaterBytes?(): number;
   /** Keys to announce once the link is open. */

@@ -13,6 +13,8 @@ export class UploadBudget {
   private readonly cap: TokenBucket;
   private readonly uplink: UplinkMeter;
   private readonly wire: WireBytes;
+  /** Bytes promised to uploads under way and not yet handed to a channel (see promise). */
+  private promisedBytes = 0;
 
   constructor(maxBytesPerSec: number, private readonly links: Iterable<SendingLink>, now: () => number) {
     this.cap = new TokenBucket(maxBytesPerSec, now);
@@ -38,9 +40,23 @@ export class UploadBudget {
     return this.cap.waitFor(bytes);
   }
 
-  /** Milliseconds until `bytes` more would have left the uplink, behind what the links queue now; 0 unmeasured. */
+  /**
+   * Milliseconds until `bytes` more would have left the uplink, behind what the links queue now and what uploads
+   * under way still owe it (see promise); 0 unmeasured.
+   */
   uplinkWaitMs(bytes: number): number {
-    return this.uplink.waitMs(bytes);
+    return this.uplink.waitMs(this.promisedBytes + bytes);
+  }
+
+  /**
+   * `deltaBytes` more (or fewer) promised to uploads and not handed to a channel yet. An upload admitted is owed in
+   * full until its frames are handed on, while the channels queue only a quarter second of it: counted by what they
+   * queue alone, a page on a 2 Mbit/s uplink serving three viewers admitted a fourth's request, and every transfer
+   * then ran late (its asker gave it up halfway, the bytes sent so far wasted).
+   */
+  promise(deltaBytes: number): void {
+    if (!Number.isFinite(deltaBytes)) return;
+    this.promisedBytes = Math.max(0, this.promisedBytes + deltaBytes);
   }
 
   /**

@@ -35,6 +35,11 @@ export interface UploadsDeps {
   uploadWaitMs(bytes: number): number;
   /** Milliseconds until `bytes` more would have left the uplink, behind what it queues now (0: unknown). */
   uplinkWaitMs?: ((bytes: number) => number) | undefined;
+  /**
+   * `deltaBytes` more (fewer, when negative) promised to uploads and not yet handed to a channel: what the page's
+   * uplink owes beyond what its channels queue, which `uplinkWaitMs` counts too (see UploadBudget.promise).
+   */
+  promised?: ((deltaBytes: number) => void) | undefined;
   /** What the data channel may queue before a transfer waits, now (default limits.sendHighWaterBytes). */
   highWaterBytes?(): number;
   send(m: ControlMessage): void;
@@ -116,6 +121,12 @@ export class Uploads {
     // by when the uplink must have carried it: most of the asker's deadline, when it said one
     const uplinkLimitMs = withinMs !== undefined && withinMs > 0 ? withinMs * WITHIN_SHARE : UPLOAD_BUSY_MS;
     const tooLate = (bytes: number) => deps.uploadWaitMs(bytes) > UPLOAD_BUSY_MS || (deps.uplinkWaitMs?.(bytes) ?? 0) > uplinkLimitMs;
+    // what this upload still owes the uplink, promised from the moment it is admitted until each frame is handed on
+    let owed = 0;
+    const owe = (deltaBytes: number): void => {
+      owed += deltaBytes;
+      deps.promised?.(deltaBytes);
+    };
     try {
       // refused before anything is waited for when what the uplink holds already would not leave in time: the asker
       // hears it at once rather than after our own download of the segment
@@ -130,6 +141,7 @@ export class Uploads {
         deps.send({ t: 'absent', id });
         return;
       }
+      owe(segment.body.size);
       const read = await whileWanted(up, segment.body.arrayBuffer());
       if (deps.closed()) return;
       if (read === CANCELLED) {
@@ -148,12 +160,15 @@ export class Uploads {
         if (wait > 0 && (await whileWanted(up, new Promise<void>((r) => setTimeout(r, wait)))) === CANCELLED) return this.ended(up, id);
         if (deps.closed() || up.cancelled) return this.ended(up, id);
         deps.conn.send(frame);
-        deps.onSent(frame.byteLength - FRAME_HEADER_BYTES);
+        const payloadBytes = frame.byteLength - FRAME_HEADER_BYTES;
+        owe(-Math.min(owed, payloadBytes));
+        deps.onSent(payloadBytes);
       }
       deps.send({ t: 'done', id });
     } catch (err) {
       if (!deps.closed()) deps.fail(SwarmError.is(err) ? err.code : 'peer-closed', String(err));
     } finally {
+      if (owed > 0) owe(-owed);
       this.open.delete(id);
     }
   }

@@ -493,6 +493,24 @@ describe('PeerLink open deadline (the handshake\'s own, issue 10)', () => {
   });
 });
 
+/**
+ * A server holding 100 KB segments under `keys`, on an uplink of 100 B/ms (100 KB: 1 s) that counts what its uploads
+ * owe; each frame waits 40 ms, so an upload is under way a while. `owed()`: bytes its uploads owe the uplink now.
+ */
+async function owingServer(keys: string[]) {
+  let owed = 0;
+  const [toServer, toClient] = FakeConnection.pair('client', 'server');
+  makeLink(toClient, new Map(keys.map((k) => [k, stored(k, bytes(100_000))])), {
+    uplinkWaitMs: (n) => (owed + n) / 100,
+    uplinkPromised: (d) => void (owed += d),
+    throttle: () => 40,
+  });
+  const client = makeLink(toServer);
+  toServer.openBoth();
+  await vi.advanceTimersByTimeAsync(10);
+  return { client, owed: () => owed };
+}
+
 describe('PeerLink under an upload cap', () => {
   it('answers absent at once when its cap would hold the upload back too long', async () => {
     const store = new Map([[KEY, stored(KEY, bytes(100_000))]]);
@@ -518,6 +536,34 @@ describe('PeerLink under an upload cap', () => {
     await expect(settleWithin(10, client.link.request(KEY, 1000))).rejects.toMatchObject({ code: 'peer-absent' });
     const reqs = toServer.sent.map((d) => (typeof d === 'string' ? decodeControl(d) : null)).filter((m) => m?.t === 'req');
     expect(reqs.map((m) => (m as { withinMs?: number }).withinMs)).toEqual([6000, 1000]);
+  });
+
+  it('counts what uploads under way still owe the uplink: a request it could not carry in time on top of them is absent', async () => {
+    const KEY2 = 'http://cdn/v/seg2.ts';
+    const { client, owed } = await owingServer([KEY, KEY2]);
+    // 1 s of uplink for a 2 s deadline (80 %: 1.6 s): served
+    const first = client.link.request(KEY, 2000);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(owed()).toBeGreaterThan(50_000);
+    // another 100 KB behind what the first still owes: more than 1.6 s, refused at once
+    await expect(settleWithin(10, client.link.request(KEY2, 2000))).rejects.toMatchObject({ code: 'peer-absent' });
+    expect((await settleWithin(1000, first)).body.size).toBe(100_000);
+    expect(owed()).toBe(0);
+    // the uplink owes nothing now: served
+    expect((await settleWithin(1000, client.link.request(KEY2, 2000))).body.size).toBe(100_000);
+    expect(owed()).toBe(0);
+  });
+
+  it('an upload its asker cancels owes the uplink nothing more', async () => {
+    const { client, owed } = await owingServer([KEY]);
+    const stop = new AbortController();
+    const first = client.link.request(KEY, 5000, 0, stop.signal).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(owed()).toBeGreaterThan(50_000);
+    stop.abort();
+    await first;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(owed()).toBe(0);
   });
 
   it('answers absent before it waits for its own download of the segment when its uplink is already too busy', async () => {

@@ -35,7 +35,7 @@ function slowLink(id: string, bytesPerMs: number | null, projected: () => number
   return { remoteId: id, throughput: bytesPerMs, activeDownloads: 0, projectedDoneAt: projected } as unknown as PeerLink;
 }
 
-function prefetcher(link: PeerLink, opts: { live?: boolean; leads?: number[] | null } = {}) {
+function prefetcher(link: PeerLink, opts: { live?: boolean; leads?: number[] | null; left?: boolean } = {}) {
   const asked: Asked[] = [];
   const list = entries(12);
   const deps: PrefetcherDeps = {
@@ -57,6 +57,7 @@ function prefetcher(link: PeerLink, opts: { live?: boolean; leads?: number[] | n
     leadsMs: (_s, durations) => (opts.leads === undefined ? durations.map((_, i) => (i + 1) * 2000) : opts.leads),
     expectedBytes: () => SEGMENT_BYTES,
     now: () => Date.now(),
+    left: () => opts.left === true,
   };
   return { p: new Prefetcher(deps), asked, list };
 }
@@ -79,6 +80,44 @@ describe('RequestPace', () => {
     expect(steady.leadsMs(SWARM, [2, 2, 4], 60_500)).toEqual([1500, 3500, 7500]);
     steady.forget(SWARM);
     expect(steady.leadsMs(SWARM, [2], 60_500)).toBeNull();
+  });
+
+  it('a rendition the player switched away from is left: once another went on twice (asked for once), else two of its intervals overdue', () => {
+    const LOW = 'http://site|http://cdn/180p/';
+    const MID = 'http://site|http://cdn/360p/';
+    const TOP = 'http://site|http://cdn/540p/';
+    const pace = new RequestPace();
+    expect(pace.left(LOW, 0)).toBe(false); // never asked for
+    pace.note(LOW, 0); // hls.js's start level: one segment…
+    expect(pace.left(LOW, 5000)).toBe(false); // …and nothing else asked for since
+    pace.note(MID, 1000);
+    expect(pace.left(LOW, 1000)).toBe(false); // one of another (demuxed audio after video, as a player starts)
+    pace.note(MID, 1300); // …then two of the next level (300 ms apart)…
+    expect(pace.left(LOW, 1300)).toBe(true);
+    expect(pace.left(MID, 1300)).toBe(false);
+    pace.note(TOP, 1600); // …then the top one
+    expect(pace.left(MID, 1900)).toBe(false); // 600 ms: two intervals, not more
+    expect(pace.left(MID, 1901)).toBe(true);
+    expect(pace.left(TOP, 60_000)).toBe(false); // the latest asked for is never left
+    pace.note(MID, 61_000); // switched back down: the top, asked for once, is left at the second request of this one
+    expect(pace.left(TOP, 61_000)).toBe(false);
+    pace.note(MID, 63_000);
+    expect(pace.left(TOP, 63_000)).toBe(true);
+    expect(pace.left(MID, 63_000)).toBe(false);
+  });
+
+  it('demuxed audio and video, asked for in turns, both stay current', () => {
+    const VIDEO = 'http://site|http://cdn/video/';
+    const AUDIO = 'http://site|http://cdn/audio/';
+    const pace = new RequestPace();
+    for (let t = 0; t <= 20_000; t += 2000) {
+      pace.note(VIDEO, t);
+      pace.note(AUDIO, t + 50);
+      for (const at of [t + 60, t + 1000, t + 2049]) {
+        expect(pace.left(VIDEO, at)).toBe(false);
+        expect(pace.left(AUDIO, at)).toBe(false);
+      }
+    }
   });
 });
 
@@ -120,6 +159,17 @@ describe('Prefetcher: VOD by lead time', () => {
     const fast = prefetcher(Object.assign(slowLink('fast', 10_000), { throughputAgeMs: 60_000 }) as PeerLink);
     fast.p.tick();
     expect(fast.asked[0]!.key).toBe(fast.list[1]!.key);
+  });
+
+  it('a swarm the player left is neither prefetched nor seeded', () => {
+    const stays = prefetcher(slowLink('fast', 10_000));
+    stays.p.tick();
+    expect(stays.asked.length).toBe(3);
+    for (const opts of [{ left: true }, { left: true, live: true }, { left: true, leads: null }]) {
+      const { p, asked } = prefetcher(slowLink('fast', 10_000), opts);
+      p.tick();
+      expect(asked).toEqual([]);
+    }
   });
 
   it('live, or a pace not known yet: the next segments, with twice the worker budget — from a peer not measured too slow for that', () => {
