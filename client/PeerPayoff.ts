@@ -56,10 +56,10 @@ export class PeerPayoff {
    * pace are judged, and only of transfers given at least MIN_JUDGED_TIMEOUT_MS (a starting or starving player's
    * short tries end on its deadline, or stall behind a busy peer's other uploads: on 50/10 Mbit/s lines a newcomer's
    * 800 ms tries failed while its peers served two others, asking peers paused for 20 s, and the rest of its stream
-   * came over HTTP) — a timeout only when the peer's rate was `rateKnown` when it was asked (the first transfer from
-   * a peer is how its rate is learnt — on 10/2 Mbit/s lines a newcomer's first tries of three unmeasured peers paused
-   * asking peers for 20 s, its whole fill; once measured, a peer too slow for a deadline is not asked: see
-   * SegmentResolver, Prefetcher).
+   * came over HTTP) — a timeout only when the peer's rate was `rateKnown` when it was asked: it was tried before,
+   * measured or failed (the first transfer from a peer is how its rate is learnt — on 10/2 Mbit/s lines a newcomer's
+   * first tries of three unmeasured peers paused asking peers for 20 s, its whole fill; once measured, a peer too
+   * slow for a deadline is not asked: see SegmentResolver, Prefetcher).
    */
   failed(peerId: string, err: unknown, timeoutMs = Infinity, rateKnown = true): void {
     if (!SwarmError.is(err) || timeoutMs < MIN_JUDGED_TIMEOUT_MS) return;

@@ -332,6 +332,26 @@ describe('Agent scheduling', () => {
     expect(await agent.getSegment(query({ key: list[4]!.key, url: list[4]!.url }))).toMatchObject({ kind: 'hit', source: 'p2p' });
   });
 
+  it('timeouts of peers tried before (rate 0: failed, never delivered) are judged, only their first tries are not: asking pauses', async () => {
+    const list = entries(12);
+    const links: Array<FakeLink & { throughput: number | null }> = [];
+    // every transfer times out; the link then knows the peer failed before ever delivering (as Throughput does: 0)
+    const timingOut = (i: number) => async (): Promise<Received> => {
+      links[i]!.throughput = 0;
+      throw new SwarmError('peer-timeout', 'late', { received: -1 }); // never started sending: no strike
+    };
+    for (const [i, id] of ['a', 'b'].entries()) links.push(Object.assign(fakeLink(id, list.map((e) => e.key), timingOut(i)), { throughput: null }));
+    const { agent } = setup(links);
+    agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+    const ask = (i: number) => agent.getSegment(query({ key: list[i]!.key, url: list[i]!.url, budgetMs: 2000 }));
+    // the first segment's two tries are each peer's first (not judged); the next two segments' four are: 4 of 6
+    for (let i = 0; i < 3; i++) expect(await ask(i)).toMatchObject({ kind: 'miss' });
+    expect(agent.payoff.paused).toBe(false);
+    expect(await ask(3)).toMatchObject({ kind: 'miss' });
+    expect(agent.payoff.paused).toBe(true);
+    expect(links[0]!.calls.length + links[1]!.calls.length).toBe(8);
+  });
+
   it("while the line carries under 3× what the player plays, peers are neither asked nor served, and nothing is prefetched", async () => {
     const list = entries(6);
     const holder = fakeLink('h', list.map((e) => e.key), async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));
