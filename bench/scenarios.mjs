@@ -12,6 +12,9 @@ export const STREAMS = {
   // vod-abr: the 4-rendition ladder of scripts/make-abr-media.sh (~0.3 / 0.5 / 0.8 / 1.5 Mbit/s; made on demand into
   // demo/media/abr by bench/abrMedia.mjs), hls.js's ABR on
   abr: '/media/abr/master.m3u8',
+  // vod-master: the demo's own 2-rendition VOD (~0.25 / ~0.5 Mbit/s, committed), hls.js's ABR on: the stream of the
+  // 6-viewer lab runs that issue 14 quotes (p2p-media-loader: 27.1 % offload on 10/2 Mbit/s lines)
+  master: '/media/vod/master.m3u8',
   live: '/media/live/180p/index.m3u8',
 };
 
@@ -24,6 +27,7 @@ export const SCENARIOS = {
   live: { stream: 'live', together: false, about: 'live (simulated sliding window), viewers join stagger-ms apart' },
   churn: { stream: 'vod', together: false, churn: true, about: 'VOD staggered; the viewer that uploaded most leaves mid-run' },
   'vod-abr': { stream: 'abr', together: false, about: 'VOD staggered, 4-rendition master playlist (0.3–1.5 Mbit/s), hls.js ABR on (ABR honesty)' },
+  'vod-master': { stream: 'master', together: false, about: 'VOD staggered, the demo\'s 2-rendition master playlist (0.25–0.5 Mbit/s), hls.js ABR on' },
   'upload-cap': { stream: 'vod', together: false, uploadCap: UPLOAD_CAP_BYTES_PER_SEC, about: 'VOD staggered; the first viewer has a low upload cap' },
 };
 

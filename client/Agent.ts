@@ -155,7 +155,8 @@ export class Agent implements AgentApi {
     this.usage.touch(query.swarm, this.deps.now());
     this.playlists.played(query.swarm, query.wholeKey ?? query.key);
     if (!query.range) this.pace.note(query.swarm, this.deps.now());
-    this.httpPace.notePlaying(query.wholeKey ?? query.key, this.playlists.durationOf(query.swarm, query.wholeKey ?? query.key));
+    this.httpPace.notePlaying(query.wholeKey ?? query.key, this.playlists.durationOf(query.swarm, query.wholeKey ?? query.key),
+      this.playlists.nextUpBitsPerSec(query.swarm));
     const held = fromStore(this.deps.store, query);
     if (held) return held;
     if (this.deps.pool.off) return { kind: 'miss', reason: 'no-peer' };
@@ -224,6 +225,7 @@ export class Agent implements AgentApi {
       for (const e of entries) if (typeof e.sha256 === 'string') this.deps.playlistHashes?.set(e.key, e.sha256);
       // a master playlist's variants: join now, the segments come with the media playlist
       if (entries.length > 0) this.playlists.update(n.swarm, entries, n.live === true);
+      if (n.nextUpBitsPerSec !== undefined) this.playlists.setNextUp(n.swarm, n.nextUpBitsPerSec);
       this.deps.pool.join(n.swarm, entries[0]?.key);
       this.usage.touch(n.swarm, now);
       swarms.push(n.swarm);

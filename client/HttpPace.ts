@@ -32,8 +32,11 @@ export class HttpPace {
   /** Milliseconds of the latest load that counted (see MIN_SAMPLE_MS), or null. */
   private lastMs: number | null = null;
   private readonly lastBytes = new Map<string, number>();
-  /** The player's latest segment: its key and duration (ms), for the rate it plays at. */
-  private playing: { key: string; durationMs: number } | null = null;
+  /**
+   * The player's latest segment: its key and duration (ms), for the rate it plays at; and the rate of the rung above
+   * its rendition (bytes per ms), when its master playlist declares one.
+   */
+  private playing: { key: string; durationMs: number; nextUpBytesPerMs: number | null } | null = null;
   /** How long the agent took to answer each recent miss (ms), by key: a report's `ms` less this is the network's. */
   private readonly missWaits = new Map<string, number>();
 
@@ -75,21 +78,31 @@ export class HttpPace {
     if (this.lastBytes.size > MAX_DIRECTORIES) this.lastBytes.delete(this.lastBytes.keys().next().value!);
   }
 
-  /** The player asked for `key`, a segment of `durationSec` (null: unknown; the rate it plays at is then kept). */
-  notePlaying(key: string, durationSec: number | null): void {
-    if (durationSec !== null && durationSec > 0 && Number.isFinite(durationSec)) this.playing = { key, durationMs: durationSec * 1000 };
+  /**
+   * The player asked for `key`, a segment of `durationSec` (null: unknown; the rate it plays at is then kept), of a
+   * rendition whose next rung up plays at `nextUpBitsPerSec` (null: unknown, or the top).
+   */
+  notePlaying(key: string, durationSec: number | null, nextUpBitsPerSec: number | null = null): void {
+    if (durationSec === null || !(durationSec > 0) || !Number.isFinite(durationSec)) return;
+    const up = nextUpBitsPerSec !== null && nextUpBitsPerSec > 0 && Number.isFinite(nextUpBitsPerSec) ? nextUpBitsPerSec / 8000 : null;
+    this.playing = { key, durationMs: durationSec * 1000, nextUpBytesPerMs: up };
   }
 
   /**
    * Whether the player's own loads need this page's line: its HTTP runs under LINE_SPARE_FACTOR times the rate the
-   * player plays at (its latest segment's expected size over its duration). Then P2P only takes from the player —
-   * neither peer tries, prefetch and seeding, nor serving peers (their uploads delay the ACKs of its downloads).
-   * False while either rate is unknown.
+   * player plays at (its latest segment's expected size over its duration) or, when its master playlist declares a
+   * rung above, that rung's rate: a player must be able to switch up. Then P2P only takes from the player — neither
+   * peer tries, prefetch and seeding, nor serving peers (their uploads delay the ACKs of its downloads). Without the
+   * rung above, a page on a 1 Mbit/s line stuck at 0.25 Mbit/s saw 3.6 times its rate, served and tried peers, and
+   * its slower loads kept hls.js from switching up (324–408 kbit/s played against 474–481 in the baseline). False
+   * while the line's or the player's rate is unknown.
    */
   lineFull(): boolean {
     if (this.playing === null || this.bytesPerMs === null) return false;
     const bytes = this.expectedBytes(this.playing.key);
-    return bytes !== null && this.bytesPerMs < (LINE_SPARE_FACTOR * bytes) / this.playing.durationMs;
+    if (bytes === null) return false;
+    const needs = Math.max(bytes / this.playing.durationMs, this.playing.nextUpBytesPerMs ?? 0);
+    return this.bytesPerMs < LINE_SPARE_FACTOR * needs;
   }
 
   /** How long this page's latest HTTP load for its player took (ms), or null before one counted. */

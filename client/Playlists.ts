@@ -9,6 +9,8 @@ export interface PlaylistEntry {
 /** Most entries kept per swarm (a long VOD is cut to the part around the playhead by the worker anyway). */
 const MAX_ENTRIES = 5000;
 const MAX_SWARMS = 32;
+/** A declared rate above this (bits/s) is not believed. */
+const MAX_BITS_PER_SEC = 1e10;
 
 /**
  * What comes next in each swarm: the segment lists the service worker parsed from manifests, and where the
@@ -17,6 +19,21 @@ const MAX_SWARMS = 32;
 export class Playlists {
   private lists = new Map<string, { entries: PlaylistEntry[]; index: Map<string, number>; live: boolean }>();
   private positions = new Map<string, string>();
+  /** Per swarm, the rate (bits/s) of its master playlist's next rung up (see ManifestNotice.nextUpBitsPerSec). */
+  private nextUp = new Map<string, number>();
+
+  /** Notes the rate of the rung above `swarm` in its master playlist (a rate out of range is dropped). */
+  setNextUp(swarm: string, bitsPerSec: unknown): void {
+    if (typeof bitsPerSec !== 'number' || !Number.isFinite(bitsPerSec) || bitsPerSec <= 0 || bitsPerSec > MAX_BITS_PER_SEC) return;
+    this.nextUp.delete(swarm);
+    if (this.nextUp.size >= MAX_SWARMS) this.nextUp.delete(this.nextUp.keys().next().value!);
+    this.nextUp.set(swarm, bitsPerSec);
+  }
+
+  /** The rate (bits/s) of the rung above `swarm` in its master playlist, or null when unknown or the top. */
+  nextUpBitsPerSec(swarm: string): number | null {
+    return this.nextUp.get(swarm) ?? null;
+  }
 
   update(swarm: string, entries: PlaylistEntry[], live: boolean): void {
     const prev = this.lists.get(swarm);
@@ -101,5 +118,6 @@ export class Playlists {
   clear(): void {
     this.lists.clear();
     this.positions.clear();
+    this.nextUp.clear();
   }
 }

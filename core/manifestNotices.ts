@@ -11,11 +11,17 @@ const MAX_ENTRIES = 3000;
  */
 export function manifestNotices(parsed: ParsedManifest, siteOrigin: string): ManifestNotice[] {
   const out: ManifestNotice[] = [];
-  // an HLS master: each variant's swarm (its playlist's directory), so the page joins before the player picks one
-  for (const v of parsed.variants) {
+  // an HLS master: each variant's swarm (its playlist's directory), so the page joins before the player picks one,
+  // with the rate of the rung above it
+  const rates = parsed.variantBitsPerSec ?? [];
+  parsed.variants.forEach((v, i) => {
     const swarm = swarmId(siteOrigin, v);
-    if (swarm && !out.some((n) => n.swarm === swarm)) out.push({ swarm, live: false, entries: [] });
-  }
+    if (!swarm || out.some((n) => n.swarm === swarm)) return;
+    const notice: ManifestNotice = { swarm, live: false, entries: [] };
+    const up = nextRungUp(rates[i] ?? null, rates);
+    if (up !== null) notice.nextUpBitsPerSec = up;
+    out.push(notice);
+  });
   for (const r of parsed.renditions) {
     const first = r.segments[0];
     const swarm = first ? swarmId(siteOrigin, first.url) : null;
@@ -32,6 +38,14 @@ export function manifestNotices(parsed: ParsedManifest, siteOrigin: string): Man
     out.push({ swarm, live: parsed.live, entries });
   }
   return out;
+}
+
+/** The smallest rate in `rates` above `own`; null when `own` is unknown or the top. */
+function nextRungUp(own: number | null, rates: ReadonlyArray<number | null>): number | null {
+  if (own === null) return null;
+  let up: number | null = null;
+  for (const r of rates) if (r !== null && r > own && (up === null || r < up)) up = r;
+  return up;
 }
 
 /** Parses a manifest the worker saw pass by (bounded), into notices; none when it is not one. */

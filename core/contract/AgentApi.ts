@@ -46,6 +46,11 @@ export interface ManifestNotice {
   live: boolean;
   /** `sha256`: the segment's hash from its HLS playlist (`#EXT-X-SWARMFETCH-SHA256`), for the segment's `key`. */
   entries: Array<{ key: string; url: string; durationSec: number; seq: number; sha256?: string }>;
+  /**
+   * An HLS master's variant: the rate (bits/s) of the master's next rung above this one, when both are declared.
+   * A player on this rendition switches up only if its line carries that rate (see HttpPace.lineFull).
+   */
+  nextUpBitsPerSec?: number;
 }
 
 /** A manifest (HLS playlist or DASH MPD) the worker passed to the player, as text for the agent to read. */

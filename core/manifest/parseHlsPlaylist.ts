@@ -43,6 +43,7 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
   const maxSegments = MANIFEST_LIMITS.maxSegmentsPerRendition;
   const segments: ManifestSegment[] = [];
   const variants: string[] = [];
+  const variantBitsPerSec: Array<number | null> = [];
   const variantSet = new Set<string>();
   const nextOffsetByUri = new Map<string, number>(); // by URI line as written
   let isMaster = false;
@@ -55,18 +56,26 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
   let pendingRange: string | null = null;
   let pendingRangeLine = 0;
   let pendingStreamInf = false;
+  /** The pending EXT-X-STREAM-INF's rate: AVERAGE-BANDWIDTH, else BANDWIDTH (as hls.js reads a level's bitrate). */
+  let pendingBitsPerSec: number | null = null;
   let pendingGap = false;
   let pendingSha256: string | null = null;
   let segmentCount = 0; // segments so far, skipped (EXT-X-SKIP) and gaps included: seq = mediaSequence + segmentCount
   let seenSegment = false;
   let startSec = 0;
 
-  const addVariant = (ref: string): void => {
+  const addVariant = (ref: string, bitsPerSec: number | null): void => {
     if (variants.length >= MANIFEST_LIMITS.maxVariants) return;
     const abs = resolver.resolve(ref, url);
-    if (variantSet.has(abs)) return;
+    if (variantSet.has(abs)) {
+      // listed again (another audio group, say): a rate it lacked is taken
+      const i = variants.indexOf(abs);
+      if (variantBitsPerSec[i] === null) variantBitsPerSec[i] = bitsPerSec;
+      return;
+    }
     variantSet.add(abs);
     variants.push(abs);
+    variantBitsPerSec.push(bitsPerSec);
   };
 
   for (let i = first + 1; i < lines.length; i++) {
@@ -76,7 +85,7 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
     if (line[0] !== '#') {
       if (pendingStreamInf) {
         pendingStreamInf = false;
-        addVariant(line);
+        addVariant(line, pendingBitsPerSec);
       } else if (pendingDuration !== null) {
         let range: Range | null = null;
         if (pendingRange !== null) {
@@ -161,17 +170,21 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
         };
         break;
       }
-      case '#EXT-X-STREAM-INF':
+      case '#EXT-X-STREAM-INF': {
         isMaster = true;
         pendingStreamInf = true;
+        const attrs = parseAttributeList(value);
+        const rate = parseSafeInteger(attrs.get('AVERAGE-BANDWIDTH') ?? '') ?? parseSafeInteger(attrs.get('BANDWIDTH') ?? '');
+        pendingBitsPerSec = rate !== null && rate > 0 ? rate : null;
         break;
+      }
       case '#EXT-X-I-FRAME-STREAM-INF':
         isMaster = true; // I-frame playlists index the same media: not listed as variants
         break;
       case '#EXT-X-MEDIA': {
         isMaster = true;
         const uri = parseAttributeList(value).get('URI');
-        if (uri !== undefined && uri !== '') addVariant(uri);
+        if (uri !== undefined && uri !== '') addVariant(uri, null);
         break;
       }
       default:
@@ -180,7 +193,7 @@ export function parseHlsPlaylist(text: string, url: string): ParsedManifest {
   }
 
   if (isMaster) {
-    return { kind: 'hls-master', live: false, targetDurationSec: null, variants, renditions: [] };
+    return { kind: 'hls-master', live: false, targetDurationSec: null, variants, variantBitsPerSec, renditions: [] };
   }
   return {
     kind: 'hls-media',

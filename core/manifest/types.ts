@@ -43,6 +43,11 @@ export interface ParsedManifest {
   targetDurationSec: number | null;
   /** hls-master: absolute URLs of media playlists (EXT-X-STREAM-INF and EXT-X-MEDIA URI), de-duplicated; else []. */
   variants: string[];
+  /**
+   * hls-master: each variant's rate in bits/s, by position in `variants` (its EXT-X-STREAM-INF's AVERAGE-BANDWIDTH,
+   * else BANDWIDTH); null for an EXT-X-MEDIA rendition or a missing or malformed value. Absent for other kinds.
+   */
+  variantBitsPerSec?: Array<number | null>;
   /** hls-media: exactly one; dash: one per Representation; hls-master: []. */
   renditions: Rendition[];
 }

@@ -374,6 +374,26 @@ describe('Agent scheduling', () => {
     expect(fast.agent.provide(list[0]!.key, 0)).toBeDefined();
   });
 
+  it("a master playlist's rung above the one played counts: the line must carry 3× that rung's rate to be shared", async () => {
+    const list = entries(6);
+    const holder = fakeLink('h', list.map((e) => e.key), async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));
+    // 124 KB in 267 ms (464 B/ms, ~3.7 Mbit/s) playing 62 B/ms: 7.5× the rendition played
+    const run = async (nextUpBitsPerSec: number | undefined) => {
+      const { agent, store } = setup([holder]);
+      agent.manifest([{ swarm: SWARM, live: false, entries: [], ...(nextUpBitsPerSec ? { nextUpBitsPerSec } : {}) }]);
+      agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+      agent.report({ url: list[0]!.url, key: list[0]!.key, source: 'http', peerId: null, bytes: 124_000, ms: 267, fallback: 'no-peer', error: null });
+      store.put({ key: list[0]!.key, swarm: SWARM, body: blobOf(4), totalBytes: 4, contentType: null });
+      const answer = await agent.getSegment(query({ key: list[1]!.key, url: list[1]!.url }));
+      return { answer, served: agent.provide(list[0]!.key, 0) !== undefined };
+    };
+    // the rung above plays at 1.5 Mbit/s (187.5 B/ms): 464 is under 3× that — the line is the player's, to switch up
+    expect(await run(1_500_000)).toEqual({ answer: { kind: 'miss', reason: 'no-peer' }, served: false });
+    // at 1 Mbit/s (125 B/ms) it is over 3×; and with no rung above, only the rendition played counts
+    expect(await run(1_000_000)).toMatchObject({ answer: { kind: 'hit', source: 'p2p' }, served: true });
+    expect(await run(undefined)).toMatchObject({ answer: { kind: 'hit', source: 'p2p' }, served: true });
+  });
+
   it("the line's pace leaves out what the agent waited before a miss (connections being made, an elected peer)", async () => {
     const list = entries(6);
     const { agent, store } = setup([], { connecting: () => true });

@@ -59,6 +59,22 @@ describe('HttpPace', () => {
     expect(fast.lineFull()).toBe(false);
   });
 
+  it("lineFull: with a rung above the one played, the line must carry 3× that rung's rate", () => {
+    // a 1 Mbit/s line (~116 B/ms) playing 180p (37.5 B/ms: 3.1× spare) under a 0.53 Mbit/s rung (66.5 B/ms)
+    const p = new HttpPace();
+    p.noteLoad('http://cdn/180p/seg1.ts', 75_000, 646);
+    p.notePlaying('http://cdn/180p/seg2.ts', 2, 532_416);
+    expect(p.lineFull()).toBe(true);
+    // the top rung (none above): its own rate only
+    p.notePlaying('http://cdn/180p/seg3.ts', 2, null);
+    expect(p.lineFull()).toBe(false);
+    // a rung above that the line carries 3× over: not full; a nonsense rate counts as none
+    p.notePlaying('http://cdn/180p/seg4.ts', 2, 300_000);
+    expect(p.lineFull()).toBe(false);
+    p.notePlaying('http://cdn/180p/seg5.ts', 2, Number.NaN);
+    expect(p.lineFull()).toBe(false);
+  });
+
   it('a short load of 32 KiB or more counts as taking 20 ms: one slow first load does not make the line full for good', () => {
     const p = new HttpPace();
     // a page starting on a loaded machine: its first 56 KB took 700 ms (80 B/ms) while it plays 62.5 B/ms

@@ -24,4 +24,17 @@ describe('Playlists', () => {
     p.played(SWARM, list[1]!.key);
     expect(p.upcoming(SWARM, 4).map((e) => e.seq)).toEqual([2, 3]);
   });
+  it("nextUpBitsPerSec: the rung above a swarm, bad rates dropped, 32 swarms kept, forgotten on clear", () => {
+    const p = new Playlists();
+    expect(p.nextUpBitsPerSec(SWARM)).toBeNull();
+    p.setNextUp(SWARM, 800_000);
+    expect(p.nextUpBitsPerSec(SWARM)).toBe(800_000);
+    for (const bad of [0, -1, Number.NaN, Infinity, 2e10, '9', null]) p.setNextUp(SWARM, bad);
+    expect(p.nextUpBitsPerSec(SWARM)).toBe(800_000);
+    for (let i = 0; i < 32; i++) p.setNextUp(`http://site|http://cdn/r${i}/`, 1000 + i);
+    expect(p.nextUpBitsPerSec(SWARM)).toBeNull(); // the oldest went
+    expect(p.nextUpBitsPerSec('http://site|http://cdn/r31/')).toBe(1031);
+    p.clear();
+    expect(p.nextUpBitsPerSec('http://site|http://cdn/r31/')).toBeNull();
+  });
 });

@@ -267,11 +267,11 @@ describe('SegmentHandler and manifests', () => {
     ]);
   });
 
-  it('an HLS master tells the agent the swarm of each variant, before the player loads one', () => {
+  it('an HLS master tells the agent the swarm of each variant, before the player loads one, and the rung above it', () => {
     const master = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n180p/index.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=2\nhttp://cdn.test/vod/360p/index.m3u8?tok=1\n';
     const notices = noticesFromText({ text: master, url: 'http://cdn.test/vod/master.m3u8', contentType: null, siteOrigin: 'http://site.test' }, 0);
     expect(notices).toEqual([
-      { swarm: 'http://site.test|http://cdn.test/vod/180p/', live: false, entries: [] },
+      { swarm: 'http://site.test|http://cdn.test/vod/180p/', live: false, entries: [], nextUpBitsPerSec: 2 },
       { swarm: 'http://site.test|http://cdn.test/vod/360p/', live: false, entries: [] },
     ]);
   });

@@ -22,6 +22,7 @@ describe('parseHlsPlaylist — the demo playlists', () => {
       live: false,
       targetDurationSec: null,
       variants: ['http://localhost:8080/media/vod/180p/index.m3u8', 'http://localhost:8080/media/vod/360p/index.m3u8'],
+      variantBitsPerSec: [251719, 507675], // AVERAGE-BANDWIDTH
       renditions: [],
     });
   });
@@ -71,7 +72,24 @@ describe('parseHlsPlaylist — packager shapes', () => {
       `${BASE}v9/prog_index.m3u8?token=abc%2Cdef&exp=1700000000`,
       'https://cdn2.example.com/bipbop/v9/prog_index.m3u8',
     ]);
+    // the rates of STREAM-INF variants (AVERAGE-BANDWIDTH; a variant listed again keeps its first), none for EXT-X-MEDIA
+    expect(parsed.variantBitsPerSec).toEqual([null, null, null, 2168183, 7968416, 8190919]);
     expect(parsed.renditions).toEqual([]);
+  });
+
+  it('variant rates: BANDWIDTH without AVERAGE-BANDWIDTH; a malformed or missing one is null', () => {
+    const text = [
+      '#EXTM3U',
+      '#EXT-X-STREAM-INF:BANDWIDTH=300000', 'low.m3u8',
+      '#EXT-X-STREAM-INF:BANDWIDTH=12x,RESOLUTION=640x360', 'bad.m3u8',
+      '#EXT-X-STREAM-INF:RESOLUTION=960x540', 'none.m3u8',
+      '#EXT-X-STREAM-INF:BANDWIDTH=0', 'zero.m3u8',
+      '#EXT-X-STREAM-INF:AVERAGE-BANDWIDTH=-5,BANDWIDTH=900000', 'avg-bad.m3u8',
+      '',
+    ].join('\n');
+    const parsed = parseHlsPlaylist(text, `${BASE}m.m3u8`);
+    expect(parsed.variantBitsPerSec).toEqual([300000, null, null, null, 900000]);
+    expect(parseHlsPlaylist(readDemoPlaylist('180p/index.m3u8'), `${BASE}x.m3u8`).variantBitsPerSec).toBeUndefined();
   });
 
   it('fMP4 with EXT-X-MAP: init segment, .m4s media', () => {
