@@ -126,6 +126,7 @@ export class Agent implements AgentApi {
       peersPaused,
       before: (swarm, key, n) => this.playlists.before(swarm, key, n),
       expectedHttpMs: (key) => this.httpPace.expectedMs(key), expectedBytes: (key) => this.httpPace.expectedBytes(key),
+      abrSlackMs: (key) => this.httpPace.abrSlackMs(key),
     });
   }
 

@@ -22,6 +22,9 @@ const MIN_SHORT_SAMPLE_BYTES = 32 * 1024;
  */
 export const LINE_SPARE_FACTOR = 3;
 
+/** hls.js switches up only while its estimate × this (`abrBandWidthUpFactor`) exceeds the next level's bitrate. */
+export const ABR_UP_FACTOR = 0.7;
+
 /**
  * What this page's own HTTP can do, from the worker's reports of segments it fetched for the player straight away
  * (a `no-peer` miss: nothing waited before the network): a throughput average (bytes per ms), and the size of the
@@ -103,6 +106,22 @@ export class HttpPace {
     if (bytes === null) return false;
     const needs = Math.max(bytes / this.playing.durationMs, this.playing.nextUpBytesPerMs ?? 0);
     return this.bytesPerMs < LINE_SPARE_FACTOR * needs;
+  }
+
+  /**
+   * How long the player's request for `key` may wait for peers (ms) so that hls.js, which reads the whole load time as
+   * the network's, still sees a rate from which it may switch up to the rung above (that rung's rate ÷ ABR_UP_FACTOR)
+   * — the time that rate leaves beyond the network's own. Null: no constraint (no rung above is known — the top
+   * rung, one rendition, DASH). 0 while the line's pace or the segment's size is unknown: the wait could not be
+   * bounded. On a 1 Mbit/s line at 180p under a 0.53 Mbit/s rung, waits of 0.8 s for connections being made held
+   * hls.js's estimate under what 360p needs for ten loads.
+   */
+  abrSlackMs(key: string): number | null {
+    const up = this.playing?.nextUpBytesPerMs ?? null;
+    if (up === null) return null;
+    const bytes = this.expectedBytes(key);
+    if (bytes === null || this.bytesPerMs === null || this.bytesPerMs <= 0) return 0;
+    return Math.max(0, Math.floor((bytes * ABR_UP_FACTOR) / up - bytes / this.bytesPerMs));
   }
 
   /** How long this page's latest HTTP load for its player took (ms), or null before one counted. */

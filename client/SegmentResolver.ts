@@ -61,6 +61,8 @@ export interface SegmentResolverDeps {
   expectedHttpMs?(key: string): number | null;
   /** Bytes expected for `key` (see HttpPace), or null when unknown. */
   expectedBytes?(key: string): number | null;
+  /** Longest the player's request for `key` may wait for peers and stay honest to its ABR (HttpPace.abrSlackMs). */
+  abrSlackMs?(key: string): number | null;
 }
 
 /**
@@ -81,12 +83,16 @@ export class SegmentResolver {
       query.budgetMs - ANSWER_MARGIN_MS,
       httpMs,
     );
-    const deadline = this.deps.now() + budgetMs;
+    // what peers may take of it: no more than the player's ABR can take as the network's time (our own download
+    // below is the network's)
+    const slack = this.deps.abrSlackMs?.(key) ?? null;
+    const peerBudgetMs = slack === null ? budgetMs : Math.min(budgetMs, slack);
+    const deadline = this.deps.now() + peerBudgetMs;
     let reason: Miss = 'no-peer';
 
     // A prefetch from a peer bringing it: waited for within the budget, like a peer asked now — given up at once when
     // at the rate it runs it would end later, and then the network it is (a peer asked again would be as slow).
-    const prefetch = this.deps.prefetched(key, budgetMs);
+    const prefetch = this.deps.prefetched(key, peerBudgetMs);
     if (prefetch) {
       const s = await prefetch;
       if (s) return answerFrom(s, query);
@@ -124,7 +130,7 @@ export class SegmentResolver {
 
     // A fed player: a peer is downloading it now, or the peer elected to will be soon — wait for it while the buffer
     // allows. A starving player that has started: only a short wait for the connections being made right now.
-    const waitForPeers = !paused && (!starving || (connectWaitMs > 0 && pool.connecting));
+    const waitForPeers = !paused && peerBudgetMs > 0 && (!starving || (connectWaitMs > 0 && pool.connecting));
     if (waitForPeers && !query.wholeKey) {
       const fetcher = starving
         ? await this.awaitFetcher(key, query.swarm, Math.min(deadline, this.deps.now() + connectWaitMs), tried, 0)

@@ -394,6 +394,41 @@ describe('Agent scheduling', () => {
     expect(await run(undefined)).toMatchObject({ answer: { kind: 'hit', source: 'p2p' }, served: true });
   });
 
+  it("under a rung above, a player's request waits for peers no longer than its ABR can take as the network's time", async () => {
+    const list = entries(6);
+    // a holder that answers after 600 ms, within the timeout it is given (as PeerLink does)
+    const slowHolder = () => {
+      const link = fakeLink('h', list.map((e) => e.key), async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));
+      link.request = (key: string, timeoutMs: number) => {
+        link.calls.push({ key, waitMs: 0 });
+        return new Promise((resolve, reject) => {
+          setTimeout(() => resolve({ body: blobOf(4), totalBytes: 4, contentType: null }), 600);
+          setTimeout(() => reject(new SwarmError('peer-timeout', 'timed out')), timeoutMs);
+        });
+      };
+      return link;
+    };
+    const run = async (nextUpBitsPerSec: number | undefined, lineKnown = true) => {
+      const holder = slowHolder();
+      const { agent } = setup([holder]);
+      if (nextUpBitsPerSec) agent.manifest([{ swarm: SWARM, live: false, entries: [], nextUpBitsPerSec }]);
+      agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+      // 124 KB in 267 ms: 464 B/ms, over 3× a 1 Mbit/s rung (125 B/ms), so the line is shared
+      if (lineKnown) agent.report({ url: list[0]!.url, key: list[0]!.key, source: 'http', peerId: null, bytes: 124_000, ms: 267, fallback: 'no-peer', error: null });
+      const t0 = Date.now();
+      const answer = await agent.getSegment(query({ key: list[1]!.key, url: list[1]!.url, budgetMs: 3000 }));
+      return { kind: answer.kind, ms: Date.now() - t0, asked: holder.calls.length };
+    };
+    // hls.js needs 125 ÷ 0.7 = 179 B/ms to climb: 124 KB within 694 ms, of which the network takes 267: 427 ms for peers
+    const under = await run(1_000_000);
+    expect(under).toMatchObject({ kind: 'miss', asked: 1 });
+    expect(under.ms).toBeLessThan(600);
+    // no rung above: the budget is the buffer's, and the peer's 600 ms answer is taken
+    expect(await run(undefined)).toMatchObject({ kind: 'hit', asked: 1 });
+    // a rung above but the line's pace not known yet: the wait could not be bounded, so peers are not asked
+    expect(await run(1_000_000, false)).toMatchObject({ kind: 'miss', asked: 0 });
+  });
+
   it("the line's pace leaves out what the agent waited before a miss (connections being made, an elected peer)", async () => {
     const list = entries(6);
     const { agent, store } = setup([], { connecting: () => true });

@@ -75,6 +75,26 @@ describe('HttpPace', () => {
     expect(p.lineFull()).toBe(false);
   });
 
+  it("abrSlackMs: what a load may wait beyond the network's time and still let hls.js climb to the rung above", () => {
+    const p = new HttpPace();
+    expect(p.abrSlackMs('http://cdn/180p/seg1.ts')).toBeNull(); // nothing played yet: no rung known
+    p.notePlaying('http://cdn/180p/seg1.ts', 2, 532_416);
+    expect(p.abrSlackMs('http://cdn/180p/seg1.ts')).toBe(0); // the line's pace unknown
+    // 1 Mbit/s line (116 B/ms); 63 KB segments; 360p at 532 kbit/s = 66.55 B/ms, ÷ 0.7 = 95 B/ms: 663 ms, less 543
+    p.noteLoad('http://cdn/180p/seg0.ts', 63_000, 543);
+    expect(p.abrSlackMs('http://cdn/180p/seg2.ts')).toBe(Math.floor((63_000 * 0.7) / 66.552 - 63_000 / (63_000 / 543)));
+    expect(p.abrSlackMs('http://cdn/180p/seg2.ts')).toBeGreaterThan(100);
+    expect(p.abrSlackMs('http://cdn/180p/seg2.ts')).toBeLessThan(130);
+    // a line that could not carry the rung above in any case: no wait at all
+    const tight = new HttpPace();
+    tight.noteLoad('http://cdn/180p/seg0.ts', 63_000, 1000);
+    tight.notePlaying('http://cdn/180p/seg1.ts', 2, 532_416);
+    expect(tight.abrSlackMs('http://cdn/180p/seg1.ts')).toBe(0);
+    // the top rung: no constraint
+    tight.notePlaying('http://cdn/180p/seg2.ts', 2, null);
+    expect(tight.abrSlackMs('http://cdn/180p/seg2.ts')).toBeNull();
+  });
+
   it('a short load of 32 KiB or more counts as taking 20 ms: one slow first load does not make the line full for good', () => {
     const p = new HttpPace();
     // a page starting on a loaded machine: its first 56 KB took 700 ms (80 B/ms) while it plays 62.5 B/ms
