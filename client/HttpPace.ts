@@ -113,8 +113,8 @@ export class HttpPace {
    * the network's, still sees a rate from which it may switch up to the rung above (that rung's rate ÷ ABR_UP_FACTOR)
    * — the time that rate leaves beyond the network's own. Null: no constraint (no rung above is known — the top
    * rung, one rendition, DASH). 0 while the line's pace or the segment's size is unknown: the wait could not be
-   * bounded. On a 1 Mbit/s line at 180p under a 0.53 Mbit/s rung, waits of 0.8 s for connections being made held
-   * hls.js's estimate under what 360p needs for ten loads.
+   * bounded. On a 1 Mbit/s line at 180p under a 0.53 Mbit/s rung it is ~120 ms, where a wait for connections being
+   * made could take 0.8 s: one such load kept hls.js's estimate under what 360p needs for about ten loads.
    */
   abrSlackMs(key: string): number | null {
     const up = this.playing?.nextUpBytesPerMs ?? null;
