@@ -63,6 +63,8 @@ export interface AgentDeps {
   verifier?: Pick<SegmentVerifier, 'expect' | 'check' | 'canAccept' | 'refuses' | 'probe'>;
   /** Ends a peer's link for the rest of the session. */
   ban?(peerId: string, reason: SwarmErrorCode): void;
+  /** `direct` changed: tell the worker (see Agent.direct). */
+  onDirect?(on: boolean): void;
   /** A peer's segment failed its check (`integrity-mismatch`: the peer was banned) or could not be checked. */
   onIntegrity?(e: IntegrityNotice): void;
 }
@@ -89,6 +91,8 @@ export class Agent implements AgentApi {
   /** How fast the player asks for each swarm's segments: how long a prefetch has (see Prefetcher). */
   private readonly pace = new RequestPace();
   private lastUsageCheck: number;
+  /** What the worker was last told of `direct`. */
+  private toldDirect = false;
   private readonly integrityProbe: IntegrityProbe;
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -150,6 +154,16 @@ export class Agent implements AgentApi {
     return { version: version === CONTRACT_VERSION ? CONTRACT_VERSION : -1 };
   }
 
+  /**
+   * Whether every segment request would be answered with a `no-peer` miss at once, but for what the store holds:
+   * P2P is switched off, asking peers does not pay (PeerPayoff), or the line is the player's (HttpPace.lineFull). The
+   * worker is told when it changes (`onDirect`), and then fetches without waiting for the answer. The store's own
+   * segments are only what the player already had then (nothing is prefetched or seeded), asked again on a seek.
+   */
+  get direct(): boolean {
+    return this.deps.pool.off === true || this.payoff.paused || this.httpPace.lineFull();
+  }
+
   async getSegment(query: SegmentQuery): Promise<SegmentAnswer> {
     if (!isValidQuery(query)) return { kind: 'miss', reason: 'protocol-violation' };
     this.deps.pool.join(query.swarm, query.key);
@@ -158,6 +172,9 @@ export class Agent implements AgentApi {
     if (!query.range) this.pace.note(query.swarm, this.deps.now());
     this.httpPace.notePlaying(query.wholeKey ?? query.key, this.playlists.durationOf(query.swarm, query.wholeKey ?? query.key),
       this.playlists.nextUpBitsPerSec(query.swarm));
+    this.tellDirect();
+    // the worker fetches it already (nothing waited: its report is the line's pace); peers hear it is on its way
+    if (query.direct === true) return this.resolver.miss(query, query.wholeKey ?? query.key, 'no-peer');
     const held = fromStore(this.deps.store, query);
     if (held) return held;
     if (this.deps.pool.off) return { kind: 'miss', reason: 'no-peer' };
@@ -186,6 +203,7 @@ export class Agent implements AgentApi {
     if (typeof report !== 'object' || report === null || typeof report.bytes !== 'number') return;
     if (typeof report.key === 'string' && report.error === null && !report.seed) {
       this.httpPace.noteReport(report.key, report.bytes, report.ms, report.source === 'http' && report.fallback === 'no-peer');
+      this.tellDirect();
     }
     // The worker's HTTP download ended. When it brought nothing to share (an error, a 404, too large), the
     // segment's putSegment never came: free the key and tell peers not to wait for us.
@@ -232,6 +250,7 @@ export class Agent implements AgentApi {
       swarms.push(n.swarm);
     }
     this.usage.sameStream(swarms);
+    this.tellDirect();
     this.prefetcher.tick();
   }
 
@@ -261,7 +280,16 @@ export class Agent implements AgentApi {
 
   // ---- internals ----
 
+  /** Tells the worker when `direct` changed (a pause ends with time, P2P is switched on or off: the tick sees it). */
+  private tellDirect(): void {
+    const on = this.direct;
+    if (on === this.toldDirect) return;
+    this.toldDirect = on;
+    this.deps.onDirect?.(on);
+  }
+
   private tick(): void {
+    this.tellDirect();
     this.prefetcher.tick();
     const now = this.deps.now();
     if (now - this.lastUsageCheck < SWARM_CHECK_MS) return;

@@ -161,7 +161,7 @@ export class SegmentResolver {
   }
 
   /** The worker fetches it over HTTP now: tell peers, so they ask us instead of the origin. */
-  private miss(query: SegmentQuery, key: string, reason: Miss): SegmentAnswer {
+  miss(query: SegmentQuery, key: string, reason: Miss): SegmentAnswer {
     if (!query.range && this.deps.inflight.start(key, query.swarm)) this.deps.pool.announce('fetching', [{ key, swarm: query.swarm }]);
     return { kind: 'miss', reason };
   }

@@ -121,6 +121,7 @@ export class Swarmfetch {
       bufferAhead: () => bufferAheadSec(d.media()),
       playingBufferSec: () => playingBufferSec(d.media()),
       seed: (url) => this.bridge?.seed(url),
+      onDirect: (on) => this.bridge?.direct(on),
       // seeding is for peers: not while this page does not serve them
       canSeed: () => (this.bridge?.controlled ?? false) && this.pool.uploadEnabled,
       now: d.now,

@@ -6,6 +6,7 @@ import {
   swConfigToParams,
   type AgentApi,
   type ClaimMessage,
+  type DirectMessage,
   type PortMessage,
   type SeedMessage,
   type WorkerError,
@@ -29,6 +30,8 @@ export class WorkerBridge {
   private destroyed = false;
   /** A worker found to speak another contract version (told once; not talked to again); undefined: none. */
   private mismatched: ServiceWorker | null | undefined = undefined;
+  /** What the worker is to hear of the agent's `direct` (DirectMessage): sent on change and after every port. */
+  private directOn = false;
 
   constructor(
     private readonly config: Readonly<SwarmfetchConfig>,
@@ -85,6 +88,17 @@ export class WorkerBridge {
     controller.postMessage(message);
   }
 
+  /**
+   * Tells the controlling worker whether the agent would answer every segment request with a `no-peer` miss at once
+   * (see Agent.direct); it is told again after every port, as a new port starts without it.
+   */
+  direct(on: boolean): void {
+    if (on === this.directOn) return;
+    this.directOn = on;
+    const controller = this.container.controller;
+    if (controller && this.port) this.sendDirect(controller);
+  }
+
   destroy(): void {
     this.destroyed = true;
     this.container.removeEventListener('message', this.onMessage);
@@ -115,6 +129,13 @@ export class WorkerBridge {
     this.port = channel.port1;
     const message: PortMessage = { type: 'swarmfetch:port', version: CONTRACT_VERSION, port: channel.port2 };
     worker.postMessage(message, [channel.port2]);
+    if (this.directOn) this.sendDirect(worker);
+  }
+
+  private sendDirect(worker: ServiceWorker): void {
+    if (this.destroyed || worker === this.mismatched) return;
+    const message: DirectMessage = { type: 'swarmfetch:direct', version: CONTRACT_VERSION, on: this.directOn };
+    worker.postMessage(message);
   }
 
   /** A worker speaking another contract version: not talked to again, and the page hears it once. */

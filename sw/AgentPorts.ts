@@ -21,6 +21,8 @@ interface Entry {
   agent: Remote<AgentApi>;
   /** The hello's deadline, until it is answered. */
   helloTimer: ReturnType<typeof setTimeout> | null;
+  /** The page said its agent answers `no-peer` at once (DirectMessage); false on every new port. */
+  direct: boolean;
 }
 
 /**
@@ -57,12 +59,26 @@ export class AgentPorts {
       const oldest = this.agents.keys().next().value;
       if (oldest !== undefined) this.drop(oldest);
     }
-    const entry: Entry = { agent: this.connect(port), helloTimer: null };
+    const entry: Entry = { agent: this.connect(port), helloTimer: null, direct: false };
     this.agents.set(clientId, entry);
     this.hello(clientId, entry);
     const waiting = this.waiters.get(clientId);
     this.waiters.delete(clientId);
     waiting?.forEach((resolve) => resolve(entry.agent));
+  }
+
+  /**
+   * The page says whether its agent would answer every segment request with a `no-peer` miss at once (see
+   * DirectMessage). Kept with its port: a page without one is asked for a port first, and says it again after.
+   */
+  setDirect(clientId: string, on: boolean): void {
+    const entry = this.agents.get(clientId);
+    if (entry) entry.direct = on;
+  }
+
+  /** Whether the page's segments go to the network without waiting for its agent's answer (see setDirect). */
+  isDirect(clientId: string): boolean {
+    return this.agents.get(clientId)?.direct === true;
   }
 
   /** Forgets a page's port (it closed, or stopped answering). */

@@ -20,6 +20,8 @@ export interface SegmentHandlerDeps {
   config: SwConfig;
   /** The page's agent for a client id, or null within the wait. */
   agentFor(clientId: string, waitMs: number): Promise<AgentLike | null>;
+  /** Whether the page said its agent would answer `no-peer` at once (DirectMessage): no need to wait for it. */
+  isDirect?(clientId: string): boolean;
   /** Called when an agent did not answer a call in time; the worker may drop its port. */
   onAgentTimeout?(clientId: string): void;
   fetch: typeof fetch;
@@ -125,6 +127,12 @@ export class SegmentHandler {
         url: request.url,
         budgetMs,
       };
+      // The page said its answer would be `no-peer`: the network at once, the page told without waiting for it (its
+      // round trip took 30–344 ms on a starting page of a loaded machine, and the player counts it as the network's)
+      if (this.deps.isDirect?.(clientId) === true) {
+        void agent.getSegment({ ...query, direct: true }).catch(() => {});
+        return this.fromNetwork(request, { agent, key, swarm, t0, fallback: 'no-peer', range, closedRange });
+      }
       let answer: SegmentAnswer;
       try {
         answer = await agent.getSegment(query);

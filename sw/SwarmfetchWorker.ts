@@ -23,6 +23,7 @@ export class SwarmfetchWorker {
     this.handler = new SegmentHandler({
       config: full,
       agentFor: (id, waitMs) => this.ports.get(id, waitMs),
+      isDirect: (id) => this.ports.isDirect(id),
       // keep a slow page's port; forget a page that is gone
       onAgentTimeout: (id) => this.ports.dropIfGone(id),
       fetch: (input) => scope.fetch(input),
@@ -66,7 +67,7 @@ export class SwarmfetchWorker {
     return true;
   }
 
-  /** Listens to the pages' messages only (port hand-over, claim, seed): for a site that routes fetches itself. */
+  /** Listens to the pages' messages only (port hand-over, claim, seed, direct): for a site that routes fetches itself. */
   listen(): this {
     this.scope.addEventListener('message', this.onMessage); // the same listener twice is added once
     return this;
@@ -111,6 +112,8 @@ export class SwarmfetchWorker {
       return true;
     } else if (data.type === 'swarmfetch:seed') {
       event.waitUntil(this.handler.seed(data.url, source.id));
+    } else if (data.type === 'swarmfetch:direct') {
+      this.ports.setDirect(source.id, data.on);
     } else {
       this.ports.set(source.id, data.port as MessagePort); // isPageToWorkerMessage checked `instanceof MessagePort`
     }

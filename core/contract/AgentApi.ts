@@ -21,6 +21,12 @@ export interface SegmentQuery {
   url: string;
   /** Milliseconds the agent has to answer; the worker gives up shortly after. */
   budgetMs: number;
+  /**
+   * The worker is not waiting for this answer: it went to the network at once, as the page said it would answer a
+   * `no-peer` miss (`swarmfetch:direct`). The agent notes the request (the player's position and rate) and that the
+   * segment is on its way to its store, and answers that miss.
+   */
+  direct?: boolean;
 }
 
 export type SegmentAnswer =

@@ -4,5 +4,6 @@
  * hears it once, as an `error` event with code `contract-mismatch`).
  *
  * 2: the worker calls `hello` on every port it gets; `workerError`; `swarmfetch:version-mismatch`.
+ * 3: `swarmfetch:direct`, and a query's `direct` (the worker fetched without waiting for the answer).
  */
-export const CONTRACT_VERSION = 2;
+export const CONTRACT_VERSION = 3;

@@ -6,7 +6,8 @@
  * port to the service worker in a PortMessage. The service worker keeps one Comlink proxy per client id and calls
  * `hello(CONTRACT_VERSION)` on it; when it has none for a client (first request, or after the browser restarted
  * it) it posts NeedPortMessage to that client and waits at most `portWaitMs`. Every call the worker makes has a
- * deadline; on expiry it uses the network.
+ * deadline; on expiry it uses the network. While the page says its agent would answer `no-peer` anyway
+ * (DirectMessage), the worker goes to the network without waiting for that answer.
  *
  * Versions: a message or a `hello` of another version means the other side speaks another contract. The worker
  * then sends all of that page's requests to the network and tells it (VersionMismatchMessage); the page makes it
@@ -21,6 +22,7 @@ export type {
   TransferredPort,
   ClaimMessage,
   SeedMessage,
+  DirectMessage,
   PageToWorkerMessage,
   NeedPortMessage,
   VersionMismatchMessage,

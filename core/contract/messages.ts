@@ -31,7 +31,18 @@ export interface SeedMessage {
   version: number;
   url: string;
 }
-export type PageToWorkerMessage = PortMessage | ClaimMessage | SeedMessage;
+/**
+ * page → service worker: whether my agent would answer every segment request with a `no-peer` miss at once (P2P is
+ * paused for my line or switched off, see Agent.direct). While `on`, the worker fetches my segments from the network
+ * without waiting for my answer, and tells me of each with a `getSegment` whose query says `direct` (not waited
+ * for). Sent when it changes and after every port (a new port starts with `on: false`).
+ */
+export interface DirectMessage {
+  type: 'swarmfetch:direct';
+  version: number;
+  on: boolean;
+}
+export type PageToWorkerMessage = PortMessage | ClaimMessage | SeedMessage | DirectMessage;
 
 /** service worker → page: I have no port for you (I was restarted); send one. */
 export interface NeedPortMessage {

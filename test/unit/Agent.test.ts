@@ -64,6 +64,7 @@ function setup(links: FakeLink[] = [], opts: SetupOptions = {}) {
   const reports: SegmentReport[] = [];
   const announced: Array<{ type: string; keys: string[] }> = [];
   const seeded: string[] = [];
+  const direct: boolean[] = [];
   const pool = {
     peerId: opts.peerId ?? 'me',
     get connecting() {
@@ -95,11 +96,12 @@ function setup(links: FakeLink[] = [], opts: SetupOptions = {}) {
     },
     canSeed: () => true,
     now: () => Date.now(), // the fake clock
+    onDirect: (on) => void direct.push(on),
   });
   // every answer is awaited as the worker would, while the (fake) clock runs
   const getSegment = agent.getSegment.bind(agent);
   agent.getSegment = (q: SegmentQuery) => settle(getSegment(q));
-  return { agent, store, joined, storedEvents, reports, announced, seeded };
+  return { agent, store, joined, storedEvents, reports, announced, seeded, direct };
 }
 
 const query = (over: Partial<SegmentQuery> = {}): SegmentQuery => ({
@@ -392,6 +394,33 @@ describe('Agent scheduling', () => {
     // at 1 Mbit/s (125 B/ms) it is over 3×; and with no rung above, only the rendition played counts
     expect(await run(1_000_000)).toMatchObject({ answer: { kind: 'hit', source: 'p2p' }, served: true });
     expect(await run(undefined)).toMatchObject({ answer: { kind: 'hit', source: 'p2p' }, served: true });
+  });
+
+  it('tells the worker when it would answer no-peer at once (the line is the player\'s), and answers its direct queries so', async () => {
+    const list = entries(6);
+    const holder = fakeLink('h', list.map((e) => e.key), async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));
+    const { agent, store, direct, announced } = setup([holder]);
+    agent.manifest([{ swarm: SWARM, live: false, entries: [], nextUpBitsPerSec: 1_500_000 }]);
+    agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+    expect(direct).toEqual([]); // the line's pace unknown: not direct (the worker asks, as before)
+    expect(agent.direct).toBe(false);
+    // 124 KB in 267 ms (464 B/ms): under 3× the 1.5 Mbit/s rung above (187.5 B/ms) — the line is the player's
+    agent.report({ url: list[0]!.url, key: list[0]!.key, source: 'http', peerId: null, bytes: 124_000, ms: 267, fallback: 'no-peer', error: null });
+    expect(direct).toEqual([]); // the rate played not known yet
+    store.put({ key: list[1]!.key, swarm: SWARM, body: blobOf(4), totalBytes: 4, contentType: null });
+    const asked = await agent.getSegment(query({ key: list[1]!.key, url: list[1]!.url }));
+    expect(asked).toMatchObject({ kind: 'hit', source: 'store' }); // a query waited for still gets the store
+    expect(direct).toEqual([true]);
+    // a direct query: the worker is fetching it already — no store, no peer; peers hear it is on its way
+    const d = await agent.getSegment(query({ key: list[2]!.key, url: list[2]!.url, direct: true }));
+    expect(d).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(holder.calls).toEqual([]);
+    expect(announced).toContainEqual({ type: 'fetching', keys: [list[2]!.key] });
+    // the line found faster (a few quick loads): no longer the player's, and the worker hears it once
+    for (let i = 2; i < 5; i++) {
+      agent.report({ url: list[i]!.url, key: list[i]!.key, source: 'http', peerId: null, bytes: 124_000, ms: 40, fallback: 'no-peer', error: null });
+    }
+    expect(direct).toEqual([true, false]);
   });
 
   it("under a rung above, a player's request waits for peers no longer than its ABR can take as the network's time", async () => {

@@ -122,6 +122,22 @@ describe('AgentPorts', () => {
     expect(ports.size).toBe(1);
   });
 
+  it('keeps a page\'s direct word with its port: none without a port, and a new port starts without it', () => {
+    const ports = new AgentPorts(fakeClients().clients);
+    ports.setDirect('page1', true); // no port yet: nothing to keep it with (the page says it again after its port)
+    expect(ports.isDirect('page1')).toBe(false);
+    ports.set('page1', pageAgent('a').port);
+    expect(ports.isDirect('page1')).toBe(false);
+    ports.setDirect('page1', true);
+    expect(ports.isDirect('page1')).toBe(true);
+    expect(ports.isDirect('page2')).toBe(false);
+    ports.set('page1', pageAgent('b').port);
+    expect(ports.isDirect('page1')).toBe(false);
+    ports.setDirect('page1', true);
+    ports.drop('page1');
+    expect(ports.isDirect('page1')).toBe(false);
+  });
+
   it('drop forgets and releases a page\'s proxy; drop of an unknown page is harmless', async () => {
     const ports = new AgentPorts(fakeClients().clients);
     const a = pageAgent('a');

@@ -144,6 +144,36 @@ describe('SegmentHandler', () => {
     await until(() => expect(reports[0]).toMatchObject({ source: 'http', fallback: 'agent-timeout' }));
   });
 
+  it('while the page says its answer would be no-peer (direct), goes to the network at once and tells the agent without waiting', async () => {
+    // an agent that never answers: a handler that waited for it would hold the player until its budget ran out
+    const { agent, puts, reports, queries } = fakeAgent(() => new Promise<SegmentAnswer>(() => {}));
+    const bytes = body(4000, 7);
+    const network = okFetch(bytes);
+    let direct = true;
+    const onTimeout = vi.fn();
+    const h = new SegmentHandler({
+      config, agentFor: async () => agent, isDirect: (id) => id === 'client' && direct, onAgentTimeout: onTimeout,
+      fetch: network, now: () => Date.now(), siteOrigin: 'http://site.test',
+    });
+    const res = await h.handle(get(), 'client'); // the fake clock never moved: nothing was waited for
+    expect(same(await bytesOf(res), bytes)).toBe(true);
+    expect(queries).toMatchObject([{ key: KEY1, direct: true }]);
+    await until(() => expect(reports).toHaveLength(1));
+    expect(reports[0]).toMatchObject({ source: 'http', fallback: 'no-peer', error: null, bytes: 4000 });
+    expect(puts).toHaveLength(1); // shared as any miss's copy
+    expect(network).toHaveBeenCalledTimes(1);
+
+    // no longer direct: the agent is asked and waited for again (within its budget)
+    direct = false;
+    const pending = h.handle(get(), 'client');
+    await until(() => queries.length === 2);
+    expect(queries[1]!.direct).toBeUndefined();
+    expect(network).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(config.p2pTimeoutMs + 1000);
+    await (await pending).arrayBuffer();
+    expect(network).toHaveBeenCalledTimes(2);
+  });
+
   it('goes to the network when there is no agent, and when the agent throws', async () => {
     const bytes = body(10);
     expect(same(await bytesOf(await handler(null, okFetch(bytes)).handle(get(), 'c')), bytes)).toBe(true);

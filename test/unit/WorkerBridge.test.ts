@@ -42,4 +42,24 @@ describe('WorkerBridge', () => {
     expect(lost).toBe(1);
     bridge.destroy();
   });
+
+  it('tells the worker when the agent goes direct and back, once per change, and again after every new port', async () => {
+    const { container, listeners, posted, controller } = fakeContainer();
+    const bridge = new WorkerBridge(mergeConfig({}), agent, container, 'http://site/');
+    const types = () => posted.map((m) => (m as { type: string; on?: boolean }).type + ('on' in (m as object) ? `=${(m as { on: boolean }).on}` : ''));
+    bridge.direct(true); // before the first port: kept, sent with it
+    await bridge.start();
+    expect(types()).toEqual(['swarmfetch:port', 'swarmfetch:direct=true']);
+    bridge.direct(true);
+    expect(posted).toHaveLength(2); // no change, nothing said
+    bridge.direct(false);
+    expect(types().at(-1)).toBe('swarmfetch:direct=false');
+    expect(posted.at(-1)).toMatchObject({ version: CONTRACT_VERSION });
+    listeners.get('message')!({ data: { type: 'swarmfetch:need-port', version: CONTRACT_VERSION }, source: controller });
+    expect(types().at(-1)).toBe('swarmfetch:port'); // not direct: a new port needs no word
+    bridge.direct(true);
+    listeners.get('message')!({ data: { type: 'swarmfetch:need-port', version: CONTRACT_VERSION }, source: controller });
+    expect(types().slice(-2)).toEqual(['swarmfetch:port', 'swarmfetch:direct=true']); // a restarted worker hears it again
+    bridge.destroy();
+  });
 });

@@ -74,6 +74,12 @@ describe('contract messages', () => {
     expect(isPageToWorkerMessage({ type: 'swarmfetch:claim', version: CONTRACT_VERSION })).toBe(true);
     expect(isPageToWorkerMessage({ type: 'swarmfetch:claim', version: 1 })).toBe(false);
     expect(isPageToWorkerMessage({ type: 'swarmfetch:seed', version: CONTRACT_VERSION, url: 'x'.repeat(4097) })).toBe(false);
+    expect(isPageToWorkerMessage({ type: 'swarmfetch:direct', version: CONTRACT_VERSION, on: true })).toBe(true);
+    expect(isPageToWorkerMessage({ type: 'swarmfetch:direct', version: CONTRACT_VERSION, on: false })).toBe(true);
+    for (const on of [undefined, 1, 'true', null]) {
+      expect(isPageToWorkerMessage({ type: 'swarmfetch:direct', version: CONTRACT_VERSION, on })).toBe(false);
+    }
+    expect(isPageToWorkerMessage({ type: 'swarmfetch:direct', version: CONTRACT_VERSION - 1, on: true })).toBe(false);
   });
 
   it('errorCodeOf keeps a SwarmError\'s code across the port (Comlink sends its message only)', () => {
