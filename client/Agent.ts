@@ -1,9 +1,9 @@
 import type { AgentApi, ManifestNotice, ManifestText, SegmentAnswer, SegmentPut, SegmentQuery, SegmentReport } from '../core/contract';
-import { CONTRACT_VERSION, keyInSwarm, parseKeyRange } from '../core/contract';
+import { CONTRACT_VERSION } from '../core/contract';
 import type { SwarmfetchConfig } from '../core/config';
 import type { SwarmErrorCode } from '../core/SwarmError';
 import { noticesFromText } from '../core/manifestNotices';
-import { isValidPut, isValidQuery } from './agentInput';
+import { isValidPut, isValidQuery, validEntries } from './agentInput';
 import { fromStore } from './answerFrom';
 import { HttpPace } from './HttpPace';
 import { servingEndangers } from './urgency';
@@ -16,6 +16,7 @@ import { PeerPayoff } from './PeerPayoff';
 import type { PlaylistHashes } from './PlaylistHashes';
 import { Playlists } from './Playlists';
 import { Prefetcher } from './Prefetcher';
+import { ChangeSignal } from './ChangeSignal';
 import { RequestPace } from './RequestPace';
 import { SegmentResolver } from './SegmentResolver';
 import type { SegmentStore, StoredSegment } from './SegmentStore';
@@ -26,8 +27,6 @@ import { TrustedMeta } from './TrustedMeta';
 const PREFETCH_TICK_MS = 400;
 /** A swarm the player has not used for this long (nor any rendition of its stream) is left. */
 export const SWARM_IDLE_MS = 60_000;
-/** How often idle swarms are looked for. */
-const SWARM_CHECK_MS = 5_000;
 /** Notices read from one manifest. */
 const MAX_NOTICES = 64;
 
@@ -90,16 +89,14 @@ export class Agent implements AgentApi {
   private readonly httpPace = new HttpPace();
   /** How fast the player asks for each swarm's segments: how long a prefetch has (see Prefetcher). */
   private readonly pace = new RequestPace();
-  private lastUsageCheck: number;
-  /** What the worker was last told of `direct`. */
-  private toldDirect = false;
+  /** Tells the worker when `direct` changed. */
+  private readonly directSignal: ChangeSignal;
   private readonly integrityProbe: IntegrityProbe;
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly deps: AgentDeps) {
     const { config, store, pool, verifier } = deps;
     this.integrityProbe = new IntegrityProbe(verifier);
-    this.lastUsageCheck = deps.now();
     const payoff = (this.payoff = new PeerPayoff(deps.now));
     const wireKey = (key: string) => pool.sharedKey?.(key) ?? key;
     this.peerFetch = new PeerFetch({
@@ -112,6 +109,7 @@ export class Agent implements AgentApi {
     });
     // asking peers pays not (PeerPayoff), or the line is the player's (HttpPace.lineFull): no tries, prefetch or seed
     const peersPaused = () => payoff.paused || this.httpPace.lineFull();
+    this.directSignal = new ChangeSignal(() => this.direct, deps.onDirect);
     const fromPeer = (link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal) =>
       this.fromPeer(link, key, swarm, timeoutMs, waitMs, signal);
     this.prefetcher = new Prefetcher({
@@ -155,10 +153,9 @@ export class Agent implements AgentApi {
   }
 
   /**
-   * Whether every segment request would be answered with a `no-peer` miss at once, but for what the store holds:
-   * P2P is switched off, asking peers does not pay (PeerPayoff), or the line is the player's (HttpPace.lineFull). The
-   * worker is told when it changes (`onDirect`), and then fetches without waiting for the answer. The store's own
-   * segments are only what the player already had then (nothing is prefetched or seeded), asked again on a seek.
+   * Whether every request would be answered `no-peer` at once but from the store (which then holds only what the
+   * player had: nothing is prefetched or seeded): P2P is off, asking peers does not pay (PeerPayoff), or the line is
+   * the player's (HttpPace.lineFull). The worker hears it (`onDirect`) and fetches without waiting for the answer.
    */
   get direct(): boolean {
     return this.deps.pool.off === true || this.payoff.paused || this.httpPace.lineFull();
@@ -172,7 +169,7 @@ export class Agent implements AgentApi {
     if (!query.range) this.pace.note(query.swarm, this.deps.now());
     this.httpPace.notePlaying(query.wholeKey ?? query.key, this.playlists.durationOf(query.swarm, query.wholeKey ?? query.key),
       this.playlists.nextUpBitsPerSec(query.swarm));
-    this.tellDirect();
+    this.directSignal.check();
     // the worker fetches it already (nothing waited: its report is the line's pace); peers hear it is on its way
     if (query.direct === true) return this.resolver.miss(query, query.wholeKey ?? query.key, 'no-peer');
     const held = fromStore(this.deps.store, query);
@@ -203,7 +200,7 @@ export class Agent implements AgentApi {
     if (typeof report !== 'object' || report === null || typeof report.bytes !== 'number') return;
     if (typeof report.key === 'string' && report.error === null && !report.seed) {
       this.httpPace.noteReport(report.key, report.bytes, report.ms, report.source === 'http' && report.fallback === 'no-peer');
-      this.tellDirect();
+      this.directSignal.check();
     }
     // The worker's HTTP download ended. When it brought nothing to share (an error, a 404, too large), the
     // segment's putSegment never came: free the key and tell peers not to wait for us.
@@ -236,10 +233,7 @@ export class Agent implements AgentApi {
     const swarms: string[] = [];
     for (const n of notices.slice(0, MAX_NOTICES)) {
       if (typeof n?.swarm !== 'string' || !Array.isArray(n.entries)) continue;
-      const entries: ManifestNotice['entries'] = n.entries.filter(
-        (e) => typeof e?.key === 'string' && keyInSwarm(parseKeyRange(e.key).url, n.swarm) &&
-          typeof e.url === 'string' && Number.isFinite(e.durationSec) && Number.isFinite(e.seq),
-      );
+      const entries = validEntries(n);
       // a segment's hash in its playlist: trusted like the playlist itself (the player fetched it over HTTP)
       for (const e of entries) if (typeof e.sha256 === 'string') this.deps.playlistHashes?.set(e.key, e.sha256);
       // a master playlist's variants: join now, the segments come with the media playlist
@@ -250,7 +244,7 @@ export class Agent implements AgentApi {
       swarms.push(n.swarm);
     }
     this.usage.sameStream(swarms);
-    this.tellDirect();
+    this.directSignal.check();
     this.prefetcher.tick();
   }
 
@@ -278,23 +272,11 @@ export class Agent implements AgentApi {
     return this.deps.store.get(key) ?? (this.inflight.has(key) ? this.inflight.wait(key, waitMs) : undefined);
   }
 
-  // ---- internals ----
-
-  /** Tells the worker when `direct` changed (a pause ends with time, P2P is switched on or off: the tick sees it). */
-  private tellDirect(): void {
-    const on = this.direct;
-    if (on === this.toldDirect) return;
-    this.toldDirect = on;
-    this.deps.onDirect?.(on);
-  }
-
   private tick(): void {
-    this.tellDirect();
+    this.directSignal.check(); // a pause ends with time; P2P is switched on or off
     this.prefetcher.tick();
     const now = this.deps.now();
-    if (now - this.lastUsageCheck < SWARM_CHECK_MS) return;
-    this.lastUsageCheck = now;
-    this.leaveIdle(now);
+    if (this.usage.due(now)) this.leaveIdle(now);
   }
 
   /** Leaves the swarms the player no longer uses (a single-page site that plays one stream after another). */
@@ -310,18 +292,7 @@ export class Agent implements AgentApi {
   }
 
   private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal): Promise<StoredSegment> {
-    let segment: StoredSegment;
-    // a peer tried before — measured, or failed and never delivered (0) — is known: only its first transfer is how
-    // its rate is learnt (see PeerPayoff.failed). On 1/0.5 Mbit/s lines, live, peers whose every transfer timed out
-    // kept a rate of 0, were never judged, and were asked for every segment: 1.6 MB uploaded, none delivered.
-    const rateKnown = typeof link.throughput === 'number';
-    try {
-      segment = await this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs, signal);
-    } catch (err) {
-      this.payoff.failed(link.remoteId, err, timeoutMs, rateKnown);
-      throw err;
-    }
-    this.payoff.delivered(link.remoteId);
+    const segment = await this.payoff.transfer(link, timeoutMs, () => this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs, signal));
     if (this.deps.store.put(segment)) this.deps.onStored(segment, 'p2p');
     return segment;
   }

@@ -67,6 +67,25 @@ export class PeerPayoff {
     if (err.code === 'peer-stall' || late) this.judge({ peerId, ok: false });
   }
 
+  /**
+   * Runs one transfer from `link`, with a deadline of `timeoutMs`, and judges its outcome (see delivered, failed). A
+   * peer tried before — measured, or failed and never delivered (0) — is known: only its first transfer is how its
+   * rate is learnt. On 1/0.5 Mbit/s lines, live, peers whose every transfer timed out kept a rate of 0, were never
+   * judged, and were asked for every segment: 1.6 MB uploaded, none delivered.
+   */
+  async transfer<T>(link: { remoteId: string; throughput: number | null | undefined }, timeoutMs: number, run: () => Promise<T>): Promise<T> {
+    const rateKnown = typeof link.throughput === 'number';
+    let result: T;
+    try {
+      result = await run();
+    } catch (err) {
+      this.failed(link.remoteId, err, timeoutMs, rateKnown);
+      throw err;
+    }
+    this.delivered(link.remoteId);
+    return result;
+  }
+
   /** The peer was banned: its failures were its own, not the lines'. */
   forget(peerId: string): void {
     this.outcomes = this.outcomes.filter((o) => o.peerId !== peerId);

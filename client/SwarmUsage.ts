@@ -11,8 +11,20 @@ const MAX_SWARMS = 64;
 export class SwarmUsage {
   private readonly lastUsed = new Map<string, number>();
   private readonly streamOf = new Map<string, string>();
+  private checkedAt = -Infinity;
 
-  constructor(private readonly idleMs: number) {}
+  /** `checkEveryMs`: how often `due` says it is time to look for idle swarms. */
+  constructor(
+    private readonly idleMs: number,
+    private readonly checkEveryMs = 5_000,
+  ) {}
+
+  /** Whether it is time to look for idle swarms (`takeIdle`): at most once every `checkEveryMs`. */
+  due(now: number): boolean {
+    if (now - this.checkedAt < this.checkEveryMs) return false;
+    this.checkedAt = now;
+    return true;
+  }
 
   /** The player, or a manifest, used `swarm` at `now`. */
   touch(swarm: string, now: number): void {

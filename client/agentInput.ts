@@ -1,4 +1,4 @@
-import type { SegmentPut, SegmentQuery } from '../core/contract';
+import type { ManifestNotice, SegmentPut, SegmentQuery } from '../core/contract';
 import { MAX_KEY_LENGTH, keyInSwarm, parseKeyRange } from '../core/contract';
 
 /** Whether what the worker asked for is a well-formed segment query (anything else is a miss). */
@@ -17,5 +17,13 @@ export function isValidPut(p: SegmentPut, maxBytes: number): boolean {
     typeof p.url === 'string' && (p.totalBytes === null || Number.isSafeInteger(p.totalBytes)) &&
     (p.contentType === null || typeof p.contentType === 'string') && p.body instanceof Blob &&
     p.body.size <= maxBytes && keyInSwarm(parseKeyRange(p.key).url, p.swarm)
+  );
+}
+
+/** The entries of a manifest notice that name a segment of its swarm, with a URL, a duration and a sequence number. */
+export function validEntries(n: ManifestNotice): ManifestNotice['entries'] {
+  return n.entries.filter(
+    (e) => typeof e?.key === 'string' && keyInSwarm(parseKeyRange(e.key).url, n.swarm) &&
+      typeof e.url === 'string' && Number.isFinite(e.durationSec) && Number.isFinite(e.seq),
   );
 }
