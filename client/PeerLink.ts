@@ -1,6 +1,7 @@
 import { SwarmError, type SwarmErrorCode } from '../core/SwarmError';
-import { chunkKeys, decodeControl, decodeDataFrame, encodeControl, type ControlMessage } from './protocol';
+import { chunkKeys, encodeControl, type ControlMessage } from './protocol';
 import type { ConnectionLike } from './peer/ConnectionLike';
+import { dispatchData, type LinkParts } from './peer/dispatchData';
 import { Downloads, type Received } from './peer/Downloads';
 import { Handshake } from './peer/Handshake';
 import { Heartbeat } from './peer/Heartbeat';
@@ -18,7 +19,8 @@ export type { PeerLinkDeps, PeerLinkLimits } from './peer/PeerLinkDeps';
  * One peer connection speaking the wire protocol. A dispatcher: each concern is its own object in `peer/` —
  * Handshake (hellos, open deadline), Heartbeat (ping/pong), RemoteHaves (what the peer announced), Downloads (our
  * requests and their reassembly), Uploads (its requests, backpressure), Throughput (bytes moved, rate). Anything
- * the peer does wrong (any of them throws) closes this link and nothing else.
+ * the peer does wrong (any of them throws) closes this link and nothing else; what it sends is handed to them by
+ * dispatchData.
  */
 export class PeerLink {
   readonly remoteId: string;
@@ -37,6 +39,8 @@ export class PeerLink {
   private readonly downloads: Downloads;
   private readonly uploads: Uploads;
   private readonly moved: Throughput;
+  /** The parts above that what the peer sends goes to (see dispatchData). */
+  private readonly parts: LinkParts;
 
   constructor(
     private readonly conn: ConnectionLike,
@@ -83,6 +87,8 @@ export class PeerLink {
       fail: (code, detail) => this.shutdown(code, detail),
       now,
     });
+    const { handshake, heartbeat, haves, downloads, uploads } = this;
+    this.parts = { handshake, heartbeat, haves, downloads, uploads };
     conn.on('open', () => this.handshake.channelOpened());
     conn.on('data', (data) => this.onData(data));
     conn.on('close', () => this.shutdown('closed'));
@@ -237,45 +243,11 @@ export class PeerLink {
     if (this.closed) return;
     this.heartbeat.heard();
     try {
-      if (typeof data === 'string') this.onControl(decodeControl(data));
-      else if (data instanceof ArrayBuffer) this.onFrame(data);
-      else if (ArrayBuffer.isView(data) && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
-        this.onFrame(data.buffer as ArrayBuffer);
-      } else throw new SwarmError('protocol-violation', 'unexpected data type');
+      dispatchData(data, this.parts);
     } catch (err) {
       const e = SwarmError.is(err) ? err : new SwarmError('protocol-violation', String(err));
       this.shutdown(e.code, e.message);
     }
-  }
-
-  private onControl(m: ControlMessage): void {
-    if (this.handshake.receive(m)) return; // a hello
-    switch (m.t) {
-      case 'ping':
-        return this.heartbeat.onPing();
-      case 'pong':
-        return; // being heard is all it is for
-      case 'have':
-      case 'lost':
-      case 'fetching':
-        return this.haves.receive(m);
-      case 'req':
-        return this.uploads.onRequest(m);
-      case 'cancel':
-        return this.uploads.onCancel(m.id);
-      case 'absent':
-        return this.downloads.onAbsent(m.id);
-      case 'send':
-        return this.downloads.onSend(m);
-      case 'done':
-        return this.downloads.onDone(m.id);
-    }
-  }
-
-  private onFrame(frame: ArrayBuffer): void {
-    this.handshake.checkFrame();
-    const { id, payload } = decodeDataFrame(frame);
-    this.downloads.onFrame(id, payload);
   }
 
   private sendControl(m: ControlMessage): void {
