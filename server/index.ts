@@ -9,6 +9,7 @@ import { WebSocketServer, type ServerOptions } from 'ws';
 import { AbsentPeerBudget } from './AbsentPeerBudget';
 import { beaconRoute } from './beaconRoute';
 import { captureTimers } from './captureTimers';
+import { createCluster } from './createCluster';
 import { patchPeerRealm } from './patchPeerRealm';
 import { clientFields, clientOfRequest } from './clientOfRequest';
 import { ConnectionGuard } from './ConnectionGuard';
@@ -16,7 +17,9 @@ import { createDropLog, type DropLog } from './dropLog';
 import { guardSignalling } from './guardSignalling';
 import { isOriginAllowed } from './isOriginAllowed';
 import { PeerRegistry } from './PeerRegistry';
-import { mergeServerOptions, type SwarmServerOptions } from './SwarmServerOptions';
+import { listen } from './listen';
+import { mergeServerOptions } from './mergeServerOptions';
+import type { SwarmServerOptions } from './SwarmServerOptions';
 import { Tracker } from './Tracker';
 import { trackerRateLimit } from './trackerRateLimit';
 import { trackerRoutes } from './trackerRoutes';
@@ -24,14 +27,13 @@ import { HashOracle } from './HashOracle';
 import { hashRoutes } from './hashRoutes';
 import { iceAnswer, type IceSettings } from './iceAnswer';
 import { StunResponder } from './StunResponder';
+import { stunBindError } from './stunBindError';
 import { metricsHandler } from './metricsHandler';
 import { proxyTrust } from './proxyTrust';
 import { serverMetrics } from './serverMetrics';
-import { Cluster } from './cluster/Cluster';
-import { jsonLogLine } from './jsonLogLine';
-import { randomUUID } from 'node:crypto';
 
-export { DEFAULT_SERVER_OPTIONS, mergeServerOptions } from './SwarmServerOptions';
+export { DEFAULT_SERVER_OPTIONS } from './SwarmServerOptions';
+export { mergeServerOptions } from './mergeServerOptions';
 export type { StaticDir, SwarmServerOptions } from './SwarmServerOptions';
 export { Tracker, MAX_PEER_ID_LENGTH } from './Tracker';
 export type { TrackerOptions, TrackerStats } from './Tracker';
@@ -99,23 +101,7 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
     metrics.drops.inc({ reason, via: typeof details.via === 'string' ? details.via : '' });
     log(reason, details);
   };
-  const cluster = config.redisUrl
-    ? new Cluster({
-        redisUrl: config.redisUrl, prefix: config.redisPrefix, nodeId: config.nodeId || randomUUID(), peerTtlMs: config.peerTtlMs,
-        maxSwarmsPerPeer: config.maxSwarmsPerPeer, maxTrackerRequestsPerSec: config.maxTrackerRequestsPerSec, local: tracker,
-        peers: {
-          send: (id, text) => peers.send(id, text),
-          close: (id, reason) => {
-            if (reason === 'id-taken') peers.send(id, JSON.stringify({ type: 'ID-TAKEN', payload: { msg: 'ID is taken' } }));
-            peers.close(id, 1000, reason);
-          },
-        },
-        log: (event, details) => {
-          if (event === 'redis-up' || event === 'redis-down') clusterLine(config, event, details);
-          else drop(event, { ...details, via: 'cluster' });
-        },
-      })
-    : null;
+  const cluster = config.redisUrl ? createCluster(config, tracker, peers, drop) : null;
   const trust = proxyTrust(config.trustProxy);
   const clientOf = clientOfRequest(trust);
   const guard = new ConnectionGuard(config.maxConnectionsPerIp, drop, (address) => trust(address, 0));
@@ -279,42 +265,4 @@ export async function createSwarmServer(options: Partial<SwarmServerOptions> = {
   }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return { url: `http://${host}:${port}`, port, app, httpServer, tracker, stunPort, close };
-}
-
-/**
- * The STUN bind error, saying what to change; `code` (e.g. EADDRINUSE), `cause`, and a bind error's `syscall`
- * ('bind'), `address` and `port` kept (a TCP listen error has syscall 'listen').
- */
-function stunBindError(err: unknown, host: string, port: number): Error {
-  const code = (err as { code?: unknown } | null)?.code;
-  const why = err instanceof Error ? err.message : String(err);
-  const error = new Error(
-    `swarmfetch server: cannot bind the STUN responder to UDP ${host} port ${port} (${why}); set stunPort to a free UDP port, or stun: false (--stun-port N, --no-stun)`,
-    { cause: err },
-  );
-  return Object.assign(error, { syscall: 'bind', address: host, port }, typeof code === 'string' ? { code } : {});
-}
-
-/** A line about the node's Redis (up, down), in the log's format. */
-function clusterLine(config: Readonly<SwarmServerOptions>, event: string, details: Record<string, string | number>): void {
-  try {
-    config.log(
-      config.logFormat === 'json'
-        ? jsonLogLine(event === 'redis-down' ? 'warn' : 'info', event, details)
-        : `swarmfetch server: ${event} ${Object.entries(details).map(([k, v]) => `${k}=${v}`).join(' ')}`,
-    );
-  } catch {
-    // a broken log must not break the server
-  }
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }

@@ -6,7 +6,7 @@ import { clusterKeys, formatPeerEntry, parsePeerEntry, tokenHash, tokenMatches }
 import { parseClusterMessage } from '../../server/cluster/clusterMessage';
 import { RedisLink } from '../../server/cluster/RedisLink';
 import { SharedRateBudget } from '../../server/cluster/SharedRateBudget';
-import { mergeServerOptions } from '../../server/SwarmServerOptions';
+import { mergeServerOptions } from '../../server/mergeServerOptions';
 import { parseCliArgs } from '../../server/parseCliArgs';
 import { Tracker } from '../../server/Tracker';
 import { startRedis, type TestRedis } from '../support/redisServer';
