@@ -1,6 +1,6 @@
 import { DEFAULT_CONFIG, type SwarmfetchConfig } from '../core/config';
 import { mergeConfig } from '../core/mergeConfig';
-import { parseKeyRange, segmentKey, swarmId, type AgentApi, type SegmentReport } from '../core/contract';
+import { segmentKey, swarmId, type AgentApi } from '../core/contract';
 import { Emitter } from '../core/Emitter';
 import type { SwarmErrorCode } from '../core/SwarmError';
 import { Agent } from './Agent';
@@ -11,8 +11,8 @@ import { isSupported } from './isSupported';
 import { OffloadBeacon } from './OffloadBeacon';
 import { PeerPool } from './PeerPool';
 import { SegmentStore } from './SegmentStore';
-import type { HashSource } from './SegmentVerifier';
 import { ServerList } from './ServerList';
+import { SwarmfetchTotals } from './SwarmfetchTotals';
 import { defaultDeps, type SwarmfetchDeps } from './swarmfetchDeps';
 import type { SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
 import { TrackerClient } from './TrackerClient';
@@ -41,10 +41,7 @@ export class Swarmfetch {
   private beacon: OffloadBeacon | null = null;
   private readonly tracker: TrackerClient;
   private readonly manifests: IntegrityManifests | null;
-  private totals = {
-    httpBytes: 0, p2pBytes: 0, storeHitBytes: 0, uploadedBytes: 0, seedBytes: 0, verifiedSegments: 0, integrityMismatches: 0,
-  };
-  private verifiedBy: Record<HashSource, number> = { playlist: 0, manifest: 0, oracle: 0 };
+  private readonly tally: SwarmfetchTotals;
   private readonly integrity: IntegrityStatus;
   private started = false;
   private destroyed = false;
@@ -67,6 +64,7 @@ export class Swarmfetch {
       (evicted) => this.pool.announce('lost', evicted),
       (s) => this.agent.playlists.isBehind(s.swarm, s.key),
     );
+    this.tally = new SwarmfetchTotals(this.store, this.emitter);
     this.pool = new PeerPool({
       config: this.config,
       createPeer: (token, id) =>
@@ -78,7 +76,7 @@ export class Swarmfetch {
       events: {
         peer: (e) => this.emitter.emit('peer', e),
         ready: (peerId) => this.emitter.emit('ready', { peerId }),
-        upload: (bytes) => (this.totals.uploadedBytes += bytes),
+        upload: (bytes) => this.tally.uploaded(bytes),
         error: (e) => this.fail(e.code, e.message),
       },
       now: d.now,
@@ -100,12 +98,9 @@ export class Swarmfetch {
       config: this.config,
       store: this.store,
       pool: this.pool,
-      onReport: (r) => this.onReport(r),
+      onReport: (r) => this.tally.report(r),
       onStored: (s) => {
-        if (s.verifiedBy) {
-          this.totals.verifiedSegments++;
-          this.verifiedBy[s.verifiedBy]++;
-        }
+        this.tally.stored(s);
         this.pool.announce('have', [s]);
       },
       verifier: integrity.verifier,
@@ -113,7 +108,7 @@ export class Swarmfetch {
       ban: (peerId, reason) => this.pool.ban(peerId, reason),
       onIntegrity: (e) => {
         if (e.code === 'integrity-mismatch') {
-          this.totals.integrityMismatches++;
+          this.tally.integrityMismatch();
           this.fail(e.code, `segment from peer ${e.peerId} failed its check (${e.message}); peer banned: ${e.key}`);
         } else this.integrity.refused();
         this.emitter.emit('integrity', e);
@@ -158,7 +153,7 @@ export class Swarmfetch {
         const pool = this.pool;
         this.beacon = new OffloadBeacon({
           intervalMs: this.config.offloadBeaconIntervalMs,
-          totals: () => this.totals,
+          totals: () => this.tally.totals,
           enabled: () => !pool.off,
           peer: () => (pool.peerId ? { peerId: pool.peerId, token: pool.token } : null),
           post: (body, last) => this.tracker.beacon(body, last),
@@ -184,8 +179,8 @@ export class Swarmfetch {
   stats(): SwarmfetchStats {
     const relayed = this.pool.relayedBytes();
     return {
-      ...this.totals,
-      verifiedBy: { ...this.verifiedBy },
+      ...this.tally.totals,
+      verifiedBy: { ...this.tally.verifiedBy },
       peers: this.pool.connectedCount,
       peerList: this.pool.peerStats(),
       relayedDownloadedBytes: relayed[0],
@@ -279,29 +274,6 @@ export class Swarmfetch {
     this.pool.destroy();
     this.store.clear();
     this.emitter.removeAll();
-  }
-
-
-  private onReport(r: SegmentReport): void {
-    const bytes = Number.isFinite(r.bytes) && r.bytes > 0 ? r.bytes : 0;
-    if (r.seed) {
-      this.totals.seedBytes += bytes;
-      this.emitter.emit('seed', { url: String(r.url), bytes, ms: Number(r.ms) || 0 });
-      return;
-    }
-    if (r.source === 'http') this.totals.httpBytes += bytes;
-    else if (r.source === 'p2p') this.totals.p2pBytes += bytes;
-    else if (r.source === 'store') this.totals.storeHitBytes += bytes;
-    const verifiedBy = r.source !== 'http' ? this.verifiedByOf(r.key) : null;
-    this.emitter.emit('segment', {
-      url: String(r.url), source: r.source, peerId: r.peerId ?? null, bytes, ms: Number(r.ms) || 0,
-      fallback: r.fallback ?? null, error: r.error ?? null, verified: verifiedBy !== null, verifiedBy,
-    });
-  }
-
-  private verifiedByOf(key: unknown): HashSource | null {
-    if (typeof key !== 'string') return null;
-    return (this.store.get(key) ?? this.store.get(parseKeyRange(key).url))?.verifiedBy ?? null;
   }
 
   private fail(code: SwarmErrorCode, message: string): void {

@@ -32,7 +32,7 @@ const withPeerjs = {
   mangleProps: new RegExp(
     '^(_[a-zA-Z].*|abortError|announceHeld|announcing|askCached|awaitingOpen|cancelJoinWait|channelOpen|charsPerSec|clearOpenTimer|createLink|discovering|electedNear|endTombstone|evictFirst|evictTo|extraHellos|helloSent|httpPace|inJoinedSwarm|keptId|lastBase|lastBytes|lastDirectory|lastHeardAt|lastMs|lastPongAt|lastReplaceAt|checkedAt|checkEveryMs|lateAtThisRate|leftFromWire|maxKeys|maybeSeed|metIn|movedAt|noOracle|noteOutcome|onControl|onControllerChange|onEvict|onHello|onIgnored|onWorkerLost|openTimer|pauseMs|pausedUntil|refreshTimer|repeatHello|retryMs|retryTimer|sayHello|scheduleRetry|sendControl|sendPort|streamOf|taggedDirs|tellLeave|uncoveredDirs|unseenBytes|usedChars|verifiedByOf|ratedAt|retired|projectedEnd|projectedDoneAt|inTime|lineFull|leadsMs|expectedBytes|httpBytesPerMs|lastAt|measureSoFar|tooSlow|electedTooSlow|missWaits|failedAt|rateOf|promisedBytes|prevAt|requestsAsked|nextUp|nextUpBytesPerMs|directSignal|told|directOn|sendDirect|' +
       'deps|limits|handshake|heartbeat|downloads|uploads|haves|discovery|selection|bans|resolver|prefetcher|peerFetch|inflight|usage|probed|probeTimers|emitter|backoff|inFlight|fetchingIgnored|tombstones|assembly|slowStrikes|positions|helloSeen|pingSentAt|prefetching|lastUsed|declaredBytes|totals|relayedGone|readyId|moved|openedAt|' +
-      'factory|membership|' +
+      'factory|membership|tally|' +
       'provider|emitError|connection|handleMessage|startConnection|handleSDP|handleCandidate|getConnection|validateId|randomToken|defaultConfig|CLOUD_HOST|CLOUD_PORT|supports|isSecure|DEFAULT_KEY|ID_PREFIX|MAX_BUFFERED_AMOUNT|bufferSize|pingInterval|retrieveId)$',
   ),
   reserveProps: /^(_connections|_lostMessages|_storeMessage)$/,
