@@ -4,7 +4,8 @@
  * (`data-server="https://p2p1.example,https://p2p2.example"`: several P2P servers, see SwarmfetchConfig.serverUrl.)
  * Sets `window.swarmfetch`. Whatever goes wrong, the page keeps playing over HTTP.
  */
-import { createSwarmfetch, type Swarmfetch } from './Swarmfetch';
+import { createSwarmfetch } from './createSwarmfetch';
+import type { Swarmfetch } from './Swarmfetch';
 import { configFromScript } from './configFromScript';
 import type { SwarmfetchConfig } from '../core/config';
 

@@ -2,9 +2,9 @@
  * swarmfetch — the page side: `createSwarmfetch(config)` registers the service worker, runs the page agent and
  * holds the peer connections. The drop-in `<script src="/swarmfetch.js">` does the same from data attributes.
  */
+export { createSwarmfetch } from './createSwarmfetch';
 export {
   Swarmfetch,
-  createSwarmfetch,
   type SwarmfetchStats,
   type SwarmfetchEvents,
   type SegmentEvent,

@@ -288,6 +288,36 @@ describe('Swarmfetch', () => {
     expect(joins()).toEqual(['http://site.example/swarmfetch/v1/join']);
   });
 
+  it('while the line is the player\'s (it cannot carry the rung above), tells the worker, and holds the joins until it can', async () => {
+    const t = track(setup({ peerJoinMaxDelayMs: 5000 }));
+    await t.sf.start();
+    t.peer.emit('open', 'me');
+    const agent = workerSide(t.sw.posted);
+    const master = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=300000\nlow/index.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=1500000\nhigh/index.m3u8\n';
+    const media = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n' + [1, 2, 3, 4, 5].map((i) => `#EXTINF:2,\nseg${i}.ts\n`).join('') + '#EXT-X-ENDLIST\n';
+    const site = 'http://site.example';
+    await agent.manifestText({ text: master, url: 'http://cdn.example/v/master.m3u8', contentType: null, siteOrigin: site });
+    await agent.manifestText({ text: media, url: 'http://cdn.example/v/low/index.m3u8', contentType: null, siteOrigin: site });
+    const low = 'http://site.example|http://cdn.example/v/low/';
+    const seg = (i: number) => `http://cdn.example/v/low/seg${i}.ts`;
+    await agent.getSegment({ key: seg(1), wholeKey: null, range: null, swarm: low, url: seg(1), budgetMs: 200 });
+    // 75 KB in 600 ms: 125 B/ms, under 3× the 1.5 Mbit/s rung above (562 B/ms)
+    await agent.report(report({ url: seg(1), key: seg(1), bytes: 75_000, ms: 600, fallback: 'no-peer' }));
+    const directs = () => t.sw.posted.filter((m) => (m as { type?: string }).type === 'swarmfetch:direct');
+    expect(directs()).toEqual([{ type: 'swarmfetch:direct', version: CONTRACT_VERSION, on: true }]);
+    t.media.push(video(2)); // the player has started
+    await vi.advanceTimersByTimeAsync(2000);
+    const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
+    expect(joins()).toEqual([]); // nor after peerJoinMaxDelayMs: peers would only take from the player's line
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(joins()).toEqual([]);
+    // the line found fast: P2P may use it — the worker hears it, and the page joins
+    for (const i of [2, 3, 4]) await agent.report(report({ url: seg(i), key: seg(i), bytes: 75_000, ms: 25, fallback: 'no-peer' }));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(directs().at(-1)).toMatchObject({ on: false });
+    expect(joins()).toHaveLength(2); // the swarms of both renditions
+  });
+
   it('joins after peerJoinMaxDelayMs even when the player never buffers', async () => {
     const t = track(setup({ peerJoinMaxDelayMs: 3000 }));
     await t.sf.start();
