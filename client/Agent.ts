@@ -86,7 +86,7 @@ export class Agent implements AgentApi {
   private readonly resolver: SegmentResolver;
   private readonly usage = new SwarmUsage(SWARM_IDLE_MS);
   /** What this page's own HTTP does, so a P2P try never leaves the network too little of the buffer. */
-  private readonly httpPace = new HttpPace();
+  readonly httpPace = new HttpPace();
   /** How fast the player asks for each swarm's segments: how long a prefetch has (see Prefetcher). */
   private readonly pace = new RequestPace();
   /** Tells the worker when `direct` changed. */

@@ -13,6 +13,7 @@ import { PeerPool } from './PeerPool';
 import { SegmentStore } from './SegmentStore';
 import { ServerList } from './ServerList';
 import { SwarmfetchTotals } from './SwarmfetchTotals';
+import { JoinGate } from './JoinGate';
 import { defaultDeps, type SwarmfetchDeps } from './swarmfetchDeps';
 import type { SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
 import { TrackerClient } from './TrackerClient';
@@ -46,7 +47,7 @@ export class Swarmfetch {
   private started = false;
   private destroyed = false;
   private cancelJoinWait: (() => void) | null = null;
-  private playerStarted = false;
+  private readonly joinGate: JoinGate;
 
   constructor(options: Partial<SwarmfetchConfig> = {}, deps: Partial<SwarmfetchDeps> = {}) {
     this.config = mergeConfig(options, DEFAULT_CONFIG);
@@ -119,11 +120,15 @@ export class Swarmfetch {
       seed: (url) => this.bridge?.seed(url),
       onDirect: (on) => {
         this.bridge?.direct(on);
-        if (!on) this.releaseJoins();
+        if (!on) this.joinGate.check();
       },
       // seeding is for peers: not while this page does not serve them
       canSeed: () => (this.bridge?.controlled ?? false) && this.pool.uploadEnabled,
       now: d.now,
+    });
+    this.joinGate = new JoinGate({
+      release: () => this.pool.release(), direct: () => this.agent.direct, lineKnown: () => this.agent.httpPace.lastLoadMs !== null,
+      now: d.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number),
     });
   }
 
@@ -169,10 +174,7 @@ export class Swarmfetch {
         { bufferAhead: () => bufferAheadSec(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
         PLAYER_STARTED_BUFFER_SEC,
         this.config.peerJoinMaxDelayMs,
-        () => {
-          this.playerStarted = true;
-          this.releaseJoins();
-        },
+        () => this.joinGate.playerStarted(),
       );
     }
     else this.fail('unsupported', 'WebRTC is not available; segments come over HTTP only');
@@ -276,20 +278,12 @@ export class Swarmfetch {
     this.destroyed = true;
     this.beacon?.destroy(); // its last one, while the peer id is still known
     this.cancelJoinWait?.();
+    this.joinGate.destroy();
     this.bridge?.destroy();
     this.agent.destroy();
     this.pool.destroy();
     this.store.clear();
     this.emitter.removeAll();
-  }
-
-  /**
-   * Lets the held joins go once the player has started, unless the agent is `direct` (the line is the player's): then
-   * when it no longer is. On 1/0.5 Mbit/s lines, peers' handshakes and announcements on a late viewer's downlink made
-   * its second load 0.7–1.4 s; hls.js's estimate fell to 0.24–0.38 Mbit/s, and it stayed at 180p for 10–17 loads.
-   */
-  private releaseJoins(): void {
-    if (this.playerStarted && !this.agent.direct) this.pool.release();
   }
 
   private fail(code: SwarmErrorCode, message: string): void {

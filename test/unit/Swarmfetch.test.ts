@@ -12,6 +12,7 @@ import type { SwarmfetchConfig } from '../../core/config';
 import { CONTRACT_VERSION, type AgentApi, type PortMessage, type SegmentReport } from '../../core/contract';
 import { thrownCode } from './helpers/thrownCode';
 import { configFromScript } from '../../client/configFromScript';
+import { LINE_WAIT_MS } from '../../client/JoinGate';
 
 const PAGE = 'http://site.example/watch';
 const SWARM = 'http://site.example|http://cdn.example/v/';
@@ -280,6 +281,7 @@ describe('Swarmfetch', () => {
     t.peer.emit('open', 'me');
     const agent = workerSide(t.sw.posted);
     void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200 });
+    await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer' })); // a fast line
     await vi.advanceTimersByTimeAsync(1000);
     const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
     expect(joins()).toEqual([]); // the player has nothing buffered: the page's CPU is the player's
@@ -318,17 +320,27 @@ describe('Swarmfetch', () => {
     expect(joins()).toHaveLength(2); // the swarms of both renditions
   });
 
-  it('joins after peerJoinMaxDelayMs even when the player never buffers', async () => {
-    const t = track(setup({ peerJoinMaxDelayMs: 3000 }));
-    await t.sf.start();
-    t.peer.emit('open', 'me');
-    const agent = workerSide(t.sw.posted);
-    void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200 });
-    const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
-    await vi.advanceTimersByTimeAsync(2900);
-    expect(joins()).toEqual([]);
-    await vi.advanceTimersByTimeAsync(200);
-    expect(joins()).toHaveLength(1);
+  it('joins after peerJoinMaxDelayMs even when the player never buffers (its line known); without a pace, LINE_WAIT_MS later', async () => {
+    for (const known of [true, false]) {
+      const t = track(setup({ peerJoinMaxDelayMs: 3000 }));
+      await t.sf.start();
+      t.peer.emit('open', 'me');
+      const agent = workerSide(t.sw.posted);
+      void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200 });
+      if (known) await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer' }));
+      const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
+      await vi.advanceTimersByTimeAsync(2900);
+      expect(joins()).toEqual([]);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(joins()).toHaveLength(known ? 1 : 0);
+      if (!known) {
+        await vi.advanceTimersByTimeAsync(LINE_WAIT_MS - 400); // the wait for the pace began at 3000 ms
+        expect(joins()).toEqual([]);
+        await vi.advanceTimersByTimeAsync(400);
+        expect(joins()).toHaveLength(1);
+      }
+      t.sf.destroy();
+    }
   });
 
   it('prepare(url) joins the swarm of a stream at once, before the player asks for anything and whatever peerJoinMaxDelayMs; junk URLs are refused', async () => {
