@@ -106,8 +106,9 @@ export interface SwarmfetchConfig extends SwConfig {
   urgentBufferSec: number;
   /**
    * Peers are joined once the player has started (1 s buffered), so WebRTC handshakes never compete with its first
-   * frame for CPU; at most this long after start — but never while this page's line is its player's (under 3× the
-   * rate played or the rung above's; see docs/architecture.md). 0 = join at once. @default 5000 (clamped 0–60000)
+   * frame for CPU; at most this long after start — once the page's line is measured (at most 15 s more), and never
+   * while it is its player's (under 3× the rate played or the rung above's; see JoinGate). 0 = join at once.
+   * @default 5000 (clamped 0–60000)
    */
   peerJoinMaxDelayMs: number;
   /**
