@@ -124,6 +124,14 @@ export class HttpPace {
     return Math.max(0, Math.floor((bytes * ABR_UP_FACTOR) / up - bytes / this.bytesPerMs));
   }
 
+  /**
+   * Whether the line's pace is still to come (see JoinGate): none counted yet, and the player's loads so far are a
+   * playlist's segments, or none was seen. A progressive file's pieces never tell it (none is `straight`).
+   */
+  get paceAwaited(): boolean {
+    return this.bytesPerMs === null && (this.playing !== null || this.lastBytes.size === 0);
+  }
+
   /** How long this page's latest HTTP load for its player took (ms), or null before one counted. */
   get lastLoadMs(): number | null {
     return this.lastMs;

@@ -127,7 +127,7 @@ export class Swarmfetch {
       now: d.now,
     });
     this.joinGate = new JoinGate({
-      release: () => this.pool.release(), direct: () => this.agent.direct, lineKnown: () => this.agent.httpPace.lastLoadMs !== null,
+      release: () => this.pool.release(), direct: () => this.agent.direct, paceAwaited: () => this.agent.httpPace.paceAwaited,
       now: d.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number),
     });
   }

@@ -127,4 +127,17 @@ describe('HttpPace', () => {
     q.noteReport('http://cdn/w/63.ts', 100_000, 1900, true); // 1000 ms: 0.7·100 + 0.3·100
     expect(q.expectedMs('http://cdn/w/x.ts')).toBe(1000);
   });
+
+  it('awaits the line\'s pace while nothing was seen, or a playlist\'s segment is played; not for a progressive file\'s pieces', () => {
+    const p = new HttpPace();
+    expect(p.paceAwaited).toBe(true); // nothing seen yet
+    p.noteReport('http://cdn/v.mp4#0-1048575', 1_048_576, 400, false); // a piece: its size only
+    expect(p.paceAwaited).toBe(false); // such loads never tell the pace: nothing to wait for
+    const q = new HttpPace();
+    q.notePlaying('http://cdn/v/seg1.ts', 2, 1_500_000);
+    q.noteReport('http://cdn/v/seg1.ts', 75_000, 900, false); // waited on peers first: its size only
+    expect(q.paceAwaited).toBe(true);
+    q.noteReport('http://cdn/v/seg2.ts', 75_000, 600, true);
+    expect(q.paceAwaited).toBe(false);
+  });
 });

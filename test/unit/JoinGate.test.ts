@@ -10,7 +10,7 @@ function gate(state: { direct: boolean; known: boolean }) {
   const g = new JoinGate({
     release: () => void released++,
     direct: () => state.direct,
-    lineKnown: () => state.known,
+    paceAwaited: () => !state.known,
     now: () => now,
     setTimeout: (fn, ms) => (due.set(next, { at: now + ms, fn }), next++),
     clearTimeout: (h) => void due.delete(h as number),
