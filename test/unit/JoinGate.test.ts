@@ -1,32 +1,20 @@
 /** client/JoinGate: when the joins held at start go (the player started; the line known, and not the player's). */
 import { describe, expect, it } from 'vitest';
 import { JoinGate, LINE_WAIT_MS } from '../../client/JoinGate';
+import { manualTimers } from './helpers/manualTimers';
 
 function gate(state: { direct: boolean; known: boolean }) {
-  let now = 0;
-  const due = new Map<number, { at: number; fn: () => void }>();
-  let next = 1;
+  const timers = manualTimers();
   let released = 0;
   const g = new JoinGate({
     release: () => void released++,
     direct: () => state.direct,
     paceAwaited: () => !state.known,
-    now: () => now,
-    setTimeout: (fn, ms) => (due.set(next, { at: now + ms, fn }), next++),
-    clearTimeout: (h) => void due.delete(h as number),
+    now: timers.now,
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
   });
-  const advance = (ms: number) => {
-    const end = now + ms;
-    for (;;) {
-      const [id, t] = [...due.entries()].sort((a, b) => a[1].at - b[1].at)[0] ?? [];
-      if (id === undefined || !t || t.at > end) break;
-      due.delete(id);
-      now = t.at;
-      t.fn();
-    }
-    now = end;
-  };
-  return { g, advance, released: () => released, pending: () => due.size };
+  return { g, advance: (ms: number) => timers.advance(ms), released: () => released, pending: () => timers.pending };
 }
 
 describe('JoinGate', () => {

@@ -5,31 +5,7 @@ import type { TrackerClient } from '../../client/TrackerClient';
 import { whenPlayerStarts } from '../../client/whenPlayerStarts';
 import { mergeConfig } from '../../core/mergeConfig';
 import { FakeConnection } from './fakes/FakeConnection';
-
-/** Timers run by hand: `advance(ms)` fires what is due. */
-function manualTimers() {
-  let now = 0;
-  let next = 1;
-  const due = new Map<number, { at: number; fn: () => void }>();
-  return {
-    setTimeout: (fn: () => void, ms: number) => (due.set(next, { at: now + ms, fn }), next++),
-    clearTimeout: (h: unknown) => void due.delete(h as number),
-    advance(ms: number) {
-      const end = now + ms;
-      for (;;) {
-        const [id, t] = [...due.entries()].sort((a, b) => a[1].at - b[1].at)[0] ?? [];
-        if (id === undefined || !t || t.at > end) break;
-        due.delete(id);
-        now = t.at;
-        t.fn();
-      }
-      now = end;
-    },
-    get pending() {
-      return due.size;
-    },
-  };
-}
+import { manualTimers } from './helpers/manualTimers';
 
 describe('whenPlayerStarts', () => {
   it('fires once the player has the buffer asked for, not before', () => {
