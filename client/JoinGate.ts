@@ -18,11 +18,12 @@ const RECHECK_MS = 250;
 /**
  * When the joins held at start (`peerJoinMaxDelayMs`) go: once the player has started, and the line is known not to
  * be the player's. While it is (`direct`: it carries under 3× the rate played or the rung above's), they wait until
- * it no longer is — `check()` is called on each change; while the line's pace is still to come (not for a progressive
- * file's pieces, which never tell it), they wait for it, at most LINE_WAIT_MS. On 1/0.5 Mbit/s lines a late viewer joined as its second load ran (or, its first frame 8–12 s
- * after start, when the 5 s wait ran out, before anything was known of its line): its peers' handshakes and
- * announcements on its downlink made that load 0.7–1.4 s, hls.js's estimate fell to 0.24–0.38 Mbit/s, and it
- * stayed at 180p for 10–17 loads.
+ * it no longer is — `check()` is called on each change. While the line's pace is still to come (not for a progressive
+ * file's pieces, which never tell it), they wait for it, at most LINE_WAIT_MS.
+ * Why: on 1/0.5 Mbit/s lines a late viewer joined as its second load ran (or, its first frame 8–12 s after start,
+ * when the 5 s wait ran out, before anything was known of its line): its peers' handshakes and announcements on its
+ * downlink made that load 0.7–1.4 s, hls.js's estimate fell to 0.24–0.38 Mbit/s, and it stayed at 180p for 10–17
+ * loads.
  */
 export class JoinGate {
   private startedAt: number | null = null;
