@@ -18,6 +18,14 @@ const SEED_TIMEOUT_MS = 10_000;
 export const MAX_PREFETCH_TIMEOUT_MS = 20_000;
 /** A peer is asked only when the player asks for the segment this many times later than the transfer should take. */
 const LEAD_MARGIN = 1.5;
+/**
+ * How much further than prefetchAheadSec of media the window may reach for a VOD player that loads faster than it
+ * plays (see Prefetcher.window). hls.js loads a whole short VOD at its line's pace: on 16/1 Mbit/s lines a viewer
+ * asked for a 2 s segment every 0.5 s, so its 30 s window (15 segments) came within 7 s, and a holder on a 1 Mbit/s
+ * uplink measured at 58 B/ms (2.2 s a segment) was asked for one segment at a time, at the window's end; the
+ * segments 10–30 s away by the player's pace are where a slow uplink can be used.
+ */
+const BURST_WINDOW_FACTOR = 4;
 /** The rate assumed of a peer not measured yet: a 1 Mbit/s uplink (bytes per ms). */
 const UNMEASURED_BYTES_PER_MS = 125;
 /**
@@ -121,8 +129,7 @@ export class Prefetcher {
     if (this.deps.paused?.()) return;
     for (const swarm of playlists.activeSwarms()) {
       if (this.deps.left?.(swarm) === true) continue;
-      const upcoming = playlists.upcoming(swarm, config.prefetchAheadSec);
-      const leads = playlists.isLive?.(swarm) === true ? null : this.deps.leadsMs?.(swarm, upcoming.map((e) => e.durationSec)) ?? null;
+      const { upcoming, leads } = this.window(swarm);
       upcoming.forEach((e, i) => {
         if (store.has(e.key) || inflight.has(e.key) || this.prefetching.has(e.key)) return;
         if (this.deps.refuses(e.key)) return; // nobody could take it from a peer: neither prefetch nor seed
@@ -138,6 +145,24 @@ export class Prefetcher {
         if (i < SEED_AHEAD_SEGMENTS) this.maybeSeed(e, swarm);
       });
     }
+  }
+
+  /**
+   * The segments worth bringing ahead in `swarm`, with the time until the player asks for each (null: its pace is
+   * unknown, or live): those it will ask for within prefetchAheadSec — at most BURST_WINDOW_FACTOR times that much
+   * media. At the pace it plays that is prefetchAheadSec of media, as for live and an unknown pace; a VOD player
+   * filling its buffer faster reaches further within the same time (see BURST_WINDOW_FACTOR).
+   */
+  private window(swarm: string): { upcoming: PlaylistEntry[]; leads: number[] | null } {
+    const { playlists, config } = this.deps;
+    const near = (): PlaylistEntry[] => playlists.upcoming(swarm, config.prefetchAheadSec);
+    if (playlists.isLive?.(swarm) === true || !this.deps.leadsMs) return { upcoming: near(), leads: null };
+    const wide = playlists.upcoming(swarm, config.prefetchAheadSec * BURST_WINDOW_FACTOR);
+    const leads = this.deps.leadsMs(swarm, wide.map((e) => e.durationSec));
+    if (leads === null) return { upcoming: near(), leads: null };
+    let n = 0;
+    while (n < wide.length && (leads[n] ?? Infinity) <= config.prefetchAheadSec * 1000) n++;
+    return { upcoming: wide.slice(0, n), leads: leads.slice(0, n) };
   }
 
   /**

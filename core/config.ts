@@ -100,7 +100,11 @@ export interface SwarmfetchConfig extends SwConfig {
    * @default 0 (clamped 0 or 10000–3600000)
    */
   offloadBeaconIntervalMs: number;
-  /** How far ahead of the playhead segments are fetched from peers into the store. @default 30 (clamped 0–300) */
+  /**
+   * How far ahead segments peers hold are fetched into the store: this much media past the player's latest request;
+   * for a VOD player loading faster than it plays, what it will ask for within this many seconds (at most 4× the
+   * media). @default 30 (clamped 0–300)
+   */
   prefetchAheadSec: number;
   /** Below this much buffered media the player is starving: no waiting for peers. @default 4 (clamped 0–60) */
   urgentBufferSec: number;

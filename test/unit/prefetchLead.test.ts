@@ -35,14 +35,36 @@ function slowLink(id: string, bytesPerMs: number | null, projected: () => number
   return { remoteId: id, throughput: bytesPerMs, activeDownloads: 0, projectedDoneAt: projected } as unknown as PeerLink;
 }
 
-function prefetcher(link: PeerLink, opts: { live?: boolean; leads?: number[] | null; left?: boolean } = {}) {
+/** A playlist's entries after the player's position (the first), covering `aheadSec` (as Playlists.upcoming). */
+function upcomingOf(list: ReturnType<typeof entries>, aheadSec: number) {
+  const out = [];
+  for (let i = 1, sec = 0; i < list.length && sec < aheadSec; i++) {
+    out.push(list[i]!);
+    sec += list[i]!.durationSec;
+  }
+  return out;
+}
+
+type PrefetcherOpts = {
+  live?: boolean;
+  leads?: number[] | null;
+  left?: boolean;
+  /** A playlist of `n` 2 s entries whose window follows the seconds asked for, the player asking every `intervalMs`. */
+  paced?: { n: number; intervalMs: number };
+};
+
+function prefetcher(link: PeerLink, opts: PrefetcherOpts = {}) {
   const asked: Asked[] = [];
-  const list = entries(12);
+  const list = entries(opts.paced?.n ?? 12);
   const deps: PrefetcherDeps = {
     config: { urgentBufferSec: 4, prefetchAheadSec: 30, p2pTimeoutMs: 2000 },
     store: { has: () => false },
     pool: { linkFor: () => link, fetchersOf: () => [], openPeerIds: () => [link.remoteId], announce: () => {}, peerId: 'me' },
-    playlists: { activeSwarms: () => [SWARM], upcoming: () => list.slice(1), isLive: () => opts.live === true },
+    playlists: {
+      activeSwarms: () => [SWARM],
+      upcoming: (_s, aheadSec) => (opts.paced ? upcomingOf(list, aheadSec) : list.slice(1)),
+      isLive: () => opts.live === true,
+    },
     inflight: new InflightDownloads(15_000),
     fromPeer: (_l, key, _s, timeoutMs, _w, signal) =>
       new Promise<StoredSegment>((resolve, reject) => {
@@ -54,7 +76,8 @@ function prefetcher(link: PeerLink, opts: { live?: boolean; leads?: number[] | n
     bufferAhead: () => 20,
     seed: () => {},
     canSeed: () => false,
-    leadsMs: (_s, durations) => (opts.leads === undefined ? durations.map((_, i) => (i + 1) * 2000) : opts.leads),
+    leadsMs: (_s, durations) =>
+      opts.leads === undefined ? durations.map((_, i) => (i + 1) * (opts.paced?.intervalMs ?? 2000)) : opts.leads,
     expectedBytes: () => SEGMENT_BYTES,
     now: () => Date.now(),
     left: () => opts.left === true,
@@ -159,6 +182,33 @@ describe('Prefetcher: VOD by lead time', () => {
     const fast = prefetcher(Object.assign(slowLink('fast', 10_000), { throughputAgeMs: 60_000 }) as PeerLink);
     fast.p.tick();
     expect(fast.asked[0]!.key).toBe(fast.list[1]!.key);
+  });
+
+  it('a player loading faster than it plays: the window reaches what it asks for within prefetchAheadSec (≤ 4× the media)', () => {
+    // 40 B/ms: 375 KB in 9.4 s, asked only with ≥ 14.1 s of lead
+    const bursting = prefetcher(slowLink('slow', 40), { paced: { n: 80, intervalMs: 500 } });
+    bursting.p.tick();
+    // a segment every 0.5 s: the 28th ahead is asked for in 14 s, the 29th in 14.5 s — 58 s of media ahead
+    expect(bursting.asked.map((a) => a.key)).toEqual([29, 30, 31].map((i) => bursting.list[i]!.key));
+    // never further than 4 × 30 s of media (60 segments), even at a pace that asks for more within 30 s: at 0.1 s a
+    // segment, a peer at 93 B/ms (4 s; asked with ≥ 6.05 s of lead) could only bring the 61st ahead (6.1 s)
+    const fastest = prefetcher(slowLink('slow', 93), { paced: { n: 80, intervalMs: 100 } });
+    fastest.p.tick();
+    expect(fastest.asked).toEqual([]);
+    const wider = prefetcher(slowLink('slow', 94), { paced: { n: 80, intervalMs: 100 } }); // 3.99 s: ≥ 5.98 s
+    wider.p.tick();
+    expect(wider.asked.map((a) => a.key)).toEqual([60].map((i) => wider.list[i]!.key));
+  });
+
+  it('a player asking at the pace it plays: the window is prefetchAheadSec of media, nothing asked for later', () => {
+    // 15 B/ms: 375 KB in 25 s, so only a segment asked for in ≥ 37.5 s would do — beyond the window's 30 s
+    const { p, asked } = prefetcher(slowLink('slow', 15), { paced: { n: 80, intervalMs: 2000 } });
+    p.tick();
+    expect(asked).toEqual([]);
+    // at 20 B/ms (28.1 s of lead), the 15th segment ahead, asked for in 30 s, is the window's last
+    const edge = prefetcher(slowLink('slow', 20), { paced: { n: 80, intervalMs: 2000 } });
+    edge.p.tick();
+    expect(edge.asked.map((a) => a.key)).toEqual([edge.list[15]!.key]);
   });
 
   it('a swarm the player left is neither prefetched nor seeded', () => {
