@@ -31,6 +31,15 @@ const ELECTED_NEAR_SEGMENTS = 2;
 /** Longest a request waits for peer connections that are being made (they take ~100–300 ms). */
 const CONNECT_WAIT_MS = 800;
 const POLL_MS = 40;
+/**
+ * A peer's bytes come down this page's own line, behind a peer's uplink that is rarely faster: peers are not asked
+ * when the player's buffer gives them less than this many times the line's own expected time for the segment
+ * (HttpPace) — they could not bring it in time, and the try only delays the player's load. (The ABR's slack, which
+ * may be shorter, bounds a try by what the player can take as the network's time, not by what a peer can do.) Live on 1/0.5 Mbit/s lines, a starting viewer's
+ * 800 ms tries for 65 KB segments (0.5–0.65 s of its line) timed out or came back `absent` one after another, each
+ * adding 0.4–0.9 s to a load, and its latency grew by that much.
+ */
+const LINE_TRY_FACTOR = 2;
 
 type Miss = SwarmErrorCode | 'not-found' | 'no-peer';
 
@@ -106,8 +115,9 @@ export class SegmentResolver {
     }
 
     const tried = new Set<string>();
-    const paused = this.deps.peersPaused?.() === true;
-    for (let i = 0; i < (paused ? 0 : MAX_PEER_TRIES); i++) {
+    // asking peers paused, or a budget no peer could meet through this page's own line (see LINE_TRY_FACTOR)
+    const askPeers = this.deps.peersPaused?.() !== true && !(httpMs !== null && budgetMs < LINE_TRY_FACTOR * httpMs);
+    for (let i = 0; i < (askPeers ? MAX_PEER_TRIES : 0); i++) {
       const left = deadline - this.deps.now();
       if (left <= 0) break;
       const k = pool.linkFor(query.key, tried) ? query.key : query.wholeKey;
@@ -130,7 +140,7 @@ export class SegmentResolver {
 
     // A fed player: a peer is downloading it now, or the peer elected to will be soon — wait for it while the buffer
     // allows. A starving player that has started: only a short wait for the connections being made right now.
-    const waitForPeers = !paused && peerBudgetMs > 0 && (!starving || (connectWaitMs > 0 && pool.connecting));
+    const waitForPeers = askPeers && peerBudgetMs > 0 && (!starving || (connectWaitMs > 0 && pool.connecting));
     if (waitForPeers && !query.wholeKey) {
       const fetcher = starving
         ? await this.awaitFetcher(key, query.swarm, Math.min(deadline, this.deps.now() + connectWaitMs), tried, 0)

@@ -267,7 +267,11 @@ describe('SegmentResolver with a prefetch and measured peers', () => {
   const KEY = 'http://cdn/v/seg1.ts';
   const query: SegmentQuery = { key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 2000 };
 
-  function resolver(prefetched: (key: string, withinMs: number) => Promise<StoredSegment | undefined> | undefined, link: PeerLink & { asked?: number }) {
+  function resolver(
+    prefetched: (key: string, withinMs: number) => Promise<StoredSegment | undefined> | undefined,
+    link: PeerLink & { asked?: number },
+    httpMs = 200,
+  ) {
     const inflight = new InflightDownloads(15_000);
     return new SegmentResolver({
       urgentBufferSec: 4, store: { has: () => false }, inflight,
@@ -278,9 +282,20 @@ describe('SegmentResolver with a prefetch and measured peers', () => {
         return segment(key);
       },
       isLive: () => false, bufferAhead: () => 30, now: () => Date.now(),
-      expectedHttpMs: () => 200,
+      expectedHttpMs: () => httpMs,
     });
   }
+
+  it('no peer is asked when the budget is under twice the line’s own time for the segment: its bytes come down that line', async () => {
+    // the budget: 1950 ms; the line takes 1000 ms for the segment, so a peer would need ≥ 2000 ms
+    const slowLine: PeerLink & { asked?: number } = slowLink('peer', 10_000);
+    expect(await resolver(() => undefined, slowLine, 1000).resolve(query)).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(slowLine.asked ?? 0).toBe(0);
+    // 975 ms: 1950 is enough
+    const fasterLine: PeerLink & { asked?: number } = slowLink('peer', 10_000);
+    expect((await resolver(() => undefined, fasterLine, 975).resolve(query)).kind).toBe('hit');
+    expect(fasterLine.asked).toBe(1);
+  });
 
   it('a prefetch that does not come within the wait sends the segment to the network, asking no peer again', async () => {
     const link: PeerLink & { asked?: number } = slowLink('slow', 10_000);
