@@ -110,10 +110,9 @@ export class Agent implements AgentApi {
     // asking peers pays not (PeerPayoff), or the line is the player's (HttpPace.lineFull): no tries, prefetch or seed
     const peersPaused = () => payoff.paused || this.httpPace.lineFull();
     this.directSignal = new ChangeSignal(() => this.direct, deps.onDirect);
-    const fromPeer = (link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal) =>
-      this.fromPeer(link, key, swarm, timeoutMs, waitMs, signal);
     this.prefetcher = new Prefetcher({
-      config, store, pool, playlists: this.playlists, inflight: this.inflight, fromPeer,
+      config, store, pool, playlists: this.playlists, inflight: this.inflight,
+      fromPeer: (link, key, swarm, timeoutMs, waitMs, signal) => this.fromPeer(link, key, swarm, timeoutMs, waitMs, signal, true),
       refuses: (key) => verifier?.refuses(key) ?? false,
       bufferAhead: deps.bufferAhead, seed: deps.seed, canSeed: deps.canSeed, paused: peersPaused,
       leadsMs: (swarm, durations) => this.pace.leadsMs(swarm, durations, deps.now()),
@@ -123,7 +122,8 @@ export class Agent implements AgentApi {
     });
     this.resolver = new SegmentResolver({
       urgentBufferSec: config.urgentBufferSec, store, pool, inflight: this.inflight,
-      prefetched: (key, withinMs) => this.prefetcher.coming(key, withinMs), fromPeer,
+      prefetched: (key, withinMs) => this.prefetcher.coming(key, withinMs),
+      fromPeer: (link, key, swarm, timeoutMs, waitMs) => this.fromPeer(link, key, swarm, timeoutMs, waitMs),
       isLive: (swarm) => this.playlists.isLive(swarm), bufferAhead: deps.bufferAhead, now: deps.now,
       peersPaused,
       before: (swarm, key, n) => this.playlists.before(swarm, key, n),
@@ -291,8 +291,9 @@ export class Agent implements AgentApi {
     return idle;
   }
 
-  private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal): Promise<StoredSegment> {
-    const segment = await this.payoff.transfer(link, timeoutMs, () => this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs, signal));
+  /** One segment from one peer, checked and stored; its outcome judged (see PeerPayoff.transfer: a `prefetch`'s failure is not). */
+  private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal, prefetch = false): Promise<StoredSegment> {
+    const segment = await this.payoff.transfer(link, timeoutMs, () => this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs, signal), prefetch);
     if (this.deps.store.put(segment)) this.deps.onStored(segment, 'p2p');
     return segment;
   }

@@ -45,6 +45,22 @@ describe('PeerPayoff', () => {
     expect(q.paused).toBe(true);
   });
 
+  it('a prefetch that fails is not judged (nobody waited for it); one that delivers is', async () => {
+    const { p } = make();
+    const link = (id: string) => ({ remoteId: id, throughput: 50 });
+    const fail = (id: string, prefetch: boolean) => p.transfer(link(id), 3000, () => Promise.reject(stall()), prefetch).catch(() => undefined);
+    for (let i = 0; i < 12; i++) await fail(i % 2 ? 'a' : 'b', true);
+    expect(p.paused).toBe(false);
+    // six failed tries of the player's requests pause it…
+    for (let i = 0; i < 6; i++) await fail(i % 2 ? 'a' : 'b', false);
+    expect(p.paused).toBe(true);
+    // …unless prefetches delivered among them: 4 of the latest 8 failed
+    const q = make().p;
+    for (let i = 0; i < 4; i++) await q.transfer(link('a'), 3000, () => Promise.resolve(1), true);
+    for (let i = 0; i < 4; i++) await q.transfer(link(i % 2 ? 'a' : 'b'), 3000, () => Promise.reject(stall()), false).catch(() => undefined);
+    expect(q.paused).toBe(false);
+  });
+
   it('one bad peer is its own fault: failures from a single peer never pause, and a banned peer’s are forgotten', () => {
     const { p } = make();
     for (let i = 0; i < 20; i++) p.failed('drip', stall());
