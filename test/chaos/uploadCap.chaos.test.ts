@@ -1,7 +1,8 @@
 /**
  * G9 (issue 4): a leeching peer cannot pull more than the seeder's upload cap, and the seeder's store stays under
  * `storeMaxBytes`. The leecher is a page whose swarmfetch takes no part in playing: the test drives its peer link
- * directly and asks the seeder, four requests at a time, for every segment the seeder announced, over and over.
+ * directly and asks the seeder, four requests at a time, for every segment the seeder ever announced (refused or
+ * not, evicted or not), over and over.
  * The seeder plays the 360p rendition (~150 KB segments) with a 1 MiB store, so its store overflows many times.
  */
 import { join } from 'node:path';
@@ -54,11 +55,15 @@ const LEECH = `async ({ swarm, seederId, ms, parallel }) => {
   const start = performance.now();
   const out = { got: 0, ok: 0, refused: 0, start, ms: 0 };
   let next = 0;
+  // every key the seeder ever announced: a leecher does not forget a key when the seeder refuses it (an honest
+  // page's link does, on \`absent\`, so its key list shrank to one and four requests shared that one segment: the
+  // leecher then pulled 42 KB/s in one CI run, against a 128 KB/s cap, and the test read that as no push at all)
+  const known = new Set();
   const worker = async () => {
     while (performance.now() - start < ms && link.isOpen) {
-      // every key the seeder announced (offersAny visits them all when the test never matches)
-      const keys = [];
-      link.offersAny((k) => (keys.push(k), false));
+      // (offersAny visits them all when the test never matches)
+      link.offersAny((k) => (known.add(k), false));
+      const keys = [...known];
       if (!keys.length) { await sleep(50); continue; }
       try {
         const r = await link.request(keys[next++ % keys.length], 10000);
