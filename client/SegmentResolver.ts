@@ -32,10 +32,11 @@ const ELECTED_NEAR_SEGMENTS = 2;
 const CONNECT_WAIT_MS = 800;
 const POLL_MS = 40;
 /**
- * A peer's bytes come down this page's own line, behind a peer's uplink that is rarely faster: peers are not asked
- * when the player's buffer gives them less than this many times the line's own expected time for the segment
- * (HttpPace) — they could not bring it in time, and the try only delays the player's load. (The ABR's slack, which
- * may be shorter, bounds a try by what the player can take as the network's time, not by what a peer can do.) Live on 1/0.5 Mbit/s lines, a starting viewer's
+ * A peer's bytes come down this page's own line, behind a peer's uplink that is rarely faster: a starving player's
+ * request asks no peer when its budget is under this many times the line's own expected time for the segment
+ * (HttpPace) — no peer could bring it in time, and the try only delays the load the player waits for. Only a starving
+ * player's: the line's pace is read from this page's HTTP loads, which a loaded machine makes slow too (a late
+ * viewer's first loads took 0.8–1.3 s on an unshaped lab line), and a fed player can spare a try. Live on 1/0.5 Mbit/s lines, a starting viewer's
  * 800 ms tries for 65 KB segments (0.5–0.65 s of its line) timed out or came back `absent` one after another, each
  * adding 0.4–0.9 s to a load, and its latency grew by that much.
  */
@@ -116,7 +117,7 @@ export class SegmentResolver {
 
     const tried = new Set<string>();
     // asking peers paused, or a budget no peer could meet through this page's own line (see LINE_TRY_FACTOR)
-    const askPeers = this.deps.peersPaused?.() !== true && !(httpMs !== null && budgetMs < LINE_TRY_FACTOR * httpMs);
+    const askPeers = this.deps.peersPaused?.() !== true && !(starving && httpMs !== null && budgetMs < LINE_TRY_FACTOR * httpMs);
     for (let i = 0; i < (askPeers ? MAX_PEER_TRIES : 0); i++) {
       const left = deadline - this.deps.now();
       if (left <= 0) break;

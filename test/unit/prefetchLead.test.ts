@@ -271,6 +271,7 @@ describe('SegmentResolver with a prefetch and measured peers', () => {
     prefetched: (key: string, withinMs: number) => Promise<StoredSegment | undefined> | undefined,
     link: PeerLink & { asked?: number },
     httpMs = 200,
+    ahead = 30,
   ) {
     const inflight = new InflightDownloads(15_000);
     return new SegmentResolver({
@@ -281,20 +282,25 @@ describe('SegmentResolver with a prefetch and measured peers', () => {
         link.asked = (link.asked ?? 0) + 1;
         return segment(key);
       },
-      isLive: () => false, bufferAhead: () => 30, now: () => Date.now(),
+      isLive: () => false, bufferAhead: () => ahead, now: () => Date.now(),
       expectedHttpMs: () => httpMs,
     });
   }
 
-  it('no peer is asked when the budget is under twice the line’s own time for the segment: its bytes come down that line', async () => {
-    // the budget: 1950 ms; the line takes 1000 ms for the segment, so a peer would need ≥ 2000 ms
+  it('a starving player asks no peer when its budget is under twice the line’s own time for the segment: its bytes come down that line', async () => {
+    // 3.5 s buffered, under the 4 s urgent mark: an 800 ms budget; the line takes 500 ms for the segment, so a peer
+    // would need ≥ 1000 ms
     const slowLine: PeerLink & { asked?: number } = slowLink('peer', 10_000);
-    expect(await resolver(() => undefined, slowLine, 1000).resolve(query)).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(await resolver(() => undefined, slowLine, 500, 3.5).resolve(query)).toEqual({ kind: 'miss', reason: 'no-peer' });
     expect(slowLine.asked ?? 0).toBe(0);
-    // 975 ms: 1950 is enough
+    // 350 ms: 800 is enough
     const fasterLine: PeerLink & { asked?: number } = slowLink('peer', 10_000);
-    expect((await resolver(() => undefined, fasterLine, 975).resolve(query)).kind).toBe('hit');
+    expect((await resolver(() => undefined, fasterLine, 350, 3.5).resolve(query)).kind).toBe('hit');
     expect(fasterLine.asked).toBe(1);
+    // a fed player (30 s buffered, a 1950 ms budget) still tries a peer on a line that takes 1000 ms for it
+    const fed: PeerLink & { asked?: number } = slowLink('peer', 10_000);
+    expect((await resolver(() => undefined, fed, 1000).resolve(query)).kind).toBe('hit');
+    expect(fed.asked).toBe(1);
   });
 
   it('a prefetch that does not come within the wait sends the segment to the network, asking no peer again', async () => {
