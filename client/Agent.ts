@@ -291,7 +291,7 @@ export class Agent implements AgentApi {
     return idle;
   }
 
-  /** One segment from one peer, checked and stored; its outcome judged (see PeerPayoff.transfer: a `prefetch`'s failure is not). */
+  /** One segment from one peer, checked and stored; its outcome judged (PeerPayoff.transfer: not a prefetch's failure). */
   private async fromPeer(link: PeerLink, key: string, swarm: string, timeoutMs: number, waitMs: number, signal?: AbortSignal, prefetch = false): Promise<StoredSegment> {
     const segment = await this.payoff.transfer(link, timeoutMs, () => this.peerFetch.fetch(link, key, swarm, timeoutMs, waitMs, signal), prefetch);
     if (this.deps.store.put(segment)) this.deps.onStored(segment, 'p2p');

@@ -34,11 +34,11 @@ const POLL_MS = 40;
 /**
  * A peer's bytes come down this page's own line, behind a peer's uplink that is rarely faster: a starving player's
  * request asks no peer when its budget is under this many times the line's own expected time for the segment
- * (HttpPace) — no peer could bring it in time, and the try only delays the load the player waits for. Only a starving
- * player's: the line's pace is read from this page's HTTP loads, which a loaded machine makes slow too (a late
- * viewer's first loads took 0.8–1.3 s on an unshaped lab line), and a fed player can spare a try. Live on 1/0.5 Mbit/s lines, a starting viewer's
- * 800 ms tries for 65 KB segments (0.5–0.65 s of its line) timed out or came back `absent` one after another, each
- * adding 0.4–0.9 s to a load, and its latency grew by that much.
+ * (HttpPace) — no peer could bring it in time, and the try only delays the load the player waits for. Live on
+ * 1/0.5 Mbit/s lines, a starting viewer's 800 ms tries for 65 KB segments (0.5–0.65 s of its line) timed out or came
+ * back `absent` one after another, each adding 0.4–0.9 s to a load, and its latency grew by that much. Only a
+ * starving player's: the line's pace is read from this page's HTTP loads, which a loaded machine makes slow too (a
+ * late viewer's first loads took 0.8–1.3 s on an unshaped lab line), and a fed player can spare a try.
  */
 const LINE_TRY_FACTOR = 2;
 
