@@ -7,7 +7,7 @@ import type { PeerLink } from './PeerLink';
 import type { PeerPool } from './PeerPool';
 import type { StoredSegment } from './SegmentStore';
 import { transferMs } from './peer/Throughput';
-import { budgetFor } from './urgency';
+import { STARVING_BUDGET_MS, budgetFor } from './urgency';
 
 /** Time kept back from the worker's budget for the answer's trip back. */
 const ANSWER_MARGIN_MS = 50;
@@ -32,13 +32,14 @@ const ELECTED_NEAR_SEGMENTS = 2;
 const CONNECT_WAIT_MS = 800;
 const POLL_MS = 40;
 /**
- * A peer's bytes come down this page's own line, behind a peer's uplink that is rarely faster: a starving player's
- * request asks no peer when its budget is under this many times the line's own expected time for the segment
- * (HttpPace) — no peer could bring it in time, and the try only delays the load the player waits for. Live on
- * 1/0.5 Mbit/s lines, a starting viewer's 800 ms tries for 65 KB segments (0.5–0.65 s of its line) timed out or came
- * back `absent` one after another, each adding 0.4–0.9 s to a load, and its latency grew by that much. Only a
- * starving player's: the line's pace is read from this page's HTTP loads, which a loaded machine makes slow too (a
- * late viewer's first loads took 0.8–1.3 s on an unshaped lab line), and a fed player can spare a try.
+ * A peer's bytes come down this page's own line, behind a peer's uplink that is rarely faster: a request with the
+ * short budget (STARVING_BUDGET_MS or less) asks no peer when that budget is under this many times the line's own
+ * expected time for the segment (HttpPace) — no peer could bring it in time, and the try only delays the load the
+ * player waits for. Live on 1/0.5 Mbit/s lines, 800 ms tries for 65 KB segments (0.5–0.65 s of the line) timed out or
+ * came back `absent` one after another, each adding 0.4–0.9 s to a load, and the latency kept it: a starting
+ * viewer's, and a fed one's at the live edge (4–4.8 s buffered: max(800 ms, buffer − 4 s) of budget). Only the short
+ * budget: the line's pace is read from this page's HTTP loads, which a loaded machine makes slow too (a late
+ * viewer's first loads took 0.8–1.3 s on an unshaped lab line), and a player with more buffered can spare a try.
  */
 const LINE_TRY_FACTOR = 2;
 
@@ -116,8 +117,9 @@ export class SegmentResolver {
     }
 
     const tried = new Set<string>();
-    // asking peers paused, or a budget no peer could meet through this page's own line (see LINE_TRY_FACTOR)
-    const askPeers = this.deps.peersPaused?.() !== true && !(starving && httpMs !== null && budgetMs < LINE_TRY_FACTOR * httpMs);
+    // asking peers paused, or a short budget no peer could meet through this page's own line (see LINE_TRY_FACTOR)
+    const lineTooSlow = httpMs !== null && budgetMs <= STARVING_BUDGET_MS && budgetMs < LINE_TRY_FACTOR * httpMs;
+    const askPeers = this.deps.peersPaused?.() !== true && !lineTooSlow;
     for (let i = 0; i < (askPeers ? MAX_PEER_TRIES : 0); i++) {
       const left = deadline - this.deps.now();
       if (left <= 0) break;
