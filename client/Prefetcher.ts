@@ -26,6 +26,12 @@ const LEAD_MARGIN = 1.5;
  * segments 10–30 s away by the player's pace are where a slow uplink can be used.
  */
 const BURST_WINDOW_FACTOR = 4;
+/**
+ * Of the store (storeMaxBytes), the most the window's segments may take by their expected sizes: the store evicts
+ * the oldest first, so a window larger than the store would push out the nearest segments, brought for the player,
+ * with farther ones. At 8 Mbit/s, 30 s of media is 30 MB and four times that is more than the 64 MiB default.
+ */
+const WINDOW_STORE_SHARE = 0.5;
 /** The rate assumed of a peer not measured yet: a 1 Mbit/s uplink (bytes per ms). */
 const UNMEASURED_BYTES_PER_MS = 125;
 /**
@@ -45,7 +51,7 @@ interface Prefetch {
 }
 
 export interface PrefetcherDeps {
-  config: Pick<Readonly<SwarmfetchConfig>, 'urgentBufferSec' | 'prefetchAheadSec' | 'p2pTimeoutMs'>;
+  config: Pick<Readonly<SwarmfetchConfig>, 'urgentBufferSec' | 'prefetchAheadSec' | 'p2pTimeoutMs' | 'storeMaxBytes'>;
   store: { has(key: string): boolean };
   pool: Pick<PeerPool, 'linkFor' | 'fetchersOf' | 'openPeerIds' | 'announce' | 'peerId'> & Partial<Pick<PeerPool, 'sharedKey'>>;
   playlists: Pick<Playlists, 'activeSwarms' | 'upcoming'> & Partial<Pick<Playlists, 'isLive'>>;
@@ -151,18 +157,30 @@ export class Prefetcher {
    * The segments worth bringing ahead in `swarm`, with the time until the player asks for each (null: its pace is
    * unknown, or live): those it will ask for within prefetchAheadSec — at most BURST_WINDOW_FACTOR times that much
    * media. At the pace it plays that is prefetchAheadSec of media, as for live and an unknown pace; a VOD player
-   * filling its buffer faster reaches further within the same time (see BURST_WINDOW_FACTOR).
+   * filling its buffer faster reaches further within the same time (see BURST_WINDOW_FACTOR). Either way no more
+   * than fits in part of the store (WINDOW_STORE_SHARE).
    */
   private window(swarm: string): { upcoming: PlaylistEntry[]; leads: number[] | null } {
     const { playlists, config } = this.deps;
-    const near = (): PlaylistEntry[] => playlists.upcoming(swarm, config.prefetchAheadSec);
+    const near = (): PlaylistEntry[] => this.fitStore(playlists.upcoming(swarm, config.prefetchAheadSec));
     if (playlists.isLive?.(swarm) === true || !this.deps.leadsMs) return { upcoming: near(), leads: null };
-    const wide = playlists.upcoming(swarm, config.prefetchAheadSec * BURST_WINDOW_FACTOR);
+    const wide = this.fitStore(playlists.upcoming(swarm, config.prefetchAheadSec * BURST_WINDOW_FACTOR));
     const leads = this.deps.leadsMs(swarm, wide.map((e) => e.durationSec));
     if (leads === null) return { upcoming: near(), leads: null };
     let n = 0;
     while (n < wide.length && (leads[n] ?? Infinity) <= config.prefetchAheadSec * 1000) n++;
     return { upcoming: wide.slice(0, n), leads: leads.slice(0, n) };
+  }
+
+  /** The first of `entries` whose expected sizes (unknown: none) add up to WINDOW_STORE_SHARE of the store. */
+  private fitStore(entries: PlaylistEntry[]): PlaylistEntry[] {
+    const room = this.deps.config.storeMaxBytes * WINDOW_STORE_SHARE;
+    let bytes = 0;
+    for (let i = 0; i < entries.length; i++) {
+      bytes += this.deps.expectedBytes?.(entries[i]!.key) ?? 0;
+      if (bytes > room) return entries.slice(0, i);
+    }
+    return entries;
   }
 
   /**

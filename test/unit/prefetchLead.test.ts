@@ -51,13 +51,14 @@ type PrefetcherOpts = {
   left?: boolean;
   /** A playlist of `n` 2 s entries whose window follows the seconds asked for, the player asking every `intervalMs`. */
   paced?: { n: number; intervalMs: number };
+  storeMaxBytes?: number;
 };
 
 function prefetcher(link: PeerLink, opts: PrefetcherOpts = {}) {
   const asked: Asked[] = [];
   const list = entries(opts.paced?.n ?? 12);
   const deps: PrefetcherDeps = {
-    config: { urgentBufferSec: 4, prefetchAheadSec: 30, p2pTimeoutMs: 2000 },
+    config: { urgentBufferSec: 4, prefetchAheadSec: 30, p2pTimeoutMs: 2000, storeMaxBytes: opts.storeMaxBytes ?? 64 * 1024 * 1024 },
     store: { has: () => false },
     pool: { linkFor: () => link, fetchersOf: () => [], openPeerIds: () => [link.remoteId], announce: () => {}, peerId: 'me' },
     playlists: {
@@ -200,6 +201,21 @@ describe('Prefetcher: VOD by lead time', () => {
     expect(wider.asked.map((a) => a.key)).toEqual([60].map((i) => wider.list[i]!.key));
   });
 
+  it('the window holds no more than half the store by the segments’ expected sizes', () => {
+    // 100 B/ms: 375 KB in 3.75 s, asked with ≥ 5.63 s of lead — at a segment every 0.5 s, the 12th ahead (6 s)
+    const MiB = 1024 * 1024;
+    const roomy = prefetcher(slowLink('slow', 100), { paced: { n: 80, intervalMs: 500 }, storeMaxBytes: 9 * MiB });
+    roomy.p.tick(); // 4.5 MiB: 12 segments of 375 KB, the last of them far enough
+    expect(roomy.asked.map((a) => a.key)).toEqual([roomy.list[12]!.key]);
+    const small = prefetcher(slowLink('slow', 100), { paced: { n: 80, intervalMs: 500 }, storeMaxBytes: 8 * MiB });
+    small.p.tick(); // 4 MiB: 11 segments, all too near for this peer
+    expect(small.asked).toEqual([]);
+    // the same bound when the pace is unknown (live): a fast peer is asked for the next ones, up to the bound
+    const live = prefetcher(slowLink('fast', 10_000), { live: true, storeMaxBytes: 750_000 * 2 });
+    live.p.tick(); // 750 KB: 2 segments
+    expect(live.asked.map((a) => a.key)).toEqual([1, 2].map((i) => live.list[i]!.key));
+  });
+
   it('a player asking at the pace it plays: the window is prefetchAheadSec of media, nothing asked for later', () => {
     // 15 B/ms: 375 KB in 25 s, so only a segment asked for in ≥ 37.5 s would do — beyond the window's 30 s
     const { p, asked } = prefetcher(slowLink('slow', 15), { paced: { n: 80, intervalMs: 2000 } });
@@ -287,7 +303,7 @@ describe('SegmentResolver with a prefetch and measured peers', () => {
     });
   }
 
-  it('a starving player asks no peer when its budget is under twice the line’s own time for the segment: its bytes come down that line', async () => {
+  it('a request with the short budget asks no peer when it is under twice the line’s own time for the segment: its bytes come down that line', async () => {
     // 3.5 s buffered, under the 4 s urgent mark: an 800 ms budget; the line takes 500 ms for the segment, so a peer
     // would need ≥ 1000 ms
     const slowLine: PeerLink & { asked?: number } = slowLink('peer', 10_000);
@@ -297,7 +313,11 @@ describe('SegmentResolver with a prefetch and measured peers', () => {
     const fasterLine: PeerLink & { asked?: number } = slowLink('peer', 10_000);
     expect((await resolver(() => undefined, fasterLine, 350, 3.5).resolve(query)).kind).toBe('hit');
     expect(fasterLine.asked).toBe(1);
-    // a fed player (30 s buffered, a 1950 ms budget) still tries a peer on a line that takes 1000 ms for it
+    // a fed player at a live edge (4.6 s buffered: 800 ms of budget) is bound the same way
+    const edge: PeerLink & { asked?: number } = slowLink('peer', 10_000);
+    expect(await resolver(() => undefined, edge, 500, 4.6).resolve(query)).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(edge.asked ?? 0).toBe(0);
+    // a player with more buffered (30 s, a 1950 ms budget) still tries a peer on a line that takes 1000 ms for it
     const fed: PeerLink & { asked?: number } = slowLink('peer', 10_000);
     expect((await resolver(() => undefined, fed, 1000).resolve(query)).kind).toBe('hit');
     expect(fed.asked).toBe(1);

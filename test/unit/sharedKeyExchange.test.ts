@@ -217,7 +217,7 @@ describe('the elected seeder', () => {
     expect(local).toBeDefined();
     const seeded: string[] = [];
     const prefetcher = new Prefetcher({
-      config: { urgentBufferSec: 4, prefetchAheadSec: 30, p2pTimeoutMs: 1000 },
+      config: { urgentBufferSec: 4, prefetchAheadSec: 30, p2pTimeoutMs: 1000, storeMaxBytes: 64 * 1024 * 1024 },
       store: { has: () => false },
       pool: {
         peerId: 'me', openPeerIds: () => [other], linkFor: () => undefined, fetchersOf: () => [], announce: () => {},
