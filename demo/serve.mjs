@@ -1,6 +1,8 @@
 // The demo on one origin: P2P server (signalling + tracker), the demo page, its test stream, the built bundles.
 // Run after `npm run build`:  node demo/serve.mjs [--port 8080] [--host 127.0.0.1]   (or PORT / HOST env)
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { countOriginBytes } from './originStats.mjs';
 import { mountLiveSimulator } from './liveSimulator.mjs';
@@ -66,15 +68,33 @@ app.get('/', (_req, res) => res.sendFile(join(here, 'index.html')));
 app.get('/dash', (_req, res) => res.sendFile(join(here, 'dash.html')));
 app.get('/mp4', (_req, res) => res.sendFile(join(here, 'mp4.html')));
 
+/**
+ * Scripts go out gzip-compressed to a browser that takes it, as a site's own server or CDN sends them: on a 1 Mbit/s
+ * line hls.min.js as it is takes 5 s, compressed 1.5 s, and swarmfetch.js 1.1 s against 0.35 s. Compressed once per
+ * version of the file; express answers a revalidation 304 by the body's ETag.
+ */
+const gzipped = new Map();
+function sendScript(req, res, file, headers = { 'Cache-Control': 'public, max-age=0' }) {
+  if (!req.acceptsEncodings('gzip')) return res.sendFile(file, { headers });
+  const { mtimeMs, size } = statSync(file);
+  let z = gzipped.get(file);
+  if (!z || z.mtimeMs !== mtimeMs || z.size !== size) gzipped.set(file, (z = { mtimeMs, size, body: gzipSync(readFileSync(file), { level: 9 }) }));
+  res.set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding', ...headers });
+  res.send(z.body);
+}
+
 // The drop-in bundles: revalidated on every load, so a rebuild is picked up (the worker script especially).
-for (const name of ['swarmfetch.js', 'swarmfetch.js.map', 'swarmfetch-sw.js', 'swarmfetch-sw.js.map']) {
+for (const name of ['swarmfetch.js', 'swarmfetch-sw.js']) {
+  app.get(`/${name}`, (req, res) => sendScript(req, res, join(root, 'dist', name), { 'Cache-Control': 'no-cache' }));
+}
+for (const name of ['swarmfetch.js.map', 'swarmfetch-sw.js.map']) {
   app.get(`/${name}`, (_req, res) =>
     res.sendFile(join(root, 'dist', name), { cacheControl: false, headers: { 'Cache-Control': 'no-cache' } }),
   );
 }
-app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(join(root, 'node_modules/hls.js/dist/hls.min.js')));
-app.get('/vendor/shaka-player.compiled.js', (_req, res) =>
-  res.sendFile(join(root, 'node_modules/shaka-player/dist/shaka-player.compiled.js')),
+app.get('/vendor/hls.min.js', (req, res) => sendScript(req, res, join(root, 'node_modules/hls.js/dist/hls.min.js')));
+app.get('/vendor/shaka-player.compiled.js', (req, res) =>
+  sendScript(req, res, join(root, 'node_modules/shaka-player/dist/shaka-player.compiled.js')),
 );
 
 console.log(`swarmfetch demo: ${server.url}/`);
