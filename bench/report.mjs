@@ -3,6 +3,7 @@
 const MB = 1e6;
 const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)} %`);
 const mb = (x) => (x === null || x === undefined ? '—' : (x / MB).toFixed(2));
+const sec = (ms) => (ms === null || ms === undefined ? null : ms / 1000);
 const num = (x, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 const hist = (o) => {
   const e = Object.entries(o ?? {}).sort((a, b) => b[1] - a[1]);
@@ -44,6 +45,7 @@ export function scenarioText(s) {
   if (b.latencyMs !== null || w.latencyMs !== null) {
     rows.push(['live latency s (now − playhead date)', num(b.latencyMs / 1000, 2), num(w.latencyMs / 1000, 2)]);
     rows.push(['  hls.latency s', num(b.hlsLatencyMs / 1000, 2), num(w.hlsLatencyMs / 1000, 2)]);
+    rows.push(['  drift while playing s (last − first samples)', num(sec(b.latencyDriftMs), 2), num(sec(w.latencyDriftMs), 2)]);
   }
   // ABR (a multi-rendition stream) and the byte balance (every scenario)
   const multi = (x) => (x.abr?.levels?.length ?? 0) > 1;

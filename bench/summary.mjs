@@ -151,6 +151,7 @@ function viewerSummary(r) {
     consumedSegments: s ? s.consumedCount : 0,
     originBytes: r.originBytes ?? null,
     latencyMs: s ? round(s.latencyMs) : null,
+    latencyDriftMs: s && s.latencyDriftMs !== null && s.latencyDriftMs !== undefined ? round(s.latencyDriftMs) : null,
     hlsLatencyMs: s ? round(s.hlsLatencyMs) : null,
     playerErrors: s ? count(s.playerErrors, (e) => `${e.details}${e.fatal ? ' (fatal)' : ''}`) : {},
     pageErrors: r.pageErrors?.length ? r.pageErrors : undefined,
@@ -285,6 +286,7 @@ export function summarizeMode(result) {
       n: all.flatMap((v) => v.segmentLoadMs).length,
     },
     latencyMs: round(mean(all.map((v) => v.latencyMs))),
+    latencyDriftMs: round(mean(all.map((v) => v.latencyDriftMs))),
     hlsLatencyMs: round(mean(all.map((v) => v.hlsLatencyMs))),
     swarmfetch: sf.length === 0 ? null : {
       active: sf.filter((x) => x.active).length,
