@@ -28,7 +28,12 @@ const LIVE_ELECTION_WAIT_MS = 150;
  * for (it is at this page's position, so about to fetch it); a peer behind never fetches it in time.
  */
 const ELECTED_NEAR_SEGMENTS = 2;
-/** Longest a request waits for peer connections that are being made (they take ~100–300 ms). */
+/**
+ * Longest a request waits for peer connections that are being made (they take ~100–300 ms), when it asked no peer:
+ * one that asked the peers it has already waits for no newcomer. In a swarm, one is being connected most of the
+ * time; on 16/1 Mbit/s lines fed players whose open peers had failed waited 0.5–0.8 s for them, for nothing, before
+ * HTTP.
+ */
 const CONNECT_WAIT_MS = 800;
 const POLL_MS = 40;
 /**
@@ -181,7 +186,7 @@ export class SegmentResolver {
 
   /**
    * A peer that holds or downloads `key`, waiting (until `deadline`) up to CONNECT_WAIT_MS while peer connections
-   * are being made, then up to ELECTION_WAIT_MS while the peer elected to download it has not said so yet.
+   * are being made (when none of `tried` was asked), then up to ELECTION_WAIT_MS while the peer elected to download it has not said so yet.
    * Null when this page is the elected one, or nobody turns up. `electionWaitMs`: how long the elected peer gets —
    * 0 for a starving player (connections only); LIVE_ELECTION_WAIT_MS for live, where every viewer wants the newest
    * segment within about a second: the first to ask fetches it after that short wait (at once when elected), since
@@ -191,8 +196,9 @@ export class SegmentResolver {
   private async awaitFetcher(key: string, swarm: string, deadline: number, tried: ReadonlySet<string>, electionWaitMs: number): Promise<PeerLink | null> {
     const { pool } = this.deps;
     const now = (): number => this.deps.now();
-    // Connections being made may bring a peer that holds it or will fetch it: give them a moment.
-    const connectUntil = Math.min(deadline, now() + CONNECT_WAIT_MS);
+    // Connections being made may bring a peer that holds it or will fetch it: give them a moment — unless peers
+    // were asked already (see CONNECT_WAIT_MS)
+    const connectUntil = tried.size === 0 ? Math.min(deadline, now() + CONNECT_WAIT_MS) : now();
     let waitUntil: number | null = null;
     for (;;) {
       const found = pool.linkFor(key, tried) ?? pool.fetchersOf(key).find((l) => !tried.has(l.remoteId) && !this.tooSlow(l, key, deadline - now()));
@@ -203,7 +209,8 @@ export class SegmentResolver {
         if (waitUntil === null) {
           const members = swarmMembers(pool);
           const elected = members.length > 1 ? electFetcher(pool.sharedKey?.(key) ?? key, members) : null;
-          const worthIt = elected !== null && elected !== pool.peerId && this.electedNear(elected, swarm, key) && !this.electedTooSlow(elected, key, deadline - now());
+          // an elected peer asked already is never taken (it failed, or answered `absent`): nothing to wait for
+          const worthIt = elected !== null && elected !== pool.peerId && !tried.has(elected) && this.electedNear(elected, swarm, key) && !this.electedTooSlow(elected, key, deadline - now());
           waitUntil = Math.min(deadline, now() + (worthIt ? electionWaitMs : 0));
         }
         if (now() + POLL_MS > waitUntil) return null;

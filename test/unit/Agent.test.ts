@@ -266,6 +266,23 @@ describe('Agent scheduling', () => {
     expect(Date.now() - t1, 'fake ms the fed player waited').toBeLessThanOrEqual(1000);
   });
 
+  it('a fed player that asked the peers it has waits neither for a connection being made nor for an elected peer it asked', async () => {
+    // its one peer, which it asked, is the elected one (of two members) or it is: no wait either way, connections on
+    // their way or not (before: up to 0.8 s for the connections, then up to 1.2 s for the elected peer)
+    const waited = async (connecting: boolean) => {
+      const failing = fakeLink('open', [KEY], async () => {
+        throw new SwarmError('peer-absent', 'no');
+      });
+      const { agent } = setup([failing], { bufferAhead: 20, connecting: () => connecting });
+      const t0 = Date.now(); // fake clock
+      expect(await agent.getSegment(query({ budgetMs: 5000 }))).toEqual({ kind: 'miss', reason: 'peer-absent' });
+      expect(failing.calls).toHaveLength(1);
+      return Date.now() - t0;
+    };
+    expect(await waited(false), 'fake ms without connections being made').toBeLessThan(100);
+    expect(await waited(true), 'fake ms with connections being made').toBeLessThan(100);
+  });
+
   it('a starving player with its first segment buffered waits briefly for connections being made', async () => {
     const links: FakeLink[] = [];
     let connecting = true;
