@@ -31,7 +31,7 @@ const ELECTED_NEAR_SEGMENTS = 2;
 /**
  * Longest a request waits for peer connections that are being made (they take ~100–300 ms), when it asked no peer:
  * one that asked the peers it has already waits for no newcomer. In a swarm, one is being connected most of the
- * time; on 16/1 Mbit/s lines fed players whose open peers had failed waited 0.5–0.8 s for them, for nothing, before
+ * time; on 16/1 Mbit/s lines fed players whose open peers had failed waited 0.46–0.8 s for them, for nothing, before
  * HTTP.
  */
 const CONNECT_WAIT_MS = 800;
@@ -186,8 +186,8 @@ export class SegmentResolver {
 
   /**
    * A peer that holds or downloads `key`, waiting (until `deadline`) up to CONNECT_WAIT_MS while peer connections
-   * are being made (when none of `tried` was asked), then up to ELECTION_WAIT_MS while the peer elected to download it has not said so yet.
-   * Null when this page is the elected one, or nobody turns up. `electionWaitMs`: how long the elected peer gets —
+   * are being made (when no peer was asked: `tried` is empty), then up to ELECTION_WAIT_MS while the peer elected to
+   * download it has not said so yet (one in `tried` is not waited for). Null when this page is the elected one, or nobody turns up. `electionWaitMs`: how long the elected peer gets —
    * 0 for a starving player (connections only); LIVE_ELECTION_WAIT_MS for live, where every viewer wants the newest
    * segment within about a second: the first to ask fetches it after that short wait (at once when elected), since
    * waiting long for an elected viewer whose player has not asked yet adds to the latency and often ends in a
