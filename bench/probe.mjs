@@ -307,7 +307,8 @@ export function probeScript({ scriptData = {} } = {}) {
         latencyMs: mean(s.latency), latencySamples: s.latency.length,
         // how far the playhead fell behind the wall clock while it played: the mean of the last 5 latency samples less
         // that of the first 5 (a page starved of CPU plays slower than real time with its buffer full, no waiting event)
-        latencyDriftMs: s.latency.length >= 10 ? mean(s.latency.slice(-5)) - mean(s.latency.slice(0, 5)) : null, hlsLatencyMs: mean(s.hlsLatency),
+        latencyDriftMs: s.latency.length >= 10 ? mean(s.latency.slice(-5)) - mean(s.latency.slice(0, 5)) : null,
+        hlsLatencyMs: mean(s.hlsLatency),
         playerErrors: (window.demo && window.demo.errors || []).slice(0, 50),
         swarmfetch: sf ? { present: true, stats, config, segments: s.sfSegments, seeds: s.sfSeeds, peers: s.sfPeers, ready: s.sfReady, errors: s.sfErrors } : { present: false },
       };

@@ -151,7 +151,7 @@ function viewerSummary(r) {
     consumedSegments: s ? s.consumedCount : 0,
     originBytes: r.originBytes ?? null,
     latencyMs: s ? round(s.latencyMs) : null,
-    latencyDriftMs: s && s.latencyDriftMs !== null && s.latencyDriftMs !== undefined ? round(s.latencyDriftMs) : null,
+    latencyDriftMs: s ? round(s.latencyDriftMs) : null,
     hlsLatencyMs: s ? round(s.hlsLatencyMs) : null,
     playerErrors: s ? count(s.playerErrors, (e) => `${e.details}${e.fatal ? ' (fatal)' : ''}`) : {},
     pageErrors: r.pageErrors?.length ? r.pageErrors : undefined,

@@ -187,8 +187,9 @@ export class SegmentResolver {
   /**
    * A peer that holds or downloads `key`, waiting (until `deadline`) up to CONNECT_WAIT_MS while peer connections
    * are being made (when no peer was asked: `tried` is empty), then up to ELECTION_WAIT_MS while the peer elected to
-   * download it has not said so yet (one in `tried` is not waited for). Null when this page is the elected one, or nobody turns up. `electionWaitMs`: how long the elected peer gets —
-   * 0 for a starving player (connections only); LIVE_ELECTION_WAIT_MS for live, where every viewer wants the newest
+   * download it has not said so yet (one in `tried` is not waited for). Null when this page is the elected one, or
+   * nobody turns up. `electionWaitMs`: how long the elected peer gets — 0 for a starving player (connections only);
+   * LIVE_ELECTION_WAIT_MS for live, where every viewer wants the newest
    * segment within about a second: the first to ask fetches it after that short wait (at once when elected), since
    * waiting long for an elected viewer whose player has not asked yet adds to the latency and often ends in a
    * second HTTP copy; the wait only lets two viewers asking at nearly the same moment see each other's `fetching`.

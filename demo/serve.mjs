@@ -75,7 +75,7 @@ app.get('/mp4', (_req, res) => res.sendFile(join(here, 'mp4.html')));
  */
 const gzipped = new Map();
 function sendScript(req, res, file, headers = { 'Cache-Control': 'public, max-age=0' }) {
-  if (!req.acceptsEncodings('gzip')) return res.sendFile(file, { headers });
+  if (!req.acceptsEncodings('gzip')) return res.sendFile(file, { cacheControl: false, headers: { Vary: 'Accept-Encoding', ...headers } });
   const { mtimeMs, size } = statSync(file);
   let z = gzipped.get(file);
   if (!z || z.mtimeMs !== mtimeMs || z.size !== size) gzipped.set(file, (z = { mtimeMs, size, body: gzipSync(readFileSync(file), { level: 9 }) }));
