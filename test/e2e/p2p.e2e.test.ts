@@ -47,8 +47,9 @@ const eventLog = `(() => {
   const t = setInterval(() => {
     if (!window.swarmfetch) return;
     clearInterval(t);
-    window.swarmfetch.on('peer', (e) => window.__swarmLog.push(['peer', e.peerId.slice(0, 8), e.state, e.reason || '']));
-    window.swarmfetch.on('error', (e) => window.__swarmLog.push(['error', e.code, e.message]));
+    const at = () => Math.round(performance.now());
+    window.swarmfetch.on('peer', (e) => window.__swarmLog.push(['peer', e.peerId.slice(0, 8), e.state, e.reason || '', at()]));
+    window.swarmfetch.on('error', (e) => window.__swarmLog.push(['error', e.code, e.message, at()]));
   }, 5);
 })();`;
 /** Records the page's segment events (where the bytes came from, where their hash came from). */
@@ -256,10 +257,10 @@ describe('two viewers of the live stream', () => {
       // segment first and A gets it from B; B's own P2P share is then ~15 %, seen in CI), or behind it. The claim is
       // the swarm's: each live segment both play is fetched from the origin about once.
       await waitFor('the two viewers to share a live segment', async () => [await stats(a.page), await stats(b.page)], (s) => !!s[0] && !!s[1] && s[0].p2pBytes + s[1].p2pBytes > 0, 60_000);
-      // a few more live segments (one every 2 s) while both play
+      // a few more live segments (one every 2 s) while both play: at least three asked by B connected (seen: 3–5 with 6 s)
       const t = { a: (await videoState(a.page)).currentTime, b: (await videoState(b.page)).currentTime };
-      await waitForPlayback(b.page, t.b + 6, 30_000);
-      await waitForPlayback(a.page, t.a + 6, 30_000);
+      await waitForPlayback(b.page, t.b + 8, 30_000);
+      await waitForPlayback(a.page, t.a + 8, 30_000);
 
       const [sa, sb] = [await stats(a.page), await stats(b.page)];
       const [ea, eb] = [await segmentEvents(a.page), await segmentEvents(b.page)];
@@ -268,16 +269,26 @@ describe('two viewers of the live stream', () => {
       console.log(`segments A: ${brief(ea)}\nsegments B: ${brief(eb)}`);
       console.log(`live: A p2p ${sa!.p2pBytes} B, http ${sa!.httpBytes} B; B p2p ${sb!.p2pBytes} B, http ${sb!.httpBytes} B; verified A ${JSON.stringify(sa!.verifiedBy)}, B ${JSON.stringify(sb!.verifiedBy)}`);
       const fromPeers = [...ea, ...eb].filter((e) => e.source === 'p2p');
-      // the segments both played: at most one of them (B's first, asked before its peer connection) fetched over
-      // HTTP by both; every other one by one viewer only. Measured: 5–6 in common, 0–1 fetched twice. If sharing
-      // breaks, every one is fetched twice.
+      // the segments both played: each one B asked once its peer connection was open is fetched over HTTP by one
+      // viewer only. What B asks before that goes to HTTP by design: its joins wait for its player to start
+      // (JoinGate), and hls.js may ask one to three segments before its first frame — seen in CI, on a loaded
+      // machine: B's first two 360p segments before its connection, both also fetched by A before B came.
+      // If sharing breaks, every one is fetched twice.
       const sourceOf = (es: typeof ea) => new Map(es.map((e) => [e.url, e.source]));
       const [fromA, fromB] = [sourceOf(ea), sourceOf(eb)];
       const common = [...fromA.keys()].filter((url) => fromB.has(url));
-      const twice = common.filter((url) => fromA.get(url) === 'http' && fromB.get(url) === 'http');
+      const connectedB = (JSON.parse(await swarmLog(b.page)) as unknown[][]).find((e) => e[0] === 'peer' && e[2] === 'connected');
+      expect(connectedB, 'B connected to A').toBeDefined();
+      const connectedAt = connectedB![4] as number;
+      // a segment event comes when its answer is ready, `ms` after it was asked
+      const askedByBConnected = new Set(eb.filter((e) => e.at - e.ms >= connectedAt).map((e) => e.url));
+      const shared = common.filter((url) => askedByBConnected.has(url));
+      const twice = shared.filter((url) => fromA.get(url) === 'http' && fromB.get(url) === 'http');
+      console.log(`live: B connected at ${connectedAt} ms; ${common.length} segments in common, ${shared.length} asked by B connected, ${twice.length} of them fetched by both`);
       expect(common.length, 'live segments both viewers played').toBeGreaterThanOrEqual(4);
-      expect(twice.length, `live segments both fetched over HTTP: ${twice.join(' ')}`).toBeLessThanOrEqual(1);
-      expect(fromPeers.length).toBeGreaterThanOrEqual(common.length - 2);
+      expect(shared.length, 'live segments both played, asked by B connected').toBeGreaterThanOrEqual(3);
+      expect(twice.length, `live segments both fetched over HTTP: ${twice.join(' ')}`).toBe(0);
+      expect(fromPeers.length).toBeGreaterThanOrEqual(shared.length);
       // every live segment a player got from a peer was checked: against its playlist's hash — or, for a segment
       // asked before the page's agent has seen its playlist, against the oracle's. On a first visit the playlist the
       // player loads before the worker controls the page never reaches the agent; the next reload (2 s later) does.
