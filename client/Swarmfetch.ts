@@ -14,6 +14,7 @@ import { SegmentStore } from './SegmentStore';
 import { ServerList } from './ServerList';
 import { SwarmfetchTotals } from './SwarmfetchTotals';
 import { JoinGate } from './JoinGate';
+import { ManifestCatchUp } from './ManifestCatchUp';
 import { defaultDeps, type SwarmfetchDeps } from './swarmfetchDeps';
 import type { SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
 import { TrackerClient } from './TrackerClient';
@@ -26,6 +27,8 @@ export type { SwarmfetchDeps } from './swarmfetchDeps';
 
 /** Buffered media at which the player is taken to have started (its first frame is out): peers may be joined. */
 const PLAYER_STARTED_BUFFER_SEC = 1;
+/** Longest the manifests the agent did not get wait for the player to start before they are fetched again. */
+const CATCH_UP_MAX_WAIT_MS = 10_000;
 
 /**
  * swarmfetch in a page: registers the service worker, runs the agent it talks to, holds the peer connections.
@@ -47,7 +50,11 @@ export class Swarmfetch {
   private started = false;
   private destroyed = false;
   private cancelJoinWait: (() => void) | null = null;
+  private cancelCatchUpWait: (() => void) | null = null;
+  /** The manifests the agent did not get are fetched again from now on (see ManifestCatchUp). */
+  private catchUpDue = false;
   private readonly joinGate: JoinGate;
+  private readonly catchUp: ManifestCatchUp;
 
   constructor(options: Partial<SwarmfetchConfig> = {}, deps: Partial<SwarmfetchDeps> = {}) {
     this.config = mergeConfig(options, DEFAULT_CONFIG);
@@ -130,6 +137,7 @@ export class Swarmfetch {
       release: () => this.pool.release(), direct: () => this.agent.direct, paceAwaited: () => this.agent.httpPace.paceAwaited,
       now: d.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number),
     });
+    this.catchUp = new ManifestCatchUp({ loaded: () => d.loaded(), fetch: (url) => d.fetch(url) });
   }
 
   /** Starts the worker handshake and P2P. Never throws: problems are reported as 'error' events. */
@@ -149,12 +157,17 @@ export class Swarmfetch {
       report: (r) => this.agent.report(r),
       manifestText: (m) => {
         // the integrity manifest of a stream is looked up while its playlist is read, not on the first peer segment
-        if (typeof m?.url === 'string') this.manifests?.streamManifest(m.url);
+        if (typeof m?.url === 'string') {
+          this.manifests?.streamManifest(m.url);
+          this.catchUp.noteRead(m.url);
+        }
         this.agent.manifestText(m);
       },
       workerError: (e) => this.fail(e.code, e.message),
     };
-    this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl, () => this.agent.workerLost());
+    this.bridge = new WorkerBridge(this.config, api, serviceWorker, pageUrl, () => this.agent.workerLost(), () => {
+      if (this.catchUpDue) this.catchUp.run();
+    });
     if (hasWebRTC) {
       this.pool.start(); // nothing while P2P is switched off: setP2pEnabled(true) goes on from here
       this.agent.start();
@@ -174,7 +187,20 @@ export class Swarmfetch {
         { bufferAhead: () => bufferAheadSec(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
         PLAYER_STARTED_BUFFER_SEC,
         this.config.peerJoinMaxDelayMs,
-        () => this.joinGate.playerStarted(),
+        () => {
+          this.joinGate.playerStarted();
+        },
+      );
+      // the manifests the agent did not get (see ManifestCatchUp), once the player has started (they are all loaded
+      // by then, and those the worker still had to hand over are in) and the worker serves the page
+      this.cancelCatchUpWait = whenPlayerStarts(
+        { bufferAhead: () => bufferAheadSec(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
+        PLAYER_STARTED_BUFFER_SEC,
+        CATCH_UP_MAX_WAIT_MS,
+        () => {
+          this.catchUpDue = true;
+          if (this.bridge?.controlled) this.catchUp.run();
+        },
       );
     }
     else this.fail('unsupported', 'WebRTC is not available; segments come over HTTP only');
@@ -278,7 +304,9 @@ export class Swarmfetch {
     this.destroyed = true;
     this.beacon?.destroy(); // its last one, while the peer id is still known
     this.cancelJoinWait?.();
+    this.cancelCatchUpWait?.();
     this.joinGate.destroy();
+    this.catchUp.destroy();
     this.bridge?.destroy();
     this.agent.destroy();
     this.pool.destroy();

@@ -40,6 +40,8 @@ export class WorkerBridge {
     private readonly pageUrl: string,
     /** The worker asked for a new port: it was restarted (or dropped ours), and whatever it was doing for us died. */
     private readonly onWorkerLost: () => void = () => {},
+    /** A worker of this contract version said hello on a new port: it serves this page from now on. */
+    private readonly onServed: () => void = () => {},
   ) {}
 
   /** Whether a service worker of this contract version controls this page (its segments go through swarmfetch). */
@@ -116,6 +118,7 @@ export class WorkerBridge {
     const exposed: Required<AgentApi> = {
       hello: (version) => {
         if (version !== CONTRACT_VERSION) this.mismatch(worker, version);
+        else if (serves() && !this.destroyed) this.onServed();
         return { version: CONTRACT_VERSION };
       },
       getSegment: async (query) => (serves() ? this.agent.getSegment(query) : { kind: 'miss', reason: 'contract-mismatch' }),

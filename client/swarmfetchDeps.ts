@@ -1,6 +1,7 @@
 import Peer from 'peerjs';
 import type { SwarmfetchConfig } from '../core/config';
 import { iceServersFrom } from './peer/iceServersFrom';
+import type { LoadedResource } from './ManifestCatchUp';
 import type { PeerLike } from './PeerPool';
 import type { MediaLike } from './urgency';
 
@@ -19,6 +20,8 @@ export interface SwarmfetchDeps {
   media(): Iterable<MediaLike>;
   now(): number;
   random(): number;
+  /** What the page has loaded so far (its resource timing entries: see ManifestCatchUp). */
+  loaded(): Iterable<LoadedResource>;
 }
 
 function defaultCreatePeer(config: Readonly<SwarmfetchConfig>, token: string, pageUrl: string, serverBase: string, id?: string): PeerLike {
@@ -49,5 +52,6 @@ export function defaultDeps(): SwarmfetchDeps {
     media: () => (typeof document === 'undefined' ? [] : document.querySelectorAll<HTMLMediaElement>('video, audio')),
     now: () => performance.now(),
     random: Math.random,
+    loaded: () => (typeof performance === 'undefined' || typeof performance.getEntriesByType !== 'function' ? [] : (performance.getEntriesByType('resource') as PerformanceResourceTiming[])),
   };
 }

@@ -290,6 +290,28 @@ describe('Swarmfetch', () => {
     expect(joins()).toEqual(['http://site.example/swarmfetch/v1/join']);
   });
 
+  it('once the player has started and the worker serves the page, fetches again the manifests the agent did not get, each once', async () => {
+    const master = 'http://cdn.example/v/master.m3u8';
+    const rendition = 'http://cdn.example/v/180p/index.m3u8';
+    const loaded = [{ name: master }, { name: rendition }, { name: KEY }];
+    const t = track(setup({}, { loaded: () => loaded }));
+    await t.sf.start();
+    const agent = workerSide(t.sw.posted);
+    const manifests = () => t.fetched.filter((u) => u.endsWith('.m3u8'));
+    await agent.hello(CONTRACT_VERSION);
+    await agent.manifestText({ text: '#EXTM3U\n', url: rendition, contentType: null, siteOrigin: 'http://site.example' });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(manifests()).toEqual([]); // the player has not started: what it loads is still coming
+    t.media.push(video(2));
+    await vi.advanceTimersByTimeAsync(200);
+    expect(manifests()).toEqual([master]); // the one the agent got is not fetched again
+    // a restarted worker's hello: only what is new
+    loaded.push({ name: 'http://cdn.example/v/360p/index.m3u8' });
+    t.sw.listeners.get('message')!({ data: { type: 'swarmfetch:need-port', version: CONTRACT_VERSION }, source: t.sw.worker });
+    await workerSide(t.sw.posted.slice(-1)).hello(CONTRACT_VERSION);
+    expect(manifests()).toEqual([master, 'http://cdn.example/v/360p/index.m3u8']);
+  });
+
   it('while the line is the player\'s (it cannot carry the rung above), tells the worker, and holds the joins until it can', async () => {
     const t = track(setup({ peerJoinMaxDelayMs: 5000 }));
     await t.sf.start();

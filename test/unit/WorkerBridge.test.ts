@@ -1,3 +1,4 @@
+import { wrap } from 'comlink';
 import { describe, expect, it } from 'vitest';
 import { WorkerBridge } from '../../client/WorkerBridge';
 import { CONTRACT_VERSION, type AgentApi } from '../../core/contract';
@@ -60,6 +61,24 @@ describe('WorkerBridge', () => {
     bridge.direct(true);
     listeners.get('message')!({ data: { type: 'swarmfetch:need-port', version: CONTRACT_VERSION }, source: controller });
     expect(types().slice(-2)).toEqual(['swarmfetch:port', 'swarmfetch:direct=true']); // a restarted worker hears it again
+    bridge.destroy();
+  });
+
+  it("tells the page when a worker of its contract version says hello on a port, not when another version does", async () => {
+    const { container, posted, listeners, controller } = fakeContainer();
+    let served = 0;
+    const bridge = new WorkerBridge(mergeConfig({}), agent, container, 'http://site/', () => {}, () => served++);
+    await bridge.start();
+    const portOf = (m: unknown) => wrap<AgentApi>((m as { port: MessagePort }).port);
+    expect(await portOf(posted[0]).hello(CONTRACT_VERSION)).toEqual({ version: CONTRACT_VERSION });
+    expect(served).toBe(1);
+    listeners.get('message')!({ data: { type: 'swarmfetch:need-port', version: CONTRACT_VERSION }, source: controller });
+    await portOf(posted[1]).hello(CONTRACT_VERSION);
+    expect(served).toBe(2);
+    listeners.get('message')!({ data: { type: 'swarmfetch:need-port', version: CONTRACT_VERSION }, source: controller });
+    await portOf(posted[2]).hello(CONTRACT_VERSION + 1);
+    expect(served).toBe(2);
+    for (const m of posted) (m as { port?: MessagePort }).port?.close();
     bridge.destroy();
   });
 });
