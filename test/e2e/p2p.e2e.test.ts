@@ -227,6 +227,32 @@ describe('two viewers of the demo stream', () => {
     expect(v.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
   });
 
+  it('a first visit whose worker comes late: the playlists loaded before it are fetched once more, through it, for the agent', async () => {
+    // the worker registers 2 s late (a slow install): hls.js loads its master and first media playlist without it
+    const lateWorker = `(() => {
+      const register = ServiceWorkerContainer.prototype.register;
+      ServiceWorkerContainer.prototype.register = function (...args) {
+        return new Promise((resolve) => setTimeout(resolve, 2000)).then(() => register.apply(this, args));
+      };
+    })();`;
+    const v = await open(browser, `${demo.url}/`, { initScript: lateWorker });
+    await waitFor('the worker to control the page', () => stats(v.page), (s) => !!s && s.active, 20_000);
+    const playlists = () =>
+      v.page.evaluate("performance.getEntriesByType('resource').filter((r) => /\\.m3u8$/.test(new URL(r.name).pathname)).map((r) => [new URL(r.name).pathname, r.workerStart > 0])") as Promise<Array<[string, boolean]>>;
+    const seen = await waitFor('the master playlist to be fetched again through the worker', playlists, (es) => es.some(([path, viaWorker]) => path === '/media/vod/master.m3u8' && viaWorker), 15_000);
+    // a moment for any further one (there must be none)
+    await v.page.waitForTimeout(1000);
+    const all = await playlists();
+    const without = all.filter(([, viaWorker]) => !viaWorker).map(([path]) => path);
+    console.log(`playlists of a late worker's page: ${JSON.stringify(all)} (seen first: ${seen.length})`);
+    expect(without).toContain('/media/vod/master.m3u8');
+    // each one loaded without the worker: once more through it, never twice
+    for (const path of without) expect(all.filter(([p, viaWorker]) => p === path && viaWorker), path).toHaveLength(1);
+    await waitForPlayback(v.page, 6, 30_000);
+    expect(await playerErrors(v.page)).toEqual([]);
+    await v.close();
+  });
+
   it('a reload that bypasses the worker (shift-reload) still plays, and swarmfetch takes the page back', async () => {
     const v = await open(browser, `${demo.url}/`);
     await waitFor('the worker to control the page', () => stats(v.page), (s) => !!s && s.active);
