@@ -107,7 +107,11 @@ export class Swarmfetch {
       config: this.config,
       store: this.store,
       pool: this.pool,
-      onReport: (r) => this.tally.report(r),
+      onReport: (r) => {
+        this.tally.report(r);
+        // the player's first segment is in, and with it the line's pace: the joins held at start may go (JoinGate)
+        if (!r.seed && r.error === null && r.bytes > 0) this.joinGate.playerStarted();
+      },
       onStored: (s) => {
         this.tally.stored(s);
         this.pool.announce('have', [s]);

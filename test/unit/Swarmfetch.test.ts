@@ -275,18 +275,18 @@ describe('Swarmfetch', () => {
     expect(t.sf.stats()).toMatchObject({ storeSegments: 1, storeBytes: 1234 });
   });
 
-  it('holds tracker joins until the player has started (1 s buffered), at most peerJoinMaxDelayMs', async () => {
+  it('holds tracker joins until the player\'s first segment is in (its line known), at most peerJoinMaxDelayMs', async () => {
     const t = track(setup({ peerJoinMaxDelayMs: 5000 }));
     await t.sf.start();
     t.peer.emit('open', 'me');
     const agent = workerSide(t.sw.posted);
     void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200 });
-    await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer' })); // a fast line
     await vi.advanceTimersByTimeAsync(1000);
     const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
-    expect(joins()).toEqual([]); // the player has nothing buffered: the page's CPU is the player's
-    t.media.push(video(2));
-    await vi.advanceTimersByTimeAsync(1000);
+    expect(joins()).toEqual([]); // the first segment is on its way: the page's line and CPU are the player's
+    await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer' })); // in, on a fast line
+    await vi.advanceTimersByTimeAsync(50);
+    // before the player has buffered it: its next requests, right after, find peers being connected
     expect(joins()).toEqual(['http://site.example/swarmfetch/v1/join']);
   });
 
@@ -342,27 +342,21 @@ describe('Swarmfetch', () => {
     expect(joins()).toHaveLength(2); // the swarms of both renditions
   });
 
-  it('joins after peerJoinMaxDelayMs even when the player never buffers (its line known); without a pace, LINE_WAIT_MS later', async () => {
-    for (const known of [true, false]) {
-      const t = track(setup({ peerJoinMaxDelayMs: 3000 }));
-      await t.sf.start();
-      t.peer.emit('open', 'me');
-      const agent = workerSide(t.sw.posted);
-      void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200 });
-      if (known) await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer' }));
-      const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
-      await vi.advanceTimersByTimeAsync(2900);
-      expect(joins()).toEqual([]);
-      await vi.advanceTimersByTimeAsync(200);
-      expect(joins()).toHaveLength(known ? 1 : 0);
-      if (!known) {
-        await vi.advanceTimersByTimeAsync(LINE_WAIT_MS - 400); // the wait for the pace began at 3000 ms
-        expect(joins()).toEqual([]);
-        await vi.advanceTimersByTimeAsync(400);
-        expect(joins()).toHaveLength(1);
-      }
-      t.sf.destroy();
-    }
+  it('with neither a segment in nor anything buffered, waits peerJoinMaxDelayMs, then up to LINE_WAIT_MS for the line\'s pace', async () => {
+    const t = track(setup({ peerJoinMaxDelayMs: 3000 }));
+    await t.sf.start();
+    t.peer.emit('open', 'me');
+    const agent = workerSide(t.sw.posted);
+    void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200 });
+    // a seeding download is not the player's: neither its start nor its line
+    await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer', seed: true }));
+    const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
+    await vi.advanceTimersByTimeAsync(3100);
+    expect(joins()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(LINE_WAIT_MS - 400); // the wait for the pace began at 3000 ms
+    expect(joins()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(joins()).toHaveLength(1);
   });
 
   it('prepare(url) joins the swarm of a stream at once, before the player asks for anything and whatever peerJoinMaxDelayMs; junk URLs are refused', async () => {
