@@ -296,9 +296,9 @@ describe('two viewers of the live stream', () => {
       console.log(`live: A p2p ${sa!.p2pBytes} B, http ${sa!.httpBytes} B; B p2p ${sb!.p2pBytes} B, http ${sb!.httpBytes} B; verified A ${JSON.stringify(sa!.verifiedBy)}, B ${JSON.stringify(sb!.verifiedBy)}`);
       const fromPeers = [...ea, ...eb].filter((e) => e.source === 'p2p');
       // the segments both played: each one B asked once its peer connection was open is fetched over HTTP by one
-      // viewer only. What B asks before that goes to HTTP by design: its joins wait for its player to start
-      // (JoinGate), and hls.js may ask one to three segments before its first frame — seen in CI, on a loaded
-      // machine: B's first two 360p segments before its connection, both also fetched by A before B came.
+      // viewer only. What B asks before that goes to HTTP by design: its joins wait for its first segment (JoinGate),
+      // and on a loaded machine hls.js asks the next ones before its connection is open — seen in CI: B's first two
+      // 360p segments, both also fetched by A before B came.
       // If sharing breaks, every one is fetched twice.
       const sourceOf = (es: typeof ea) => new Map(es.map((e) => [e.url, e.source]));
       const [fromA, fromB] = [sourceOf(ea), sourceOf(eb)];
