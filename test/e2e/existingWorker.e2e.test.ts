@@ -23,6 +23,7 @@ import {
   type Viewer,
 } from './harness';
 import { classicSiteWorker, existingWorkerPage } from './fixtures/existingWorkerSite';
+import { eventLog, swarmLog } from '../chaos/kit/probes';
 
 interface Stats { httpBytes: number; p2pBytes: number; uploadedBytes: number; storeSegments: number; peers: number; active: boolean }
 const stats = (page: Page) => page.evaluate('window.swarmfetch ? window.swarmfetch.stats() : null') as Promise<Stats | null>;
@@ -84,7 +85,7 @@ describe.each(cases)('a site worker with swarmfetch added: %s', (_name, siteWork
     });
     try {
       const open = async () => {
-        const v = await newViewer(browser, `${site.url}/index.html`, { initScript: segmentHashesInitScript });
+        const v = await newViewer(browser, `${site.url}/index.html`, { initScript: [segmentHashesInitScript, eventLog] });
         viewers.push(v);
         await v.page.waitForFunction('!!navigator.serviceWorker.controller', null, { timeout: 15_000 });
         return v;
@@ -103,9 +104,19 @@ describe.each(cases)('a site worker with swarmfetch added: %s', (_name, siteWork
       await waitForPlayback(b.page, 10, 60_000);
       const [sa, sb] = [await stats(a.page), await stats(b.page)];
       const share = sb!.p2pBytes / (sb!.p2pBytes + sb!.httpBytes);
-      console.log(`${_name}: viewer B p2p ${sb!.p2pBytes} B, http ${sb!.httpBytes} B, share ${(100 * share).toFixed(1)} %`);
+      // "most": of the segments B asked once its peer connection was open. Before it, they go to HTTP by design (its
+      // joins wait for its first segment, JoinGate), and on loopback hls.js asks the whole 60 s VOD within 1–2 s: on a
+      // loaded machine (CI) its first 8–18 of 30 before the connection, 38 % of its bytes from A in all.
+      const log = await swarmLog(b.page);
+      const connectedAt = log.find((e) => e.type === 'peer' && e.state === 'connected')?.at;
+      expect(connectedAt, 'B connected to A').toBeDefined();
+      const asked = log.filter((e) => e.type === 'segment' && e.at - (e.ms ?? 0) >= connectedAt!);
+      const fromPeer = asked.filter((e) => e.source === 'p2p');
+      console.log(`${_name}: viewer B p2p ${sb!.p2pBytes} B, http ${sb!.httpBytes} B, share ${(100 * share).toFixed(1)} %; connected at ${connectedAt} ms, then ${fromPeer.length} of ${asked.length} segments from A; the others: ${JSON.stringify(asked.filter((e) => e.source !== 'p2p').map((e) => [e.at, e.ms, e.url?.replace(/^.*\//, ''), e.source, e.fallback]))}`);
       expect(sb!.active).toBe(true);
-      expect(share).toBeGreaterThanOrEqual(0.5);
+      expect(asked.length, 'segments B asked once connected').toBeGreaterThanOrEqual(5);
+      // not all: A may not hold the last ones yet (seen under load: seg_029 over HTTP, 26–28 of 27–29 from A)
+      expect(fromPeer.length / asked.length).toBeGreaterThanOrEqual(0.85);
       expect(sa!.uploadedBytes).toBeGreaterThan(0);
       expect(await b.page.evaluate("fetch('/hello').then((r) => r.text())")).toBe('hello from the site worker');
 
