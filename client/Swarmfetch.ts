@@ -20,7 +20,7 @@ import type { SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
 import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
 import { bufferAheadSec, playingBufferSec } from './urgency';
-import { whenPlayerStarts } from './whenPlayerStarts';
+import { whenPlayerStarts, type PlayerStartDeps } from './whenPlayerStarts';
 
 export type { IntegrityEvent, SegmentEvent, SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
 export type { SwarmfetchDeps } from './swarmfetchDeps';
@@ -29,6 +29,8 @@ export type { SwarmfetchDeps } from './swarmfetchDeps';
 const PLAYER_STARTED_BUFFER_SEC = 1;
 /** Longest the manifests the agent did not get wait for the player to start before they are fetched again. */
 const CATCH_UP_MAX_WAIT_MS = 10_000;
+/** Longest a manifest fetched again may take (ManifestCatchUp). */
+const CATCH_UP_FETCH_TIMEOUT_MS = 10_000;
 
 /**
  * swarmfetch in a page: registers the service worker, runs the agent it talks to, holds the peer connections.
@@ -141,7 +143,11 @@ export class Swarmfetch {
       release: () => this.pool.release(), direct: () => this.agent.direct, paceAwaited: () => this.agent.httpPace.paceAwaited,
       now: d.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number),
     });
-    this.catchUp = new ManifestCatchUp({ loaded: () => d.loaded(), fetch: (url) => d.fetch(url) });
+    // nothing waits for these requests, but none is left open: a manifest that takes 10 s is not coming
+    this.catchUp = new ManifestCatchUp({
+      loaded: () => d.loaded(),
+      fetch: (url) => d.fetch(url, { signal: AbortSignal.timeout(CATCH_UP_FETCH_TIMEOUT_MS) }),
+    });
   }
 
   /** Starts the worker handshake and P2P. Never throws: problems are reported as 'error' events. */
@@ -187,25 +193,17 @@ export class Swarmfetch {
         this.beacon.start();
       }
       const d = this.deps;
-      this.cancelJoinWait = whenPlayerStarts(
-        { bufferAhead: () => bufferAheadSec(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
-        PLAYER_STARTED_BUFFER_SEC,
-        this.config.peerJoinMaxDelayMs,
-        () => {
-          this.joinGate.playerStarted();
-        },
-      );
+      const player: PlayerStartDeps = {
+        bufferAhead: () => bufferAheadSec(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number),
+      };
+      const joinWaitMs = this.config.peerJoinMaxDelayMs;
+      this.cancelJoinWait = whenPlayerStarts(player, PLAYER_STARTED_BUFFER_SEC, joinWaitMs, () => this.joinGate.playerStarted());
       // the manifests the agent did not get (see ManifestCatchUp), once the player has started (they are all loaded
       // by then, and those the worker still had to hand over are in) and the worker serves the page
-      this.cancelCatchUpWait = whenPlayerStarts(
-        { bufferAhead: () => bufferAheadSec(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
-        PLAYER_STARTED_BUFFER_SEC,
-        CATCH_UP_MAX_WAIT_MS,
-        () => {
-          this.catchUpDue = true;
-          if (this.bridge?.controlled) this.catchUp.run();
-        },
-      );
+      this.cancelCatchUpWait = whenPlayerStarts(player, PLAYER_STARTED_BUFFER_SEC, CATCH_UP_MAX_WAIT_MS, () => {
+        this.catchUpDue = true;
+        if (this.bridge?.controlled) this.catchUp.run();
+      });
     }
     else this.fail('unsupported', 'WebRTC is not available; segments come over HTTP only');
     try {
