@@ -125,7 +125,49 @@ export class SegmentResolver {
     // asking peers paused, or a short budget no peer could meet through this page's own line (see LINE_TRY_FACTOR)
     const lineTooSlow = httpMs !== null && budgetMs <= STARVING_BUDGET_MS && budgetMs < LINE_TRY_FACTOR * httpMs;
     const askPeers = this.deps.peersPaused?.() !== true && !lineTooSlow;
-    for (let i = 0; i < (askPeers ? MAX_PEER_TRIES : 0); i++) {
+    const tries = { left: askPeers ? MAX_PEER_TRIES : 0 };
+    const held = await this.askHolders(query, deadline, starving, tried, tries);
+    if (held.answer) return held.answer;
+    reason = held.reason ?? reason;
+
+    // A fed player: a peer is downloading it now, or the peer elected to will be soon — wait for it while the buffer
+    // allows. A starving player that has started: only a short wait for the connections being made right now.
+    const waitForPeers = askPeers && peerBudgetMs > 0 && (!starving || (connectWaitMs > 0 && pool.connecting));
+    if (waitForPeers && !query.wholeKey) {
+      const fetcher = starving
+        ? await this.awaitFetcher(key, query.swarm, Math.min(deadline, this.deps.now() + connectWaitMs), tried, 0)
+        : await this.awaitFetcher(key, query.swarm, deadline, tried, this.deps.isLive(query.swarm) ? LIVE_ELECTION_WAIT_MS : ELECTION_WAIT_MS);
+      if (fetcher) {
+        tried.add(fetcher.remoteId);
+        tries.left = Math.max(0, tries.left - 1);
+        const left = deadline - this.deps.now();
+        const got = await this.deps.fromPeer(fetcher, key, query.swarm, left, Math.max(0, left - 100)).catch(
+          (e: unknown) => e as SwarmError,
+        );
+        if (!(got instanceof Error)) return answerFrom(got, query, key);
+        reason = SwarmError.is(got) ? got.code : 'peer-closed';
+        // it failed (closed mid-transfer, say): another holder may still bring it in time, as when holders were
+        // there from the start — a request that came while its page's first connections were being made got one
+        // peer only (seen: the peer closed, and the segment went to HTTP with 5 s of budget left)
+        const again = await this.askHolders(query, deadline, starving, tried, tries);
+        if (again.answer) return again.answer;
+        reason = again.reason ?? reason;
+      }
+    }
+
+    return this.miss(query, key, reason);
+  }
+
+  /**
+   * Asks the holders of `key` not in `tried`, best first, while `tries.left` and time remain (a holder skipped as too
+   * slow is no try): its answer, or the last failure's code (none when no holder was asked).
+   */
+  private async askHolders(
+    query: SegmentQuery, deadline: number, starving: boolean, tried: Set<string>, tries: { left: number },
+  ): Promise<{ answer?: SegmentAnswer; reason?: Miss }> {
+    const { pool } = this.deps;
+    let reason: Miss | undefined;
+    while (tries.left > 0) {
       const left = deadline - this.deps.now();
       if (left <= 0) break;
       const k = pool.linkFor(query.key, tried) ? query.key : query.wholeKey;
@@ -137,33 +179,13 @@ export class SegmentResolver {
       // nor does anyone ask a holder measured at less than half the pace the budget needs: its bytes would be thrown
       // away halfway (the next best is asked instead). Only that far off: a rate taken on a busy moment — a peer
       // serving others, a loaded machine — must not shut a peer out of the player's requests
-      if (this.tooSlow(link, k, left * HOLDER_SLOWNESS_FACTOR)) {
-        i--;
-        continue;
-      }
+      if (this.tooSlow(link, k, left * HOLDER_SLOWNESS_FACTOR)) continue;
+      tries.left--;
       const got = await this.deps.fromPeer(link, k, query.swarm, left, 0).catch((e: unknown) => e as SwarmError);
-      if (!(got instanceof Error)) return answerFrom(got, query, k);
+      if (!(got instanceof Error)) return { answer: answerFrom(got, query, k) };
       reason = SwarmError.is(got) ? got.code : 'peer-closed';
     }
-
-    // A fed player: a peer is downloading it now, or the peer elected to will be soon — wait for it while the buffer
-    // allows. A starving player that has started: only a short wait for the connections being made right now.
-    const waitForPeers = askPeers && peerBudgetMs > 0 && (!starving || (connectWaitMs > 0 && pool.connecting));
-    if (waitForPeers && !query.wholeKey) {
-      const fetcher = starving
-        ? await this.awaitFetcher(key, query.swarm, Math.min(deadline, this.deps.now() + connectWaitMs), tried, 0)
-        : await this.awaitFetcher(key, query.swarm, deadline, tried, this.deps.isLive(query.swarm) ? LIVE_ELECTION_WAIT_MS : ELECTION_WAIT_MS);
-      if (fetcher) {
-        const left = deadline - this.deps.now();
-        const got = await this.deps.fromPeer(fetcher, key, query.swarm, left, Math.max(0, left - 100)).catch(
-          (e: unknown) => e as SwarmError,
-        );
-        if (!(got instanceof Error)) return answerFrom(got, query, key);
-        reason = SwarmError.is(got) ? got.code : 'peer-closed';
-      }
-    }
-
-    return this.miss(query, key, reason);
+    return reason === undefined ? {} : { reason };
   }
 
   /**

@@ -2,6 +2,9 @@
  * G4 (issue 4): the browser stops the service worker again and again mid-playback (CDP
  * `ServiceWorker.stopAllWorkers` every 1.5 s for 15 s). No segment request stays pending past the worker's
  * deadline (port wait + P2P budget + grace, then the network), playback does not stall, and P2P resumes after.
+ * Stops land mid-request by construction: the seeder's uplink is slow (test/chaos/kit/slowUplink.ts), so a segment
+ * from it takes about half a second, and the test stops the worker as soon as it sees a request pending. (On a bare
+ * loopback a request took 9–58 ms, one every 2 s, and CI once caught only 2 of 12 stops mid-request.)
  */
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -34,6 +37,7 @@ import {
   waitFor,
   STALL_MAX_MS,
 } from './kit/probes';
+import { slowUplink } from './kit/slowUplink';
 
 const STOP_EVERY_MS = 1500;
 const STOP_FOR_MS = 15_000;
@@ -41,6 +45,8 @@ const STOP_FOR_MS = 15_000;
 const WORKER_DEADLINE_MS = SW_DEFAULTS.portWaitMs + SW_DEFAULTS.p2pTimeoutMs + 100;
 /** Restarting the worker and the HTTP fetch itself (a ~60 KB segment on loopback), on a loaded 2-core machine. */
 const NETWORK_ALLOWANCE_MS = 1000;
+/** The seeder's uplink: a ~60 KB segment takes ~0.45 s, well within B's P2P budget and well above the poll period. */
+const SEEDER_UPLINK_BYTES_PER_SEC = 128 * 1024;
 
 let browser: Browser;
 let site: ChaosSite;
@@ -61,7 +67,7 @@ afterAll(async () => {
 
 it('G4: a service worker stopped every 1.5 s for 15 s leaves no request pending past its deadline, no stall, and P2P resumes', async () => {
   const url = site.page('g4', p2p.url, { hls: { maxBufferLength: 6, maxMaxBufferLength: 6 } });
-  const a = await newViewer(browser, url, { initScript: [eventLog, segmentHashesInitScript] });
+  const a = await newViewer(browser, url, { initScript: [eventLog, segmentHashesInitScript, slowUplink(SEEDER_UPLINK_BYTES_PER_SEC)] });
   viewers.push(a);
   await waitFor('A to hold segments', () => stats(a.page), (s) => !!s && s.storeSegments >= 4);
   const b = await newViewer(browser, url, { initScript: [eventLog, playbackMonitor, segmentHashesInitScript, segmentTimings] });

@@ -253,6 +253,39 @@ describe('Agent scheduling', () => {
     expect(await agent.getSegment(query())).toMatchObject({ kind: 'hit', source: 'p2p', peerId: 'late' });
   });
 
+  it('a request that waited for connections and whose first peer fails asks the next holder within its budget', async () => {
+    // the page's first connections came while the player's request waited for them; the holder found first closes
+    // mid-transfer: the other one brings the segment (before: one peer only, then HTTP with most of the budget left)
+    const links: FakeLink[] = [];
+    let connecting = true;
+    const { agent } = setup(links, { bufferAhead: 20, connecting: () => connecting });
+    const closing = fakeLink('closing', [KEY], async () => {
+      throw new SwarmError('peer-closed', 'closed mid-transfer');
+    });
+    const other = fakeLink('other', [KEY], async () => ({ body: blobOf(4), totalBytes: 4, contentType: null }));
+    setTimeout(() => {
+      links.push(closing, other);
+      connecting = false;
+    }, 100);
+    expect(await agent.getSegment(query({ budgetMs: 5000 }))).toMatchObject({ kind: 'hit', source: 'p2p', peerId: 'other' });
+    expect(closing.calls).toHaveLength(1);
+    expect(other.calls).toHaveLength(1);
+    // two tries in all: a third holder is not asked after both failed
+    const links2: FakeLink[] = [];
+    let connecting2 = true;
+    const failing = (id: string) => fakeLink(id, [KEY], async () => {
+      throw new SwarmError('peer-stall', 'silent');
+    });
+    const three = [failing('f1'), failing('f2'), failing('f3')];
+    const second = setup(links2, { bufferAhead: 20, connecting: () => connecting2 });
+    setTimeout(() => {
+      links2.push(...three);
+      connecting2 = false;
+    }, 100);
+    expect(await second.agent.getSegment(query({ budgetMs: 5000 }))).toEqual({ kind: 'miss', reason: 'peer-stall' });
+    expect(three.map((l) => l.calls.length)).toEqual([1, 1, 0]);
+  });
+
   it('a starving player never waits for connections being made; nor a fed one once nothing turns up', async () => {
     const starving = setup([], { bufferAhead: 0, connecting: () => true });
     const t0 = Date.now(); // fake clock
