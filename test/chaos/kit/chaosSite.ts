@@ -26,14 +26,21 @@ export interface PageOptions {
 export interface ChaosSite extends StaticServer {
   /** Adds a fixture page and returns its URL. */
   page(name: string, p2pServerUrl: string, options?: PageOptions): string;
+  /** From now on, every media segment (.ts, .m4s) is answered this many ms late (a slow origin); 0: at once (the start). */
+  setSegmentDelayMs(ms: number): void;
 }
 
 /** `host`: the address to listen on (a network lab's public address, say). @default '127.0.0.1' */
 export async function startChaosSite(host?: string): Promise<ChaosSite> {
   const files: Record<string, string> = {};
-  const server = await startStaticServer({ root: REPO_ROOT, files, headers: { 'Service-Worker-Allowed': '/' }, ...(host ? { host } : {}) });
+  let segmentDelayMs = 0;
+  const delayMs = (path: string) => (/\.(ts|m4s)$/.test(path) ? segmentDelayMs : 0);
+  const server = await startStaticServer({ root: REPO_ROOT, files, headers: { 'Service-Worker-Allowed': '/' }, delayMs, ...(host ? { host } : {}) });
   return {
     ...server,
+    setSegmentDelayMs(ms) {
+      segmentDelayMs = ms;
+    },
     page(name, p2pServerUrl, options = {}) {
       const path = `/chaos-${name}.html`;
       files[path] = chaosPage(p2pServerUrl, options);

@@ -122,6 +122,8 @@ export interface StaticServerOptions {
   rewrite?(path: string): string;
   /** Address to listen on (a network lab's public address, say). @default '127.0.0.1' */
   host?: string;
+  /** Milliseconds to hold the answer to a GET of `path` (the served path) back: a slow origin. 0: none. */
+  delayMs?(path: string): number;
 }
 
 /**
@@ -166,6 +168,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, root: string | n
     res.writeHead(405, headers).end();
     return;
   }
+  const delay = options.delayMs?.(path) ?? 0;
+  if (delay > 0) await new Promise((r) => setTimeout(r, delay));
   const wanted = path.endsWith('/') ? `${path}index.html` : path;
   const memory = options.files?.[wanted];
   let size: number;
