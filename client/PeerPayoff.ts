@@ -8,8 +8,11 @@ const MIN_JUDGED = 6;
 const PAUSE_FAILED_SHARE = 0.75;
 /** Distinct peers among the failures (one bad peer is the peer's fault, dealt with by its strikes and ban). */
 const MIN_FAILED_PEERS = 2;
-/** Shortest deadline whose timeout is judged (as PeerFetch's strikes: STRIKE_MIN_TIMEOUT_MS). */
-const MIN_JUDGED_TIMEOUT_MS = 1000;
+/**
+ * Shortest deadline whose timeout is judged (as PeerFetch's strikes: STRIKE_MIN_TIMEOUT_MS). A try with less is
+ * bounded by the line instead (SegmentResolver's LINE_TRY_FACTOR).
+ */
+export const JUDGED_MIN_TIMEOUT_MS = 1000;
 /** The first pause; each pause that follows the previous one's end within a window doubles, up to the last. */
 export const FIRST_PAUSE_MS = 20_000;
 export const MAX_PAUSE_MS = 160_000;
@@ -53,7 +56,7 @@ export class PeerPayoff {
 
   /**
    * A peer transfer this page asked for, with a deadline of `timeoutMs`, failed with `err`; only failures on the peers'
-   * pace are judged, and only of transfers given at least MIN_JUDGED_TIMEOUT_MS (a starting or starving player's
+   * pace are judged, and only of transfers given at least JUDGED_MIN_TIMEOUT_MS (a starting or starving player's
    * short tries end on its deadline, or stall behind a busy peer's other uploads: on 50/10 Mbit/s lines a newcomer's
    * 800 ms tries failed while its peers served two others, asking peers paused for 20 s, and the rest of its stream
    * came over HTTP) — a timeout only when the peer's rate was `rateKnown` when it was asked: it was tried before,
@@ -62,7 +65,7 @@ export class PeerPayoff {
    * slow for a deadline is not asked: see SegmentResolver, Prefetcher).
    */
   failed(peerId: string, err: unknown, timeoutMs = Infinity, rateKnown = true): void {
-    if (!SwarmError.is(err) || timeoutMs < MIN_JUDGED_TIMEOUT_MS) return;
+    if (!SwarmError.is(err) || timeoutMs < JUDGED_MIN_TIMEOUT_MS) return;
     const late = err.code === 'peer-timeout' && err.details.aborted !== true && rateKnown;
     if (err.code === 'peer-stall' || late) this.judge({ peerId, ok: false });
   }

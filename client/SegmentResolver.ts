@@ -4,10 +4,11 @@ import { answerFrom } from './answerFrom';
 import { electFetcher, swarmMembers } from './electFetcher';
 import type { InflightDownloads } from './InflightDownloads';
 import type { PeerLink } from './PeerLink';
+import { JUDGED_MIN_TIMEOUT_MS } from './PeerPayoff';
 import type { PeerPool } from './PeerPool';
 import type { StoredSegment } from './SegmentStore';
 import { transferMs } from './peer/Throughput';
-import { STARVING_BUDGET_MS, budgetFor } from './urgency';
+import { budgetFor } from './urgency';
 
 /** Time kept back from the worker's budget for the answer's trip back. */
 const ANSWER_MARGIN_MS = 50;
@@ -37,14 +38,18 @@ const ELECTED_NEAR_SEGMENTS = 2;
 const CONNECT_WAIT_MS = 800;
 const POLL_MS = 40;
 /**
- * A peer's bytes come down this page's own line, behind a peer's uplink that is rarely faster: a request with the
- * short budget (STARVING_BUDGET_MS or less) asks no peer when that budget is under this many times the line's own
- * expected time for the segment (HttpPace) — no peer could bring it in time, and the try only delays the load the
+ * A peer's bytes come down this page's own line, behind a peer's uplink that is rarely faster: a request with a
+ * budget too short for its failure to be judged (PeerPayoff's JUDGED_MIN_TIMEOUT_MS: an 800 ms starving try, a fed
+ * player's few hundred ms beyond the urgent mark) asks no peer when that budget is under this many times the line's
+ * own expected time for the segment (HttpPace) — no peer could bring it in time, and the try only delays the load the
  * player waits for. Live on 1/0.5 Mbit/s lines, 800 ms tries for 65 KB segments (0.5–0.65 s of the line) timed out or
  * came back `absent` one after another, each adding 0.4–0.9 s to a load, and the latency kept it: a starting
- * viewer's, and a fed one's at the live edge (4–4.8 s buffered: max(800 ms, buffer − 4 s) of budget). Only the short
- * budget: the line's pace is read from this page's HTTP loads, which a loaded machine makes slow too (a late
- * viewer's first loads took 0.8–1.3 s on an unshaped lab line), and a player with more buffered can spare a try.
+ * viewer's, and a fed one's at the live edge (4–4.8 s buffered: max(800 ms, buffer − 4 s) of budget). Bounded up to
+ * 800 ms only, the tries of 0.8–1 s (4.8–5 s buffered) went on, unjudged: in one run a viewer's 16 tries timed out,
+ * four viewers uploaded 2.5 MB and delivered none, and asking peers never paused. So every try is bounded by the line
+ * or judged. Only the short budgets: the line's pace is read from this page's HTTP loads, which a loaded machine
+ * makes slow too (a late viewer's first loads took 0.8–1.3 s on an unshaped lab line), and a player with more
+ * buffered can spare a try.
  */
 const LINE_TRY_FACTOR = 2;
 
@@ -123,7 +128,7 @@ export class SegmentResolver {
 
     const tried = new Set<string>();
     // asking peers paused, or a short budget no peer could meet through this page's own line (see LINE_TRY_FACTOR)
-    const lineTooSlow = httpMs !== null && budgetMs <= STARVING_BUDGET_MS && budgetMs < LINE_TRY_FACTOR * httpMs;
+    const lineTooSlow = httpMs !== null && budgetMs < JUDGED_MIN_TIMEOUT_MS && budgetMs < LINE_TRY_FACTOR * httpMs;
     const askPeers = this.deps.peersPaused?.() !== true && !lineTooSlow;
     const tries = { left: askPeers ? MAX_PEER_TRIES : 0 };
     const held = await this.askHolders(query, deadline, starving, tried, tries);

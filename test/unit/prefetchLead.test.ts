@@ -303,7 +303,7 @@ describe('SegmentResolver with a prefetch and measured peers', () => {
     });
   }
 
-  it('a request with the short budget asks no peer when it is under twice the line’s own time for the segment: its bytes come down that line', async () => {
+  it('a request with a budget too short to be judged asks no peer when it is under twice the line’s own time for the segment: its bytes come down that line', async () => {
     // 3.5 s buffered, under the 4 s urgent mark: an 800 ms budget; the line takes 500 ms for the segment, so a peer
     // would need ≥ 1000 ms
     const slowLine: PeerLink & { asked?: number } = slowLink('peer', 10_000);
@@ -317,6 +317,14 @@ describe('SegmentResolver with a prefetch and measured peers', () => {
     const edge: PeerLink & { asked?: number } = slowLink('peer', 10_000);
     expect(await resolver(() => undefined, edge, 500, 4.6).resolve(query)).toEqual({ kind: 'miss', reason: 'no-peer' });
     expect(edge.asked ?? 0).toBe(0);
+    // so is one a little further from it (4.9 s: 900 ms), whose failure PeerPayoff would not judge either
+    const nearEdge: PeerLink & { asked?: number } = slowLink('peer', 10_000);
+    expect(await resolver(() => undefined, nearEdge, 500, 4.9).resolve(query)).toEqual({ kind: 'miss', reason: 'no-peer' });
+    expect(nearEdge.asked ?? 0).toBe(0);
+    // one with a budget that is judged (5.3 s buffered: 1300 ms) tries, even under twice the line's 700 ms
+    const judged: PeerLink & { asked?: number } = slowLink('peer', 10_000);
+    expect((await resolver(() => undefined, judged, 700, 5.3).resolve(query)).kind).toBe('hit');
+    expect(judged.asked).toBe(1);
     // a player with more buffered (30 s, a 1950 ms budget) still tries a peer on a line that takes 1000 ms for it
     const fed: PeerLink & { asked?: number } = slowLink('peer', 10_000);
     expect((await resolver(() => undefined, fed, 1000).resolve(query)).kind).toBe('hit');
