@@ -77,6 +77,7 @@ export class PeerLink {
       uploadWaitMs: deps.uploadWaitMs,
       uplinkWaitMs: deps.uplinkWaitMs,
       promised: deps.uplinkPromised,
+      late: deps.uplinkLate,
       ...(deps.highWaterBytes ? { highWaterBytes: deps.highWaterBytes } : {}),
       send,
       closed: () => this.closed,

@@ -54,8 +54,12 @@ export type ControlMessage =
   | { t: 'ping' }
   /** I am here. */
   | { t: 'pong' }
-  /** I no longer want request `id`. */
-  | { t: 'cancel'; id: number }
+  /**
+   * I no longer want request `id`. `late` (optional; older peers neither send nor read it): because its bytes did not
+   * come in time — its deadline passed, or the transfer went silent — which tells the uploader its uplink carries less
+   * than it thought (see UplinkMeter.late).
+   */
+  | { t: 'cancel'; id: number; late?: true }
   /** I cannot serve request `id`. */
   | { t: 'absent'; id: number }
   /** Request `id` follows: exactly `bytes` bytes in data frames. */
@@ -134,6 +138,9 @@ export function decodeControl(text: string): ControlMessage {
       return req;
     }
     case 'cancel':
+      if (!isId(m.id)) break;
+      // anything but `true` is no news (the field is optional)
+      return m.late === true ? { t: 'cancel', id: m.id, late: true } : { t: 'cancel', id: m.id };
     case 'absent':
     case 'done':
       if (!isId(m.id)) break;

@@ -269,7 +269,8 @@ export class Downloads {
       const left = d.assembly ? d.assembly.declaredBytes - d.assembly.receivedBytes : this.deps.limits.segmentMaxBytes;
       this.tombstones.set(id, left);
       if (this.tombstones.size > MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.keys().next().value!);
-      this.deps.send({ t: 'cancel', id });
+      // late: our deadline passed or the peer went silent (not our caller giving up): its uplink is slower than it thinks
+      this.deps.send(aborted === undefined && (code === 'peer-timeout' || code === 'peer-stall') ? { t: 'cancel', id, late: true } : { t: 'cancel', id });
     }
     // given up by us, or a deadline its bytes came too slowly for: what came so far says how fast the peer sends (a
     // 2 Mbit/s uplink missing an 800 ms deadline is a 2 Mbit/s uplink, not a dead peer — counted as 0, it was never

@@ -66,6 +66,8 @@ export interface PeerLinkDeps {
   uplinkWaitMs?(bytes: number): number;
   /** Bytes promised to this link's uploads and not yet handed to its channel, as they change (see Uploads). */
   uplinkPromised?(deltaBytes: number): void;
+  /** The peer gave one of our transfers up as late (see Uploads, UplinkMeter.late). */
+  uplinkLate?(handedBytes: number, elapsedMs: number): void;
   /** What the link's data channel may queue before an upload waits, now (default limits.sendHighWaterBytes). */
   highWaterBytes?(): number;
   /** Keys to announce once the link is open. */

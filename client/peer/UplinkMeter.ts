@@ -17,6 +17,12 @@ const RELAX_MS = 10_000;
  * uplink estimated at 2–4 Mbit/s again within 20 s, admitting uploads its askers then gave up halfway.
  */
 const RELAX_FACTOR = 1.25;
+/** A transfer given up as late (see late) lowers the estimate by this factor... */
+const LATE_FACTOR = 0.75;
+/** ...at most once in this long (the transfers one slow moment fails together lower it once). */
+const LATE_GAP_MS = 1000;
+/** The estimate a late transfer leaves is never under this (bytes per ms: 32 kbit/s). */
+const MIN_RATE = 4;
 
 /**
  * What this page's uplink carries, measured from its own data channels: bytes handed to them minus what they still
@@ -30,6 +36,13 @@ const RELAX_FACTOR = 1.25;
  * `waitMs(bytes)` — how long `bytes` more would take to leave behind what is queued now — lets uploads that cannot
  * finish in time be refused before they start, instead of being abandoned by their askers halfway (on a 1 Mbit/s
  * uplink a 380 KB segment takes 3 s; measured: all of 15 MB uploaded on dsl lines wasted).
+ *
+ * What the page puts on the wire is not what arrives: packets a full queue on the line dropped are counted, and sent
+ * again. On 16/1 and 10/2 Mbit/s lab lines the estimate was 1.5–2 times the uplink (182–233 KB/s on 1 Mbit/s), and
+ * a slow uplink that is never backlogged in the channels is never measured (4 of 6 viewers on 1/0.5 Mbit/s lines):
+ * uploads were admitted that their askers gave up, 2–3.5 MB per run. So the askers' word counts too: a transfer
+ * given up as late (`late`) lowers the estimate by LATE_FACTOR — or, unmeasured, sets it to what that transfer was
+ * handed at — and caps later samples there; the cap relaxes by RELAX_FACTOR every RELAX_MS, as the estimate does.
  */
 export class UplinkMeter {
   private handed = 0;
@@ -42,6 +55,10 @@ export class UplinkMeter {
   private ratedAt: number;
   /** Whether `left` was read from the wire (samples never mix the two readings). */
   private leftFromWire = false;
+  /** What samples may not exceed since a late transfer (see late), and when it was set; Infinity: none. */
+  private ceiling = Infinity;
+  private ceilingAt = 0;
+  private lateAt = -Infinity;
 
   /**
    * `buffered`: bytes queued now in this page's open data channels, summed. `wire`: bytes the page's connections have
@@ -82,6 +99,31 @@ export class UplinkMeter {
     return Math.floor(Math.min(max, Math.max(MIN_HIGH_WATER_BYTES, share)));
   }
 
+  /**
+   * An asker gave up a transfer of ours as late, after `handedBytes` of it were handed to the channel over
+   * `elapsedMs`: the uplink carries less than estimated (see the class comment).
+   */
+  late(handedBytes: number, elapsedMs: number): void {
+    this.sample();
+    const t = this.now();
+    if (t - this.lateAt < LATE_GAP_MS) return;
+    const seen = elapsedMs > 0 && handedBytes > 0 ? handedBytes / elapsedMs : null;
+    const next = this.rate !== null ? this.rate * LATE_FACTOR : seen;
+    if (next === null || !Number.isFinite(next)) return;
+    this.lateAt = t;
+    this.rate = Math.max(MIN_RATE, next);
+    this.ratedAt = t;
+    this.ceiling = this.rate;
+    this.ceilingAt = t;
+  }
+
+  /** The cap a late transfer set, relaxed by RELAX_FACTOR per RELAX_MS since (see late). */
+  private ceilingNow(t: number): number {
+    if (this.ceiling === Infinity) return Infinity;
+    const k = Math.floor((t - this.ceilingAt) / RELAX_MS);
+    return k > 0 ? this.ceiling * RELAX_FACTOR ** k : this.ceiling;
+  }
+
   /** How long until `bytes` more would have left, behind what is queued now; 0 without an estimate. */
   waitMs(bytes: number): number {
     this.sample();
@@ -100,7 +142,7 @@ export class UplinkMeter {
     const sameReading = fromWire === this.leftFromWire;
     this.leftFromWire = fromWire;
     if (sameReading && this.queued >= BUSY_BYTES && queued >= BUSY_BYTES && left > this.left && leftAt > this.leftAt) {
-      const r = (left - this.left) / (leftAt - this.leftAt);
+      const r = Math.min(this.ceilingNow(t), (left - this.left) / (leftAt - this.leftAt));
       this.rate = this.rate === null ? r : 0.7 * this.rate + 0.3 * r;
       this.ratedAt = t;
     } else if (this.rate !== null && t - this.ratedAt >= RELAX_MS) {

@@ -69,6 +69,11 @@ export class UploadBudget {
     return this.uplink.highWaterBytes(max, Math.max(1, sending));
   }
 
+  /** A transfer of ours was given up as late by its asker (see UplinkMeter.late). */
+  late(handedBytes: number, elapsedMs: number): void {
+    this.uplink.late(handedBytes, elapsedMs);
+  }
+
   /** `bytes` were handed to a link's data channel. */
   sent(bytes: number): void {
     this.uplink.sent(bytes);

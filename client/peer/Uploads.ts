@@ -12,6 +12,13 @@ import { CANCELLED, cancelUpload, drainOrCancel, newUpload, whileWanted, type Up
 const UPLOAD_BUSY_MS = 1000;
 /** Of the asker's deadline (`withinMs`), the part by which the uplink must have carried the segment. */
 const WITHIN_SHARE = 0.8;
+/**
+ * Transfers whose every frame was handed on, remembered (per link) for a `late` cancel: a channel hands a whole
+ * segment to the transport at once, which may still be sending it when its asker gives up.
+ */
+const MAX_RECENT = 16;
+/** ...for this long. */
+const RECENT_MS = 30_000;
 
 /** The bounds on what one peer asks of us (see PeerLinkLimits). */
 export interface UploadLimits {
@@ -47,6 +54,12 @@ export interface UploadsDeps {
   closed(): boolean;
   /** `bytes` of segment payload went out. */
   onSent(bytes: number): void;
+  /**
+   * The asker gave up a transfer of ours as late (its deadline passed, or the bytes stopped) after `handedBytes` of it
+   * were handed to the channel over `elapsedMs` since its first frame: the uplink carried less than it was thought to
+   * (see UplinkMeter.late).
+   */
+  late?: ((handedBytes: number, elapsedMs: number) => void) | undefined;
   /** Serving failed in a way that ends the link. */
   fail(code: SwarmErrorCode, detail: string): void;
   now(): number;
@@ -62,6 +75,8 @@ export class Uploads {
   /** Requests being served, cancelled ones included until they are gone. */
   private readonly open = new Map<number, Upload>();
   private readonly budget: TokenBucket;
+  /** Transfers sending or sent: request id → payload bytes handed on, and when the first frame was (see MAX_RECENT). */
+  private readonly sending = new Map<number, { handed: number; startedAt: number }>();
 
   constructor(private readonly deps: UploadsDeps) {
     this.budget = new TokenBucket(Math.max(1, deps.limits.maxRequestsPerSec), deps.now);
@@ -92,9 +107,15 @@ export class Uploads {
     void this.serve(m.id, m.key, m.waitMs, m.withinMs);
   }
 
-  onCancel(id: number): void {
+  /** `late`: the asker gave it up because its bytes did not come in time (see UploadsDeps.late). */
+  onCancel(id: number, late = false): void {
     const u = this.open.get(id);
     if (u) cancelUpload(u); // ends its wait now: its copy of the segment goes with it
+    const s = this.sending.get(id);
+    if (!s) return; // not sending yet (waiting for the segment): the uplink is not in question
+    this.sending.delete(id);
+    const elapsedMs = this.deps.now() - s.startedAt;
+    if (late && s.handed > 0 && elapsedMs <= RECENT_MS) this.deps.late?.(s.handed, elapsedMs);
   }
 
   /** The link closed: uploads under way stop at their next step; the waiting ones are woken so their copies go now. */
@@ -150,6 +171,9 @@ export class Uploads {
       }
       const bytes = new Uint8Array(read);
       deps.send({ t: 'send', id, bytes: bytes.byteLength, totalBytes: segment.totalBytes, contentType: segment.contentType });
+      const sent = { handed: 0, startedAt: deps.now() };
+      this.sending.set(id, sent);
+      if (this.sending.size > MAX_RECENT) this.sending.delete(this.sending.keys().next().value!);
       // A cancel ends each wait below at once: this coroutine returns and its copy of the segment is freed.
       for (const frame of dataFrames(id, bytes)) {
         if (deps.closed() || up.cancelled) return this.ended(up, id);
@@ -161,6 +185,7 @@ export class Uploads {
         if (deps.closed() || up.cancelled) return this.ended(up, id);
         deps.conn.send(frame);
         const payloadBytes = frame.byteLength - FRAME_HEADER_BYTES;
+        sent.handed += payloadBytes;
         owe(-Math.min(owed, payloadBytes));
         deps.onSent(payloadBytes);
       }

@@ -42,7 +42,7 @@ function dispatchControl(m: ControlMessage, to: LinkParts): void {
     case 'req':
       return to.uploads.onRequest(m);
     case 'cancel':
-      return to.uploads.onCancel(m.id);
+      return to.uploads.onCancel(m.id, m.late === true);
     case 'absent':
       return to.downloads.onAbsent(m.id);
     case 'send':

@@ -192,6 +192,35 @@ describe('cancelled uploads', () => {
     expect(closes).toEqual([]);
   });
 
+  it('a late cancel tells the uplink what was handed on and how long ago, once; a plain cancel, or one before sending, does not', async () => {
+    const late: Array<[number, number]> = [];
+    let pending = false;
+    const { said, deliver } = await rogueLink({
+      provide: () => (pending ? new Promise(() => {}) : stored(KEY, 100_000)),
+      uplinkLate: (bytes, ms) => void late.push([bytes, ms]),
+    });
+    // sent whole at once (the channel drains), given up as late 900 ms later: the transport was still sending it
+    deliver({ t: 'req', id: 1, key: KEY, waitMs: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(said().some((m) => m.t === 'done' && m.id === 1)).toBe(true);
+    await vi.advanceTimersByTimeAsync(900);
+    deliver({ t: 'cancel', id: 1, late: true });
+    deliver({ t: 'cancel', id: 1, late: true }); // again: no news
+    expect(late).toEqual([[100_000, 900]]);
+    // a plain cancel (the asker got it elsewhere) says nothing of the uplink
+    deliver({ t: 'req', id: 2, key: KEY, waitMs: 0 });
+    await vi.advanceTimersByTimeAsync(100);
+    deliver({ t: 'cancel', id: 2 });
+    // nor does a late one while the segment was still awaited (nothing was sent), nor one for a request never made
+    pending = true;
+    deliver({ t: 'req', id: 3, key: KEY, waitMs: 5000 });
+    await vi.advanceTimersByTimeAsync(100);
+    deliver({ t: 'cancel', id: 3, late: true });
+    deliver({ t: 'cancel', id: 99, late: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(late).toEqual([[100_000, 900]]);
+  });
+
   it('a cancel during the wait for a download in progress ends that upload at once', async () => {
     const { said, deliver, inner } = await rogueLink({ provide: () => new Promise(() => {}) });
     deliver({ t: 'req', id: 1, key: KEY, waitMs: 10_000 });

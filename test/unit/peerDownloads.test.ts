@@ -53,7 +53,8 @@ describe('Downloads: late at its own rate', () => {
     expect(await got).toBe('peer-timeout');
     await fed;
     expect(await settledAt).toBeLessThanOrEqual(750);
-    expect(said).toContainEqual({ t: 'cancel', id: 1 });
+    // late: the peer's uplink is told it carries less than it thought (see UplinkMeter.late)
+    expect(said).toContainEqual({ t: 'cancel', id: 1, late: true });
   });
 
   it('lets a transfer on pace complete: 400 KB at 160 KB/s within 3 s', async () => {
@@ -121,5 +122,31 @@ describe('Downloads: late at its own rate', () => {
     await vi.advanceTimersByTimeAsync(800);
     expect(await later).toBe('peer-stall');
     expect(throughput.bytesPerMs).toBeCloseTo(rate / 4);
+  });
+});
+
+describe('Downloads: what a cancel tells the peer', () => {
+  it('late when our deadline passed or the peer went silent; plain when our caller gave up', async () => {
+    const { d, said } = downloads();
+    // the deadline passes with nothing sent (before the 750 ms stall limit)
+    const timedOut = d.request(KEY, 700).catch((e: { code: string }) => e.code);
+    await vi.advanceTimersByTimeAsync(700);
+    expect(await timedOut).toBe('peer-timeout');
+    // silence after the first frame: a stall
+    const stalled = d.request(KEY, 20_000).catch((e: { code: string }) => e.code);
+    d.onSend({ t: 'send', id: 2, bytes: 100_000, totalBytes: 100_000, contentType: null });
+    d.onFrame(2, new Uint8Array(16 * 1024));
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(await stalled).toBe('peer-stall');
+    // our caller gives up (the segment came from elsewhere)
+    const stop = new AbortController();
+    const aborted = d.request(KEY, 20_000, 0, stop.signal).catch((e: { code: string }) => e.code);
+    stop.abort();
+    expect(await aborted).toBe('peer-timeout');
+    expect(said.filter((m) => m.t === 'cancel')).toEqual([
+      { t: 'cancel', id: 1, late: true },
+      { t: 'cancel', id: 2, late: true },
+      { t: 'cancel', id: 3 },
+    ]);
   });
 });

@@ -75,7 +75,7 @@ const SAMPLES: Record<ControlType, ControlMessage[]> = {
     { t: 'req', id: MAX_ID, key: KEY, waitMs: 5000 },
     { t: 'req', id: 3, key: KEY, waitMs: 0, withinMs: 800 },
   ],
-  cancel: [{ t: 'cancel', id: 7 }],
+  cancel: [{ t: 'cancel', id: 7 }, { t: 'cancel', id: 8, late: true }],
   absent: [{ t: 'absent', id: 8 }],
   send: [
     { t: 'send', id: 9, bytes: 1_000_000, totalBytes: 1_000_000, contentType: 'video/mp2t' },
@@ -430,5 +430,14 @@ describe("a request's deadline (withinMs, optional)", () => {
     for (const bad of [-1, 1.5, '800', null, {}]) expect(req(bad)).toEqual({ t: 'req', id: 1, key: 'http://cdn/v/s.ts', waitMs: 0 });
     // an older peer's request, without it
     expect(decodeControl(JSON.stringify({ t: 'req', id: 1, key: 'http://cdn/v/s.ts', waitMs: 0 }))).toEqual({ t: 'req', id: 1, key: 'http://cdn/v/s.ts', waitMs: 0 });
+  });
+});
+
+describe("a cancel's `late` (optional)", () => {
+  it('is kept only as `true`; anything else is a plain cancel (not an error), as an older peer sends', () => {
+    const cancel = (late: unknown) => decodeControl(JSON.stringify({ t: 'cancel', id: 4, late }));
+    expect(cancel(true)).toEqual({ t: 'cancel', id: 4, late: true });
+    for (const other of [false, 1, 'true', null, {}]) expect(cancel(other)).toEqual({ t: 'cancel', id: 4 });
+    expect(decodeControl('{"t":"cancel","id":4}')).toEqual({ t: 'cancel', id: 4 });
   });
 });
