@@ -113,7 +113,7 @@ export class LinkFactory {
       uploadWaitMs: (bytes) => upload.capWaitMs(bytes),
       uplinkWaitMs: (bytes) => upload.uplinkWaitMs(bytes),
       uplinkPromised: (deltaBytes) => upload.promise(deltaBytes),
-      uplinkLate: (handedBytes, elapsedMs) => upload.late(handedBytes, elapsedMs),
+      uplinkLate: () => upload.late(),
       // a queue short in time, shared by the links sending now: what else the link says is not stuck behind it
       highWaterBytes: () => upload.highWaterBytes(limits.sendHighWaterBytes),
       // what the store holds of swarms this page left or never joined is nobody's business; nothing when not serving

@@ -39,10 +39,11 @@ const MIN_RATE = 4;
  *
  * What the page puts on the wire is not what arrives: packets a full queue on the line dropped are counted, and sent
  * again. On 16/1 and 10/2 Mbit/s lab lines the estimate was 1.5–2 times the uplink (182–233 KB/s on 1 Mbit/s), and
- * a slow uplink that is never backlogged in the channels is never measured (4 of 6 viewers on 1/0.5 Mbit/s lines):
- * uploads were admitted that their askers gave up, 2–3.5 MB per run. So the askers' word counts too: a transfer
- * given up as late (`late`) lowers the estimate by LATE_FACTOR — or, unmeasured, sets it to what that transfer was
- * handed at — and caps later samples there; the cap relaxes by RELAX_FACTOR every RELAX_MS, as the estimate does.
+ * uploads were admitted that their askers gave up, 1.7–2.8 MB per run. So the askers' word counts too: a transfer
+ * given up as late (`late`) lowers the estimate by LATE_FACTOR and caps later samples there; the cap relaxes by
+ * RELAX_FACTOR every RELAX_MS, as the estimate does. An unmeasured uplink stays so: a late transfer does not say how
+ * fast it is (its asker's deadline, machine or downlink may be what was short), and a fast line must never be held
+ * back by a guess (on a LAN, one stalled transfer would have set it to tens of KB/s for minutes).
  */
 export class UplinkMeter {
   private handed = 0;
@@ -99,19 +100,13 @@ export class UplinkMeter {
     return Math.floor(Math.min(max, Math.max(MIN_HIGH_WATER_BYTES, share)));
   }
 
-  /**
-   * An asker gave up a transfer of ours as late, after `handedBytes` of it were handed to the channel over
-   * `elapsedMs`: the uplink carries less than estimated (see the class comment).
-   */
-  late(handedBytes: number, elapsedMs: number): void {
+  /** An asker gave up a transfer of ours as late: the uplink carries less than estimated (see the class comment). */
+  late(): void {
     this.sample();
     const t = this.now();
-    if (t - this.lateAt < LATE_GAP_MS) return;
-    const seen = elapsedMs > 0 && handedBytes > 0 ? handedBytes / elapsedMs : null;
-    const next = this.rate !== null ? this.rate * LATE_FACTOR : seen;
-    if (next === null || !Number.isFinite(next)) return;
+    if (this.rate === null || t - this.lateAt < LATE_GAP_MS) return;
     this.lateAt = t;
-    this.rate = Math.max(MIN_RATE, next);
+    this.rate = Math.max(MIN_RATE, this.rate * LATE_FACTOR);
     this.ratedAt = t;
     this.ceiling = this.rate;
     this.ceilingAt = t;

@@ -70,8 +70,8 @@ export class UploadBudget {
   }
 
   /** A transfer of ours was given up as late by its asker (see UplinkMeter.late). */
-  late(handedBytes: number, elapsedMs: number): void {
-    this.uplink.late(handedBytes, elapsedMs);
+  late(): void {
+    this.uplink.late();
   }
 
   /** `bytes` were handed to a link's data channel. */
