@@ -44,12 +44,6 @@ const MIN_RATE = 4;
  * RELAX_FACTOR every RELAX_MS, as the estimate does. An unmeasured uplink stays so: a late transfer does not say how
  * fast it is (its asker's deadline, machine or downlink may be what was short), and a fast line must never be held
  * back by a guess (on a LAN, one stalled transfer would have set it to tens of KB/s for minutes).
- *
- * What is queued ahead of a new upload is not only what the channels hold: the transport under them takes whole
- * segments at once and sends them at the line's pace. So, once the rate is known, the page's uplink is also modelled
- * as a queue (`modelQueued`): every byte handed to a channel joins it, and it drains at the estimated rate; `waitMs`
- * counts the larger of the two. With the channels' queues alone, on 16/1 Mbit/s lines with the estimate at or under
- * the uplink, 2 MB of 9 uploaded were still given up by their askers.
  */
 export class UplinkMeter {
   private handed = 0;
@@ -66,9 +60,6 @@ export class UplinkMeter {
   private ceiling = Infinity;
   private ceilingAt = 0;
   private lateAt = -Infinity;
-  /** The modelled queue of the uplink (bytes handed, drained at the estimated rate), as of `modelAt`. */
-  private model = 0;
-  private modelAt: number;
 
   /**
    * `buffered`: bytes queued now in this page's open data channels, summed. `wire`: bytes the page's connections have
@@ -83,7 +74,6 @@ export class UplinkMeter {
     this.at = now();
     this.leftAt = this.at;
     this.ratedAt = this.at;
-    this.modelAt = this.at;
   }
 
   /** Bytes per ms the uplink carried when busy (relaxed while unmeasured); null before it was ever busy. */
@@ -96,19 +86,6 @@ export class UplinkMeter {
   sent(bytes: number): void {
     this.sample();
     this.handed += bytes;
-    this.model = this.modelQueued() + Math.max(0, bytes);
-  }
-
-  /**
-   * Bytes of the modelled uplink queue now: what was handed, less what the estimated rate has carried since (0 while
-   * there is no estimate: nothing is modelled before the line was measured).
-   */
-  modelQueued(): number {
-    const t = this.now();
-    const rate = this.rate;
-    this.model = rate === null || rate <= 0 ? 0 : Math.max(0, this.model - (t - this.modelAt) * rate);
-    this.modelAt = t;
-    return this.model;
   }
 
   /**
@@ -146,7 +123,7 @@ export class UplinkMeter {
   waitMs(bytes: number): number {
     this.sample();
     if (this.rate === null || this.rate <= 0) return 0;
-    return Math.ceil((Math.max(0, this.buffered(), this.modelQueued()) + bytes) / this.rate);
+    return Math.ceil((Math.max(0, this.buffered()) + bytes) / this.rate);
   }
 
   private sample(): void {

@@ -221,37 +221,3 @@ describe('UplinkMeter: transfers given up as late', () => {
     expect(meter.bytesPerMs).toBe(4);
   });
 });
-
-describe('UplinkMeter: the modelled queue', () => {
-  it('counts what the transport took at once (the channels empty) as queued, draining at the measured rate', () => {
-    const { s, meter, send, pass } = uplink();
-    send(600_000);
-    for (let i = 0; i < 10; i++) {
-      pass(250, 125);
-      meter.sent(0);
-    }
-    const rate = meter.bytesPerMs!;
-    expect(rate).toBeCloseTo(125, 0);
-    s.t += 10_000; // the backlog long gone
-    s.queued = 0;
-    expect(meter.waitMs(0)).toBe(0);
-    // the transport takes 250 KB at once: the channels hold nothing, the line 250 KB at the estimate (relaxed
-    // a quarter after 10 s without a sample: ~1.6 s)
-    const r = meter.bytesPerMs!;
-    meter.sent(250_000);
-    const full = 250_000 / r;
-    expect(meter.waitMs(0)).toBe(Math.ceil(full));
-    expect(meter.waitMs(10_000)).toBe(Math.ceil((250_000 + 10_000) / r));
-    s.t += 1000;
-    expect(meter.waitMs(0)).toBe(Math.ceil(full - 1000));
-    s.t += Math.ceil(full);
-    expect(meter.waitMs(0)).toBe(0);
-  });
-
-  it('models nothing before the uplink was measured', () => {
-    const { meter } = uplink();
-    meter.sent(1_000_000);
-    expect(meter.modelQueued()).toBe(0);
-    expect(meter.waitMs(1_000_000)).toBe(0);
-  });
-});
