@@ -87,23 +87,27 @@ it('G4: a service worker stopped every 1.5 s for 15 s leaves no request pending 
   let lastStop = 0;
   const hit = new Set<number>();
   site.setSegmentDelayMs(SEGMENT_DELAY_MS);
-  const until = Date.now() + STOP_FOR_MS;
-  while (Date.now() < until) {
-    const { list } = await readTimings(b.page);
-    const pending = list.findIndex((t, i) => t.end === null && !hit.has(i));
-    if (pending >= 0 || Date.now() - lastStop >= STOP_EVERY_MS) {
-      await cdp.send('ServiceWorker.stopAllWorkers');
-      stops++;
-      lastStop = Date.now();
-      if (pending >= 0) {
-        hit.add(pending);
-        midRequest++;
+  try {
+    const until = Date.now() + STOP_FOR_MS;
+    while (Date.now() < until) {
+      const { list } = await readTimings(b.page);
+      const pending = list.findIndex((t, i) => t.end === null && !hit.has(i));
+      if (pending >= 0 || Date.now() - lastStop >= STOP_EVERY_MS) {
+        await cdp.send('ServiceWorker.stopAllWorkers');
+        stops++;
+        lastStop = Date.now();
+        if (pending >= 0) {
+          hit.add(pending);
+          midRequest++;
+        }
       }
+      await sleep(25);
     }
-    await sleep(25);
+  } finally {
+    // the next test's origin answers at once, whatever happened here
+    site.setSegmentDelayMs(0);
   }
   await cdp.detach();
-  site.setSegmentDelayMs(0);
   const afterStops = (await stats(b.page))!;
   const during = (await playback(b.page))!.currentTime - before;
   // P2P resumes: later segments come from A again
