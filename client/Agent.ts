@@ -39,6 +39,8 @@ export type PoolView = Pick<
   sharedKey?(key: string): string;
   /** P2P is switched off: segments go straight to the network, and no hash source is probed. */
   readonly off?: boolean;
+  /** Swarm joins are held and the player has not started: no peer can be linked yet (see PeerPool.joinsHeld). */
+  readonly joinsHeld?: boolean;
 };
 
 export interface AgentDeps {
@@ -108,7 +110,7 @@ export class Agent implements AgentApi {
       },
     });
     // asking peers pays not (PeerPayoff), or the line is the player's (HttpPace.lineFull): no tries, prefetch or seed
-    const peersPaused = () => payoff.paused || this.httpPace.lineFull();
+    const peersPaused = () => this.peersPaused;
     this.directSignal = new ChangeSignal(() => this.direct, deps.onDirect);
     this.prefetcher = new Prefetcher({
       config, store, pool, playlists: this.playlists, inflight: this.inflight,
@@ -154,11 +156,23 @@ export class Agent implements AgentApi {
 
   /**
    * Whether every request would be answered `no-peer` at once but from the store (which then holds only what the
-   * player had: nothing is prefetched or seeded): P2P is off, asking peers does not pay (PeerPayoff), or the line is
-   * the player's (HttpPace.lineFull). The worker hears it (`onDirect`) and fetches without waiting for the answer.
+   * player had: nothing is prefetched or seeded): P2P is off, no peer can be linked yet (the joins wait for the
+   * player to start: PeerPool.joinsHeld), or the peers are paused (see peersPaused). The worker hears it (`onDirect`)
+   * and fetches without waiting for the answer: the player's first segment is not held up by a round trip to a page
+   * busy starting its player (30–90 ms in the lab).
    */
   get direct(): boolean {
-    return this.deps.pool.off === true || this.payoff.paused || this.httpPace.lineFull();
+    return this.deps.pool.off === true || this.deps.pool.joinsHeld === true || this.peersPaused;
+  }
+
+  /** Asking peers does not pay now (PeerPayoff), or the line is the player's (HttpPace.lineFull). */
+  get peersPaused(): boolean {
+    return this.payoff.paused || this.httpPace.lineFull();
+  }
+
+  /** Something `direct` reads changed outside the agent (the pool's joins): the worker hears it if it flipped. */
+  checkDirect(): void {
+    this.directSignal.check();
   }
 
   async getSegment(query: SegmentQuery): Promise<SegmentAnswer> {

@@ -27,6 +27,13 @@ export type { PeerLike } from './peer/Signalling';
 const CONNECTING_MS = 10_000;
 
 /**
+ * Joins held at start count as "peers coming" at most this long after the player's first segment is in (see
+ * expectRelease): they go at its first frame, a few hundred ms later (or when its line is found to be the player's,
+ * never: then no request waits anyway).
+ */
+const RELEASE_EXPECTED_MS = 3000;
+
+/**
  * Holds this page's PeerJS peer and its links: joins swarms through the tracker, connects to their peers,
  * keeps them told what the store holds, and picks a peer for a segment. Composed of Signalling (the PeerJS Peer and
  * its retries), Discovery (swarms and tracker rounds), SwarmMembership (joins and leaves as peers see them, what
@@ -37,6 +44,8 @@ const CONNECTING_MS = 10_000;
 export class PeerPool {
   private readonly signalling: Signalling;
   private readonly discovery: Discovery;
+  /** When expectRelease() was called (null: not yet). */
+  private releaseExpectedAt: number | null = null;
   private readonly links: LinkRegistry;
   private readonly factory: LinkFactory;
   private readonly membership: SwarmMembership;
@@ -155,8 +164,26 @@ export class PeerPool {
   get connecting(): boolean {
     if (this.discovery.asking) return true;
     const now = this.deps.now();
+    if (this.releaseExpectedAt !== null && this.discovery.holding && now - this.releaseExpectedAt < RELEASE_EXPECTED_MS) return true;
     for (const l of this.links) if (!l.isOpen && now - l.createdAt < CONNECTING_MS) return true;
     return false;
+  }
+
+  /**
+   * Whether swarm joins are held with no release in sight (the player has not started): no peer can be linked before
+   * the player's first segment, which then goes to the network at once (Agent.direct).
+   */
+  get joinsHeld(): boolean {
+    return this.discovery.holding && this.releaseExpectedAt === null;
+  }
+
+  /**
+   * The held joins will go soon (the player's first segment is in; they go at its first frame): until they do, and
+   * at most RELEASE_EXPECTED_MS, peers count as coming (`connecting`), so that the player's next requests wait for
+   * them rather than go to the network while the connections are being made.
+   */
+  expectRelease(): void {
+    if (this.discovery.holding) this.releaseExpectedAt ??= this.deps.now();
   }
 
   /** Lets held swarm joins go to the tracker (once the player has started). */

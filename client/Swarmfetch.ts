@@ -19,7 +19,7 @@ import { defaultDeps, type SwarmfetchDeps } from './swarmfetchDeps';
 import type { SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
 import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
-import { bufferAheadSec, playingBufferSec } from './urgency';
+import { bufferAheadSec, mediaPlaying, playingBufferSec } from './urgency';
 import { whenPlayerStarts, type PlayerStartDeps } from './whenPlayerStarts';
 
 export type { IntegrityEvent, SegmentEvent, SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
@@ -50,6 +50,8 @@ export class Swarmfetch {
   private readonly tally: SwarmfetchTotals;
   private readonly integrity: IntegrityStatus;
   private started = false;
+  /** The worker could not be registered: P2P stays off (nothing it brought could reach the player). */
+  private workerFailed = false;
   private destroyed = false;
   private cancelJoinWait: (() => void) | null = null;
   private cancelCatchUpWait: (() => void) | null = null;
@@ -111,8 +113,14 @@ export class Swarmfetch {
       pool: this.pool,
       onReport: (r) => {
         this.tally.report(r);
-        // the player's first segment is in, and with it the line's pace: the joins held at start may go (JoinGate)
-        if (!r.seed && r.error === null && r.bytes > 0) this.joinGate.playerStarted();
+        // the player's first segment is in, and with it the line's pace. The joins held at start go at its first frame
+        // (whenPlayerStarts, JoinGate) — at once on a page without a media element, which shows none; its next
+        // requests, from now on, wait for them rather than go direct
+        if (!r.seed && r.error === null && r.bytes > 0 && this.pool.joinsHeld) {
+          this.pool.expectRelease();
+          this.agent.checkDirect();
+          if (bufferAheadSec(this.deps.media()) === null) this.joinGate.playerStarted();
+        }
       },
       onStored: (s) => {
         this.tally.stored(s);
@@ -140,7 +148,11 @@ export class Swarmfetch {
       now: d.now,
     });
     this.joinGate = new JoinGate({
-      release: () => this.pool.release(), direct: () => this.agent.direct, paceAwaited: () => this.agent.httpPace.paceAwaited,
+      release: () => {
+        this.pool.release();
+        this.agent.checkDirect();
+      },
+      paused: () => this.agent.peersPaused, paceAwaited: () => this.agent.httpPace.paceAwaited,
       now: d.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number),
     });
     // nothing waits for these requests, but none is left open: a manifest that takes 10 s is not coming
@@ -181,6 +193,8 @@ export class Swarmfetch {
     if (hasWebRTC) {
       this.pool.start(); // nothing while P2P is switched off: setP2pEnabled(true) goes on from here
       this.agent.start();
+      // the worker hears it with its first port, before the player's first request: joins held, that goes direct
+      this.agent.checkDirect();
       if (this.config.offloadBeaconIntervalMs) {
         const pool = this.pool;
         this.beacon = new OffloadBeacon({
@@ -194,7 +208,7 @@ export class Swarmfetch {
       }
       const d = this.deps;
       const player: PlayerStartDeps = {
-        bufferAhead: () => bufferAheadSec(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number),
+        bufferAhead: () => bufferAheadSec(d.media()), playing: () => mediaPlaying(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number),
       };
       const joinWaitMs = this.config.peerJoinMaxDelayMs;
       this.cancelJoinWait = whenPlayerStarts(player, PLAYER_STARTED_BUFFER_SEC, joinWaitMs, () => this.joinGate.playerStarted());
@@ -209,7 +223,10 @@ export class Swarmfetch {
     try {
       await this.bridge.start();
     } catch (err) {
-      this.fail('unsupported', `service worker registration failed: ${String(err)}`);
+      // nothing can be delivered to this page's player nor kept to share: no peer connection, no upload, no tracker
+      this.workerFailed = true;
+      this.pool.setEnabled(false);
+      this.fail('unsupported', `service worker registration failed: ${String(err)}; P2P off`);
     }
   }
 
@@ -260,10 +277,10 @@ export class Swarmfetch {
    * P2P on or off at runtime (say, with the viewer's consent; `p2pEnabled: false` starts it off). Off: every peer
    * connection closes and signalling ends (the P2P server and other viewers no longer see this viewer's address),
    * nothing is asked of the P2P server, and every segment goes over HTTP through the worker without waiting for
-   * peers. On: joins the swarms again under a new peer id.
+   * peers. On: joins the swarms again under a new peer id — not on a page whose worker could not be registered.
    */
   setP2pEnabled(enabled: boolean): void {
-    this.pool.setEnabled(enabled === true);
+    this.pool.setEnabled(enabled === true && !this.workerFailed);
   }
 
   /**

@@ -27,6 +27,24 @@ function aheadOf(m: MediaLike): number {
 }
 
 /**
+ * Whether the page's player has started: true when a media element plays (not paused, not ended, enough data to go
+ * on: its first frame is up), false when one was told to play and waits for data, null when none was told to (no
+ * element, or all paused: autoplay blocked, or a page waiting for a click).
+ */
+export function mediaPlaying(media: Iterable<MediaLike>): boolean | null {
+  let result: boolean | null = null;
+  for (const m of media) {
+    if (m.paused || m.ended === true) continue;
+    if (m.readyState >= HAVE_FUTURE_DATA) return true;
+    result = false;
+  }
+  return result;
+}
+
+/** HTMLMediaElement.HAVE_FUTURE_DATA: the element can play on from its playhead. */
+const HAVE_FUTURE_DATA = 3;
+
+/**
  * Seconds buffered ahead by the least-fed element that is playing (not paused, not ended); null when none plays.
  * What serving peers must not endanger (see Agent.provide).
  */

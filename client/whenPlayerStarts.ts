@@ -1,18 +1,26 @@
-/** What whenPlayerStarts needs: how much the page's player has buffered, and timers (injectable for tests). */
+/** What whenPlayerStarts needs: how much the page's player has buffered, whether it plays, and timers (injectable for tests). */
 export interface PlayerStartDeps {
   /** Seconds buffered ahead of the playhead, or null when the page has no media element. */
   bufferAhead(): number | null;
+  /**
+   * Whether a media element plays (its first frame is up): false while one told to play waits for data, null when
+   * none was told to (see mediaPlaying). Without it, the buffer alone decides.
+   */
+  playing?(): boolean | null;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
-/** How often the buffer is looked at while waiting. */
-const PLAYER_START_POLL_MS = 100;
+/** How often the player is looked at while waiting. */
+const PLAYER_START_POLL_MS = 50;
 
 /**
- * Calls `onStart` once, as soon as the page's player has `bufferSec` buffered, or after `maxWaitMs`, whichever
- * comes first (`maxWaitMs` 0: at once, synchronously). A page without a media element yet (the player is often
- * created after this script runs) waits for one, up to `maxWaitMs`.
+ * Calls `onStart` once, as soon as the page's player has started, or after `maxWaitMs`, whichever comes first
+ * (`maxWaitMs` 0: at once, synchronously). Started: it plays (its first frame is up), or — when none of its media
+ * elements was told to play (autoplay blocked, a page waiting for a click) — it has `bufferSec` buffered. A player
+ * told to play is waited for until it plays, not only until it has buffered: between the two (the first segment
+ * appended, the first frame coming) the page's main thread is the player's. A page without a media element yet (the
+ * player is often created after this script runs) waits for one, up to `maxWaitMs`.
  * Returns a function that cancels the wait.
  */
 export function whenPlayerStarts(
@@ -29,11 +37,16 @@ export function whenPlayerStarts(
     done = true;
     onStart();
   };
+  const started = (): boolean => {
+    const playing = deps.playing?.() ?? null;
+    if (playing !== null) return playing;
+    const ahead = deps.bufferAhead();
+    return ahead !== null && ahead >= bufferSec;
+  };
   const check = (): void => {
     timer = null;
     if (done) return;
-    const ahead = deps.bufferAhead();
-    if ((ahead !== null && ahead >= bufferSec) || waited >= maxWaitMs) return fire();
+    if (started() || waited >= maxWaitMs) return fire();
     const step = Math.min(PLAYER_START_POLL_MS, maxWaitMs - waited);
     waited += step;
     timer = deps.setTimeout(check, step);

@@ -89,6 +89,11 @@ export class Discovery {
     return true;
   }
 
+  /** Whether joins wait for release(). */
+  get holding(): boolean {
+    return this.held;
+  }
+
   /** Lets held joins go to the tracker (once the player has started). */
   release(): void {
     if (!this.held || this.destroyed) return;

@@ -53,6 +53,8 @@ interface SetupOptions {
   peerId?: string;
   /** Whether the fake pool says peer connections are being made. */
   connecting?: () => boolean;
+  /** Whether the fake pool's joins are held with the player not started (PeerPool.joinsHeld). */
+  joinsHeld?: () => boolean;
   /** The fake pool answers peerHolds (which segments a given peer announced), as PeerPool does. */
   peerHolds?: boolean;
 }
@@ -69,6 +71,9 @@ function setup(links: FakeLink[] = [], opts: SetupOptions = {}) {
     peerId: opts.peerId ?? 'me',
     get connecting() {
       return opts.connecting?.() ?? false;
+    },
+    get joinsHeld() {
+      return opts.joinsHeld?.() ?? false;
     },
     join: (s: string) => void joined.push(s),
     linkFor: (key: string, exclude: ReadonlySet<string> = new Set()) =>
@@ -444,6 +449,22 @@ describe('Agent scheduling', () => {
     // at 1 Mbit/s (125 B/ms) it is over 3×; and with no rung above, only the rendition played counts
     expect(await run(1_000_000)).toMatchObject({ answer: { kind: 'hit', source: 'p2p' }, served: true });
     expect(await run(undefined)).toMatchObject({ answer: { kind: 'hit', source: 'p2p' }, served: true });
+  });
+
+  it('is direct while the pool\'s joins are held with the player not started (no peer can be linked), not once they are due', async () => {
+    let held = true;
+    const list = entries(3);
+    const { agent, direct } = setup([], { joinsHeld: () => held, bufferAhead: 0 });
+    agent.manifest([{ swarm: SWARM, live: false, entries: list }]);
+    expect(agent.direct).toBe(true);
+    agent.checkDirect();
+    expect(direct).toEqual([true]); // the worker fetches the player's first segment at once
+    expect(agent.peersPaused).toBe(false); // the line is not the player's: that is not why
+    held = false; // its first segment in: the joins are due (PeerPool.expectRelease)
+    agent.checkDirect();
+    expect(direct).toEqual([true, false]);
+    agent.checkDirect();
+    expect(direct).toEqual([true, false]); // changes only
   });
 
   it('tells the worker when it would answer no-peer at once (the line is the player\'s), and answers its direct queries so', async () => {

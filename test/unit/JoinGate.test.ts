@@ -8,7 +8,7 @@ function gate(state: { direct: boolean; known: boolean }) {
   let released = 0;
   const g = new JoinGate({
     release: () => void released++,
-    direct: () => state.direct,
+    paused: () => state.direct,
     paceAwaited: () => !state.known,
     now: timers.now,
     setTimeout: timers.setTimeout,

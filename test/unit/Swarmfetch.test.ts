@@ -160,6 +160,18 @@ describe('Swarmfetch', () => {
     expect(t.errors[0]!.message).toMatch(/registration failed.*insecure origin/);
   });
 
+  it('a failed registration turns P2P off for good: no peer, no join, no upload (nothing could reach the player)', async () => {
+    const t = track(setup({ peerJoinMaxDelayMs: 0 }, { registerFails: true }));
+    await t.sf.start();
+    expect(t.peer.destroyed).toBe(true); // the signalling made at start is closed
+    expect(t.sf.stats().p2pEnabled).toBe(false);
+    t.sf.setP2pEnabled(true);
+    expect(t.sf.stats().p2pEnabled).toBe(false);
+    t.sf.prepare('http://cdn.example/v/seg1.ts');
+    await vi.advanceTimersByTimeAsync(6000);
+    expect(t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'))).toEqual([]);
+  });
+
   it('start: registers swUrl (its config in the script URL) on the page\'s origin, hands the worker a port, makes one peer', async () => {
     const t = track(setup({ swUrl: '/sw/swarmfetch-sw.js', p2pTimeoutMs: 7000 }));
     await t.sf.start();
@@ -275,18 +287,47 @@ describe('Swarmfetch', () => {
     expect(t.sf.stats()).toMatchObject({ storeSegments: 1, storeBytes: 1234 });
   });
 
-  it('holds tracker joins until the player\'s first segment is in (its line known), at most peerJoinMaxDelayMs', async () => {
+  it('holds tracker joins until the player shows its first frame: its first segment goes direct, the next waits for the joins', async () => {
     const t = track(setup({ peerJoinMaxDelayMs: 5000 }));
     await t.sf.start();
     t.peer.emit('open', 'me');
     const agent = workerSide(t.sw.posted);
-    void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200 });
+    const directs = () => t.sw.posted.filter((m) => (m as { type?: string }).type === 'swarmfetch:direct').map((m) => (m as { on: boolean }).on);
+    const v = { ...video(0), currentTime: 0, readyState: 1 }; // told to play, nothing loaded yet
+    t.media.push(v);
+    await vi.advanceTimersByTimeAsync(300);
+    // no peer can be linked before the player starts: the worker fetches its first segment without asking the page
+    expect(directs()).toEqual([true]);
+    void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200, direct: true });
     await vi.advanceTimersByTimeAsync(1000);
     const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
     expect(joins()).toEqual([]); // the first segment is on its way: the page's line and CPU are the player's
     await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer' })); // in, on a fast line
-    await vi.advanceTimersByTimeAsync(50);
-    // before the player has buffered it: its next requests, right after, find peers being connected
+    expect(directs()).toEqual([true, false]); // the next ones are asked of the page: peers are coming
+    // the player appends it (2 s buffered) and waits for its first frame: the main thread is still the player's
+    Object.assign(v, { readyState: 2, buffered: { length: 1, start: () => 0, end: () => 2 } });
+    const next = `${KEY.replace(/\.ts$/, '')}-2.ts`;
+    let answered = false;
+    void agent.getSegment({ key: next, wholeKey: null, range: null, swarm: SWARM, url: next, budgetMs: 2000 }).then(() => (answered = true));
+    await vi.advanceTimersByTimeAsync(300);
+    expect(joins()).toEqual([]);
+    expect(answered).toBe(false); // the next request waits for the peers about to come
+    v.readyState = 4; // its first frame is up
+    await vi.advanceTimersByTimeAsync(60);
+    expect(joins()).toEqual(['http://site.example/swarmfetch/v1/join']);
+  });
+
+  it('a page without a media element (nothing to show a frame) joins once the player\'s first segment is in', async () => {
+    const t = track(setup({ peerJoinMaxDelayMs: 5000 }));
+    await t.sf.start();
+    t.peer.emit('open', 'me');
+    const agent = workerSide(t.sw.posted);
+    void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200, direct: true });
+    await vi.advanceTimersByTimeAsync(1000);
+    const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
+    expect(joins()).toEqual([]);
+    await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer' }));
+    await vi.advanceTimersByTimeAsync(10);
     expect(joins()).toEqual(['http://site.example/swarmfetch/v1/join']);
   });
 
@@ -307,8 +348,9 @@ describe('Swarmfetch', () => {
     expect(manifests()).toEqual([master]); // the one the agent got is not fetched again
     // a restarted worker's hello: only what is new
     loaded.push({ name: 'http://cdn.example/v/360p/index.m3u8' });
+    const before = t.sw.posted.length;
     t.sw.listeners.get('message')!({ data: { type: 'swarmfetch:need-port', version: CONTRACT_VERSION }, source: t.sw.worker });
-    await workerSide(t.sw.posted.slice(-1)).hello(CONTRACT_VERSION);
+    await workerSide(t.sw.posted.slice(before)).hello(CONTRACT_VERSION);
     expect(manifests()).toEqual([master, 'http://cdn.example/v/360p/index.m3u8']);
   });
 
@@ -402,10 +444,11 @@ describe('Swarmfetch', () => {
   it('the worker restarting (need-port) gets a fresh port that works', async () => {
     const t = track(setup());
     await t.sf.start();
-    expect(t.sw.posted).toHaveLength(1);
+    const ports = () => t.sw.posted.filter((m) => (m as { type?: string }).type === 'swarmfetch:port');
+    expect(ports()).toHaveLength(1);
     t.sw.listeners.get('message')!({ data: { type: 'swarmfetch:need-port', version: CONTRACT_VERSION }, source: t.sw.worker });
-    expect(t.sw.posted).toHaveLength(2);
-    const fresh = workerSide([t.sw.posted[1]]);
+    expect(ports()).toHaveLength(2);
+    const fresh = workerSide([ports()[1]]);
     expect(await fresh.hello(CONTRACT_VERSION)).toEqual({ version: CONTRACT_VERSION });
   });
 });

@@ -25,6 +25,36 @@ describe('whenPlayerStarts', () => {
     expect(timers.pending).toBe(0);
   });
 
+  it('a player told to play is waited for until it plays, not only until it has buffered; one not told to, its buffer', () => {
+    const timers = manualTimers();
+    let playing: boolean | null = false; // play() called, waiting for data
+    let ahead = 2;
+    let fired = 0;
+    whenPlayerStarts({ bufferAhead: () => ahead, playing: () => playing, ...timers }, 1, 5000, () => fired++);
+    timers.advance(1000);
+    expect(fired).toBe(0); // 2 s buffered: its first segment appended, its first frame still coming
+    playing = true;
+    timers.advance(50);
+    expect(fired).toBe(1);
+    // autoplay blocked: no element told to play — the buffer decides, as without `playing`
+    playing = null;
+    ahead = 0;
+    whenPlayerStarts({ bufferAhead: () => ahead, playing: () => playing, ...timers }, 1, 5000, () => fired++);
+    timers.advance(500);
+    expect(fired).toBe(1);
+    ahead = 1.5;
+    timers.advance(50);
+    expect(fired).toBe(2);
+    // one that never plays: maxWaitMs
+    playing = false;
+    whenPlayerStarts({ bufferAhead: () => 30, playing: () => playing, ...timers }, 1, 3000, () => fired++);
+    timers.advance(2950);
+    expect(fired).toBe(2);
+    timers.advance(50);
+    expect(fired).toBe(3);
+    expect(timers.pending).toBe(0);
+  });
+
   it('fires after maxWaitMs when the player never gets there (or the page has no media element)', () => {
     const timers = manualTimers();
     let fired = 0;
@@ -69,7 +99,7 @@ function fakePeer(id: string) {
   return peer;
 }
 
-function poolWith(holdJoins: boolean) {
+function poolWith(holdJoins: boolean, now: () => number = () => 0) {
   const joins: string[] = [];
   const peer = fakePeer('me');
   let answer: (peers: string[]) => void = () => {};
@@ -86,7 +116,7 @@ function poolWith(holdJoins: boolean) {
     store: new SegmentStore(1_000_000),
     provide: () => undefined,
     events: { peer() {}, ready() {}, upload() {}, error() {} },
-    now: () => 0,
+    now,
     random: Math.random,
     holdJoins,
   });
@@ -111,10 +141,32 @@ describe('PeerPool joins held until the player starts', () => {
     pool.destroy();
   });
 
+  it('held joins with the player\'s first segment in (expectRelease) count as peers coming, for a bounded time', () => {
+    let now = 0;
+    const { pool, joins } = poolWith(true, () => now);
+    pool.join('site|http://cdn/a/');
+    expect(pool.joinsHeld).toBe(true); // the player has not started: no peer can be linked yet
+    expect(pool.connecting).toBe(false);
+    pool.expectRelease();
+    expect(pool.joinsHeld).toBe(false);
+    expect(pool.connecting).toBe(true); // its next requests wait for them
+    now = 2900;
+    expect(pool.connecting).toBe(true);
+    now = 3000;
+    expect(pool.connecting).toBe(false); // a release that does not come is not waited for
+    expect(joins).toEqual([]);
+    pool.release();
+    expect(joins).toEqual(['site|http://cdn/a/']);
+    expect(pool.joinsHeld).toBe(false);
+    pool.expectRelease(); // once released, nothing more is expected
+    pool.destroy();
+  });
+
   it('without holding, a swarm is joined at once', () => {
     const { pool, joins } = poolWith(false);
     pool.join('site|http://cdn/a/');
     expect(joins).toEqual(['site|http://cdn/a/']);
+    expect(pool.joinsHeld).toBe(false);
     pool.destroy();
   });
 });

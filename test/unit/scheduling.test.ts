@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetFor, bufferAheadSec, playingBufferSec, servingEndangers, STARVING_BUDGET_MS, STARVING_CONNECT_WAIT_MS, type MediaLike } from '../../client/urgency';
+import { budgetFor, bufferAheadSec, mediaPlaying, playingBufferSec, servingEndangers, STARVING_BUDGET_MS, STARVING_CONNECT_WAIT_MS, type MediaLike } from '../../client/urgency';
 import { electFetcher } from '../../client/electFetcher';
 import { Playlists } from '../../client/Playlists';
 import { TokenBucket } from '../../client/TokenBucket';
@@ -27,6 +27,15 @@ describe('urgency', () => {
     expect(playingBufferSec([{ ...media(30, [[0, 30]]), ended: true }])).toBeNull(); // played to the end
     expect(playingBufferSec([media(10, [[0, 30]]), media(3, [[0, 4]])])).toBe(1);
     expect(playingBufferSec([])).toBeNull();
+  });
+
+  it('mediaPlaying: true once an element told to play can (its first frame is up), false while it waits, null when none was told to', () => {
+    expect(mediaPlaying([media(0, [[0, 2]])])).toBe(true);
+    expect(mediaPlaying([{ ...media(0, [[0, 2]]), readyState: 2 }])).toBe(false); // play() called, data coming
+    expect(mediaPlaying([{ ...media(0, [[0, 30]]), paused: true }])).toBeNull(); // autoplay blocked: not told to play
+    expect(mediaPlaying([{ ...media(30, [[0, 30]]), ended: true }])).toBeNull();
+    expect(mediaPlaying([])).toBeNull();
+    expect(mediaPlaying([{ ...media(0, []), readyState: 1 }, media(0, [[0, 2]])])).toBe(true); // any element that plays
   });
 
   it('serving endangers playback below half the urgent buffer, or below it on a line whose last load took a quarter of the buffer', () => {
