@@ -1,5 +1,5 @@
 // The swarm scenarios: N viewers (one browser context each, own User-Agent) playing the demo page, run once with
-// service workers blocked (baseline: no swarmfetch) and once with swarmfetch.
+// service workers blocked and P2P off (baseline: no swarmfetch on the delivery path, no peer) and once with swarmfetch.
 import { loadavg } from 'node:os';
 import { browserPid, closeBrowser, launchBrowser, launchViewerBrowser, processTreeCpu, userAgentFor } from './browser.mjs';
 import { coturnUsage } from './net.mjs';
@@ -166,7 +166,10 @@ export async function runScenarioMode(o) {
     const open = async (i) => {
       await sleep(t0 + i * stagger - Date.now());
       const capped = sc.uploadCap !== undefined && i === 0;
-      const scriptData = capped && o.mode === 'swarmfetch' && o.uploadCapSupported ? { uploadMaxBytesPerSec: String(sc.uploadCap) } : {};
+      // the baseline's drop-in script has P2P off: with its worker blocked its agent would still make peer
+      // connections (which can deliver nothing) and spend the page's CPU and line on them
+      const scriptData = o.mode === 'baseline' ? { p2p: 'off' }
+        : capped && o.uploadCapSupported ? { uploadMaxBytesPerSec: String(sc.uploadCap) } : {};
       const joinedAtMs = Date.now() - t0;
       try {
         viewers[i] = await openViewer(browsers[i], { url, mode: o.mode, tag: `${runTag}/v${i}`, scriptData });
