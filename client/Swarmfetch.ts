@@ -52,6 +52,11 @@ export class Swarmfetch {
   private started = false;
   /** The worker could not be registered: P2P stays off (nothing it brought could reach the player). */
   private workerFailed = false;
+  /**
+   * This page's own requests held at start (signalling, ICE servers, integrity manifests: see afterPlayerLoads), run
+   * once the player's first segment is in; null once run, or when the joins are not held (`peerJoinMaxDelayMs` 0).
+   */
+  private heldUntilLoaded: Array<() => void> | null;
   private destroyed = false;
   private cancelJoinWait: (() => void) | null = null;
   private cancelCatchUpWait: (() => void) | null = null;
@@ -63,6 +68,7 @@ export class Swarmfetch {
   constructor(options: Partial<SwarmfetchConfig> = {}, deps: Partial<SwarmfetchDeps> = {}) {
     this.config = mergeConfig(options, DEFAULT_CONFIG);
     this.deps = { ...defaultDeps(), ...deps };
+    this.heldUntilLoaded = this.config.peerJoinMaxDelayMs > 0 ? [] : null;
     const d = this.deps;
     // signalling picks the server (and moves on when it is lost); the tracker and the oracle ask the one it uses now
     const servers = new ServerList(this.config.serverUrl, d.pageUrl, d.random);
@@ -116,6 +122,7 @@ export class Swarmfetch {
         // the player's first segment is in, and with it the line's pace. The joins held at start go at its first frame
         // (whenPlayerStarts, JoinGate) — at once on a page without a media element, which shows none; its next
         // requests, from now on, wait for them rather than go direct
+        if (!r.seed && r.error === null && r.bytes > 0) this.playerLoaded();
         if (!r.seed && r.error === null && r.bytes > 0 && this.pool.joinsHeld) {
           this.pool.expectRelease();
           this.agent.checkDirect();
@@ -180,7 +187,8 @@ export class Swarmfetch {
       manifestText: (m) => {
         // the integrity manifest of a stream is looked up while its playlist is read, not on the first peer segment
         if (typeof m?.url === 'string') {
-          this.manifests?.streamManifest(m.url);
+          const url = m.url;
+          this.afterPlayerLoads(() => this.manifests?.streamManifest(url));
           this.catchUp.noteRead(m.url);
         }
         this.agent.manifestText(m);
@@ -191,7 +199,8 @@ export class Swarmfetch {
       if (this.catchUpDue) this.catchUp.run();
     });
     if (hasWebRTC) {
-      this.pool.start(); // nothing while P2P is switched off: setP2pEnabled(true) goes on from here
+      // nothing while P2P is switched off: setP2pEnabled(true) goes on from here
+      this.afterPlayerLoads(() => this.pool.start());
       this.agent.start();
       // the worker hears it with its first port, before the player's first request: joins held, that goes direct
       this.agent.checkDirect();
@@ -211,7 +220,10 @@ export class Swarmfetch {
         bufferAhead: () => bufferAheadSec(d.media()), playing: () => mediaPlaying(d.media()), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number),
       };
       const joinWaitMs = this.config.peerJoinMaxDelayMs;
-      this.cancelJoinWait = whenPlayerStarts(player, PLAYER_STARTED_BUFFER_SEC, joinWaitMs, () => this.joinGate.playerStarted());
+      this.cancelJoinWait = whenPlayerStarts(player, PLAYER_STARTED_BUFFER_SEC, joinWaitMs, () => {
+        this.playerLoaded(); // a page whose worker reports nothing (none controls it yet)
+        this.joinGate.playerStarted();
+      });
       // the manifests the agent did not get (see ManifestCatchUp), once the player has started (they are all loaded
       // by then, and those the worker still had to hand over are in) and the worker serves the page
       this.cancelCatchUpWait = whenPlayerStarts(player, PLAYER_STARTED_BUFFER_SEC, CATCH_UP_MAX_WAIT_MS, () => {
@@ -313,14 +325,35 @@ export class Swarmfetch {
     this.agent.prepare(swarm, key);
     this.cancelJoinWait?.();
     this.cancelJoinWait = null;
+    this.playerLoaded();
     this.pool.release();
     return true;
+  }
+
+  /**
+   * Runs `fn` once the player's first segment is in (at once after that, or when the joins are not held): until then
+   * the page's connections and main thread are the player's. On the lab's first visits, this page's requests to the
+   * P2P server (signalling, ICE servers) and for integrity manifests, made as the player loaded its playlists and
+   * first segment, added ~5–15 % to the time to first frame (docs/benchmark.md, sixth session). They are ready well
+   * before they are needed: the joins go at the first frame, and a peer segment's check waits for its manifest.
+   */
+  private afterPlayerLoads(fn: () => void): void {
+    if (this.heldUntilLoaded) this.heldUntilLoaded.push(fn);
+    else fn();
+  }
+
+  /** The player's first segment is in (or it started, or a stream was prepared): the held requests go. */
+  private playerLoaded(): void {
+    const held = this.heldUntilLoaded;
+    this.heldUntilLoaded = null;
+    if (held && !this.destroyed) for (const fn of held) fn();
   }
 
   /** Stops P2P and the worker handshake; the worker then sends every segment to the network. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.heldUntilLoaded = null;
     this.beacon?.destroy(); // its last one, while the peer id is still known
     this.cancelJoinWait?.();
     this.cancelCatchUpWait?.();

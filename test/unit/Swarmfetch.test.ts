@@ -96,7 +96,8 @@ function setup(options: Partial<SwarmfetchConfig> = {}, over: Partial<Swarmfetch
     random: () => 0.5,
     ...over,
   };
-  const sf = new Swarmfetch(options, deps);
+  // signalling and joins at once, unless a test holds them (peerJoinMaxDelayMs > 0: until the player loads and starts)
+  const sf = new Swarmfetch({ peerJoinMaxDelayMs: 0, ...options }, deps);
   const errors: Array<{ code: string; message: string }> = [];
   sf.on('error', (e) => errors.push(e));
   return { sf, sw, peer, peerState: state, peersMade, fetched, media, errors };
@@ -290,11 +291,12 @@ describe('Swarmfetch', () => {
   it('holds tracker joins until the player shows its first frame: its first segment goes direct, the next waits for the joins', async () => {
     const t = track(setup({ peerJoinMaxDelayMs: 5000 }));
     await t.sf.start();
-    t.peer.emit('open', 'me');
     const agent = workerSide(t.sw.posted);
     const directs = () => t.sw.posted.filter((m) => (m as { type?: string }).type === 'swarmfetch:direct').map((m) => (m as { on: boolean }).on);
     const v = { ...video(0), currentTime: 0, readyState: 1 }; // told to play, nothing loaded yet
     t.media.push(v);
+    const playlist = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg1.ts\n#EXTINF:2,\nseg1-2.ts\n#EXT-X-ENDLIST\n';
+    await agent.manifestText({ text: playlist, url: 'http://cdn.example/v/index.m3u8', contentType: null, siteOrigin: 'http://site.example' });
     await vi.advanceTimersByTimeAsync(300);
     // no peer can be linked before the player starts: the worker fetches its first segment without asking the page
     expect(directs()).toEqual([true]);
@@ -302,7 +304,14 @@ describe('Swarmfetch', () => {
     await vi.advanceTimersByTimeAsync(1000);
     const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
     expect(joins()).toEqual([]); // the first segment is on its way: the page's line and CPU are the player's
+    // nor does the page ask the P2P server anything yet (signalling, ICE servers): its connections are the player's
+    expect(t.peersMade).toEqual([]);
+    expect(t.fetched.filter((u) => u.includes('swarmfetch'))).toEqual([]); // nor its integrity manifest
     await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer' })); // in, on a fast line
+    expect(t.peersMade).toHaveLength(1); // signalling now, ready before the first frame
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.fetched).toContain('http://cdn.example/v/swarmfetch-integrity.json');
+    t.peer.emit('open', 'me');
     expect(directs()).toEqual([true, false]); // the next ones are asked of the page: peers are coming
     // the player appends it (2 s buffered) and waits for its first frame: the main thread is still the player's
     Object.assign(v, { readyState: 2, buffered: { length: 1, start: () => 0, end: () => 2 } });
@@ -320,13 +329,13 @@ describe('Swarmfetch', () => {
   it('a page without a media element (nothing to show a frame) joins once the player\'s first segment is in', async () => {
     const t = track(setup({ peerJoinMaxDelayMs: 5000 }));
     await t.sf.start();
-    t.peer.emit('open', 'me');
     const agent = workerSide(t.sw.posted);
     void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200, direct: true });
     await vi.advanceTimersByTimeAsync(1000);
     const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
     expect(joins()).toEqual([]);
     await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer' }));
+    t.peer.emit('open', 'me');
     await vi.advanceTimersByTimeAsync(10);
     expect(joins()).toEqual(['http://site.example/swarmfetch/v1/join']);
   });
@@ -357,7 +366,6 @@ describe('Swarmfetch', () => {
   it('while the line is the player\'s (it cannot carry the rung above), tells the worker, and holds the joins until it can', async () => {
     const t = track(setup({ peerJoinMaxDelayMs: 5000 }));
     await t.sf.start();
-    t.peer.emit('open', 'me');
     const agent = workerSide(t.sw.posted);
     const master = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=300000\nlow/index.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=1500000\nhigh/index.m3u8\n';
     const media = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n' + [1, 2, 3, 4, 5].map((i) => `#EXTINF:2,\nseg${i}.ts\n`).join('') + '#EXT-X-ENDLIST\n';
@@ -369,6 +377,7 @@ describe('Swarmfetch', () => {
     await agent.getSegment({ key: seg(1), wholeKey: null, range: null, swarm: low, url: seg(1), budgetMs: 200 });
     // 75 KB in 600 ms: 125 B/ms, under 3× the 1.5 Mbit/s rung above (562 B/ms)
     await agent.report(report({ url: seg(1), key: seg(1), bytes: 75_000, ms: 600, fallback: 'no-peer' }));
+    t.peer.emit('open', 'me'); // signalling, once the player's first segment is in
     const directs = () => t.sw.posted.filter((m) => (m as { type?: string }).type === 'swarmfetch:direct');
     expect(directs()).toEqual([{ type: 'swarmfetch:direct', version: CONTRACT_VERSION, on: true }]);
     t.media.push(video(2)); // the player has started
@@ -387,13 +396,15 @@ describe('Swarmfetch', () => {
   it('with neither a segment in nor anything buffered, waits peerJoinMaxDelayMs, then up to LINE_WAIT_MS for the line\'s pace', async () => {
     const t = track(setup({ peerJoinMaxDelayMs: 3000 }));
     await t.sf.start();
-    t.peer.emit('open', 'me');
     const agent = workerSide(t.sw.posted);
     void agent.getSegment({ key: KEY, wholeKey: null, range: null, swarm: SWARM, url: KEY, budgetMs: 200 });
     // a seeding download is not the player's: neither its start nor its line
     await agent.report(report({ bytes: 100_000, ms: 50, fallback: 'no-peer', seed: true }));
     const joins = () => t.fetched.filter((u) => u.endsWith('/swarmfetch/v1/join'));
+    expect(t.peersMade).toEqual([]);
     await vi.advanceTimersByTimeAsync(3100);
+    expect(t.peersMade).toHaveLength(1); // the wait ran out: signalling goes
+    t.peer.emit('open', 'me');
     expect(joins()).toEqual([]);
     await vi.advanceTimersByTimeAsync(LINE_WAIT_MS - 400); // the wait for the pace began at 3000 ms
     expect(joins()).toEqual([]);
@@ -410,13 +421,13 @@ describe('Swarmfetch', () => {
       }) as typeof fetch,
     }));
     await t.sf.start();
-    t.peer.emit('open', 'me');
     await vi.advanceTimersByTimeAsync(1000);
     expect(bodies).toEqual([]); // nothing played, nothing prepared: no swarm to join
     for (const junk of ['javascript:alert(1)', 'data:video/mp4,xx', `http://cdn.example/${'x'.repeat(5000)}.mp4`, 42 as unknown as string]) {
       expect(t.sf.prepare(junk)).toBe(false);
     }
     expect(t.sf.prepare('http://cdn.example/v/movie.mp4?token=abc')).toBe(true);
+    t.peer.emit('open', 'me'); // signalling went with it
     await vi.advanceTimersByTimeAsync(100);
     expect(bodies).toEqual([expect.objectContaining({ swarm: SWARM })]);
     t.sf.destroy();
