@@ -119,11 +119,12 @@ export class Swarmfetch {
       pool: this.pool,
       onReport: (r) => {
         this.tally.report(r);
-        // the player's first segment is in, and with it the line's pace. The joins held at start go at its first frame
-        // (whenPlayerStarts, JoinGate) — at once on a page without a media element, which shows none; its next
-        // requests, from now on, wait for them rather than go direct
-        if (!r.seed && r.error === null && r.bytes > 0) this.playerLoaded();
-        if (!r.seed && r.error === null && r.bytes > 0 && this.pool.joinsHeld) {
+        if (r.seed || r.error !== null || !(r.bytes > 0)) return;
+        // the player's first segment is in, and with it the line's pace: the page's own requests go (afterPlayerLoads).
+        // The joins held at start go at its first frame (whenPlayerStarts, JoinGate) — at once on a page without a
+        // media element, which shows none; its next requests, from now on, wait for them rather than go direct
+        this.playerLoaded();
+        if (this.pool.joinsHeld) {
           this.pool.expectRelease();
           this.agent.checkDirect();
           if (bufferAheadSec(this.deps.media()) === null) this.joinGate.playerStarted();
