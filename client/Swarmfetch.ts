@@ -19,6 +19,7 @@ import { defaultDeps, type SwarmfetchDeps } from './swarmfetchDeps';
 import type { SwarmfetchEvents, SwarmfetchStats } from './SwarmfetchEvents';
 import { TrackerClient } from './TrackerClient';
 import { WorkerBridge } from './WorkerBridge';
+import { HeldUntilLoaded } from './HeldUntilLoaded';
 import { bufferAheadSec, mediaPlaying, playingBufferSec } from './urgency';
 import { whenPlayerStarts, type PlayerStartDeps } from './whenPlayerStarts';
 
@@ -53,10 +54,13 @@ export class Swarmfetch {
   /** The worker could not be registered: P2P stays off (nothing it brought could reach the player). */
   private workerFailed = false;
   /**
-   * This page's own requests held at start (signalling, ICE servers, integrity manifests: see afterPlayerLoads), run
-   * once the player's first segment is in; null once run, or when the joins are not held (`peerJoinMaxDelayMs` 0).
+   * This page's own requests held at start (signalling, ICE servers, integrity manifests), run once the player's first
+   * segment is in (or it started, or a stream was prepared). On the lab's first visits, made as the player loaded its
+   * playlists and first segment, they added ~5–15 % to the time to first frame (docs/benchmark.md, sixth session);
+   * they are ready well before they are needed: the joins go at the first frame, and a peer segment's check waits for
+   * its manifest. Nothing is held when the joins are not (`peerJoinMaxDelayMs` 0).
    */
-  private heldUntilLoaded: Array<() => void> | null;
+  private readonly untilLoaded: HeldUntilLoaded;
   private destroyed = false;
   private cancelJoinWait: (() => void) | null = null;
   private cancelCatchUpWait: (() => void) | null = null;
@@ -68,7 +72,7 @@ export class Swarmfetch {
   constructor(options: Partial<SwarmfetchConfig> = {}, deps: Partial<SwarmfetchDeps> = {}) {
     this.config = mergeConfig(options, DEFAULT_CONFIG);
     this.deps = { ...defaultDeps(), ...deps };
-    this.heldUntilLoaded = this.config.peerJoinMaxDelayMs > 0 ? [] : null;
+    this.untilLoaded = new HeldUntilLoaded(this.config.peerJoinMaxDelayMs > 0);
     const d = this.deps;
     // signalling picks the server (and moves on when it is lost); the tracker and the oracle ask the one it uses now
     const servers = new ServerList(this.config.serverUrl, d.pageUrl, d.random);
@@ -120,10 +124,10 @@ export class Swarmfetch {
       onReport: (r) => {
         this.tally.report(r);
         if (r.seed || r.error !== null || !(r.bytes > 0)) return;
-        // the player's first segment is in, and with it the line's pace: the page's own requests go (afterPlayerLoads).
+        // the player's first segment is in, and with it the line's pace: the page's own requests go (untilLoaded).
         // The joins held at start go at its first frame (whenPlayerStarts, JoinGate) — at once on a page without a
         // media element, which shows none; its next requests, from now on, wait for them rather than go direct
-        this.playerLoaded();
+        this.untilLoaded.release();
         if (this.pool.joinsHeld) {
           this.pool.expectRelease();
           this.agent.checkDirect();
@@ -189,7 +193,7 @@ export class Swarmfetch {
         // the integrity manifest of a stream is looked up while its playlist is read, not on the first peer segment
         if (typeof m?.url === 'string') {
           const url = m.url;
-          this.afterPlayerLoads(() => this.manifests?.streamManifest(url));
+          this.untilLoaded.run(() => this.manifests?.streamManifest(url));
           this.catchUp.noteRead(m.url);
         }
         this.agent.manifestText(m);
@@ -201,7 +205,7 @@ export class Swarmfetch {
     });
     if (hasWebRTC) {
       // nothing while P2P is switched off: setP2pEnabled(true) goes on from here
-      this.afterPlayerLoads(() => this.pool.start());
+      this.untilLoaded.run(() => this.pool.start());
       this.agent.start();
       // the worker hears it with its first port, before the player's first request: joins held, that goes direct
       this.agent.checkDirect();
@@ -222,7 +226,7 @@ export class Swarmfetch {
       };
       const joinWaitMs = this.config.peerJoinMaxDelayMs;
       this.cancelJoinWait = whenPlayerStarts(player, PLAYER_STARTED_BUFFER_SEC, joinWaitMs, () => {
-        this.playerLoaded(); // a page whose worker reports nothing (none controls it yet)
+        this.untilLoaded.release(); // a page whose worker reports nothing (none controls it yet)
         this.joinGate.playerStarted();
       });
       // the manifests the agent did not get (see ManifestCatchUp), once the player has started (they are all loaded
@@ -326,35 +330,16 @@ export class Swarmfetch {
     this.agent.prepare(swarm, key);
     this.cancelJoinWait?.();
     this.cancelJoinWait = null;
-    this.playerLoaded();
+    this.untilLoaded.release();
     this.pool.release();
     return true;
-  }
-
-  /**
-   * Runs `fn` once the player's first segment is in (at once after that, or when the joins are not held): until then
-   * the page's connections and main thread are the player's. On the lab's first visits, this page's requests to the
-   * P2P server (signalling, ICE servers) and for integrity manifests, made as the player loaded its playlists and
-   * first segment, added ~5–15 % to the time to first frame (docs/benchmark.md, sixth session). They are ready well
-   * before they are needed: the joins go at the first frame, and a peer segment's check waits for its manifest.
-   */
-  private afterPlayerLoads(fn: () => void): void {
-    if (this.heldUntilLoaded) this.heldUntilLoaded.push(fn);
-    else fn();
-  }
-
-  /** The player's first segment is in (or it started, or a stream was prepared): the held requests go. */
-  private playerLoaded(): void {
-    const held = this.heldUntilLoaded;
-    this.heldUntilLoaded = null;
-    if (held && !this.destroyed) for (const fn of held) fn();
   }
 
   /** Stops P2P and the worker handshake; the worker then sends every segment to the network. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.heldUntilLoaded = null;
+    this.untilLoaded.destroy();
     this.beacon?.destroy(); // its last one, while the peer id is still known
     this.cancelJoinWait?.();
     this.cancelCatchUpWait?.();
