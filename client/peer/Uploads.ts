@@ -139,9 +139,15 @@ export class Uploads {
     const { deps } = this;
     const up = newUpload();
     this.open.set(id, up);
-    // by when the uplink must have carried it: most of the asker's deadline, when it said one
+    // by when the uplink must have carried it: most of the asker's deadline, when it said one, counted from now —
+    // the time spent waiting for our own download of the segment is gone from it (live: the holder is usually
+    // still fetching when the others ask, and a transfer admitted against the whole deadline after that wait ran
+    // late, its bytes wasted)
+    const askedAt = deps.now();
     const uplinkLimitMs = withinMs !== undefined && withinMs > 0 ? withinMs * WITHIN_SHARE : UPLOAD_BUSY_MS;
-    const tooLate = (bytes: number) => deps.uploadWaitMs(bytes) > UPLOAD_BUSY_MS || (deps.uplinkWaitMs?.(bytes) ?? 0) > uplinkLimitMs;
+    const tooLate = (bytes: number) =>
+      deps.uploadWaitMs(bytes) > UPLOAD_BUSY_MS ||
+      (deps.uplinkWaitMs?.(bytes) ?? 0) > uplinkLimitMs - (withinMs ? deps.now() - askedAt : 0);
     // what this upload still owes the uplink, promised from the moment it is admitted until each frame is handed on
     let owed = 0;
     const owe = (deltaBytes: number): void => {

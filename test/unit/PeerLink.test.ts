@@ -580,4 +580,23 @@ describe('PeerLink under an upload cap', () => {
     await expect(settleWithin(10, client.link.request(KEY, 3000, 2500))).rejects.toMatchObject({ code: 'peer-absent' });
     expect(asked).toEqual([]);
   });
+
+  it("counts the time it waited for its own download against the asker's deadline", async () => {
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    // the server's own download brings the segment after `downloadMs`; its uplink then needs 600 ms for it
+    let downloadMs = 0;
+    makeLink(toClient, new Map(), {
+      uplinkWaitMs: () => 600,
+      provide: () => new Promise((r) => setTimeout(() => r(stored(KEY, bytes(1000))), downloadMs)),
+    });
+    const client = makeLink(toServer);
+    toServer.openBoth();
+    await vi.advanceTimersByTimeAsync(10);
+    // a 1 s deadline (80 %: 800 ms): after a 100 ms wait 700 ms are left, room for it
+    downloadMs = 100;
+    expect((await settleWithin(300, client.link.request(KEY, 1000, 500))).body.size).toBe(1000);
+    // after a 400 ms wait 400 ms are left: absent as soon as the segment is in, not a transfer its asker gives up
+    downloadMs = 400;
+    await expect(settleWithin(450, client.link.request(KEY, 1000, 500))).rejects.toMatchObject({ code: 'peer-absent' });
+  });
 });
