@@ -91,6 +91,11 @@ export class UplinkMeter {
     return this.rate;
   }
 
+  /** Bytes handed to the data channels so far (see WireBytes's `handed`). */
+  get handedBytes(): number {
+    return this.handed;
+  }
+
   /** `bytes` were handed to a data channel. */
   sent(bytes: number): void {
     this.sample();
@@ -134,15 +139,26 @@ export class UplinkMeter {
   waitMs(bytes: number): number {
     this.sample();
     if (this.rate === null || this.rate <= 0) return 0;
-    return Math.ceil((Math.max(0, this.buffered()) + bytes) / this.rate);
+    return Math.ceil((Math.max(0, this.buffered(), this.backlogNow(this.rate)) + bytes) / this.rate);
+  }
+
+  /**
+   * What the wire's last reading left queued below the channels (see WireBytes.backlogBytes), plus what was handed
+   * since, less what the line carried since at `rate`.
+   */
+  private backlogNow(rate: number): number {
+    const r = this.wire();
+    if (r?.backlogBytes === undefined || r.handed === undefined) return 0;
+    return r.backlogBytes + Math.max(0, this.handed - r.handed) - rate * Math.max(0, this.now() - r.at);
   }
 
   private sample(): void {
     const t = this.now();
     if (t - this.at < SAMPLE_MS) return;
-    const queued = Math.max(0, this.buffered());
     const wire = this.wire();
     const fromWire = wire !== null;
+    // busy: bytes queued in the channels, or (read from the wire) below them too
+    const queued = Math.max(0, this.buffered(), wire?.backlogBytes ?? 0);
     const left = fromWire ? wire.bytes : this.handed - queued;
     const leftAt = fromWire ? wire.at : t;
     const sameReading = fromWire === this.leftFromWire;

@@ -3,10 +3,23 @@ import type { StatsSource } from './isRelayed';
 /** How often the connections' wire counters are read while the page uploads. */
 const POLL_MS = 200;
 
+/**
+ * Less than this on the wire between two readings: the line was idle, so nothing is queued beyond the channels (see
+ * backlogBytes). A backlogged 0.5 Mbit/s uplink carries 12.5 KB in a poll.
+ */
+const IDLE_BYTES = 2048;
+
 /** What the page's connections had sent, and when that was read. */
 export interface WireReading {
   bytes: number;
   at: number;
+  /**
+   * Bytes handed to the links and not on the wire yet, as of `handed` (see WireBytes.backlogBytes); absent when not
+   * tracked.
+   */
+  backlogBytes?: number;
+  /** The page's count of bytes handed to its links (see WireBytes's `handed`) when the reading began. */
+  handed?: number;
 }
 
 /** A link whose connection's wire counter can be read. */
@@ -30,11 +43,33 @@ export class WireBytes {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private polling = false;
   private destroyed = false;
+  private backlog = 0;
+  private handedAtRead: number;
 
+  /**
+   * `handed`: bytes the page has handed to its links so far (the uploads' own count): with the wire's, it says what
+   * is still queued below the channels (see backlogBytes; without it, that is what the channels queue).
+   */
   constructor(
     private readonly links: Iterable<WireLink>,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly handed?: () => number,
+  ) {
+    this.handedAtRead = handed?.() ?? 0;
+  }
+
+  /**
+   * Bytes handed to the links and not yet on the wire, at the last reading: what the channels queue, and what the
+   * SCTP send buffers under them took — a whole segment at once, so that the channels looked empty while the line
+   * still had half a second of it to carry (a 2 Mbit/s uplink serving three viewers never looked busy, was never
+   * measured, and every upload was admitted). Counted from the page's own count of bytes handed less what the wire
+   * carried (a link's first reading counts in full: its handshake and control bytes make the backlog smaller, never
+   * larger); retransmissions count on the wire too, so it errs low. A reading that saw the line idle resets it to
+   * what the channels queue.
+   */
+  get backlogBytes(): number {
+    return this.backlog;
+  }
 
   get total(): number | null {
     return this.sum;
@@ -46,7 +81,7 @@ export class WireBytes {
    * the last that finds a reading covering 600 ms would count three times the line's rate.
    */
   get reading(): WireReading | null {
-    return this.sum === null ? null : { bytes: this.sum, at: this.sumAt };
+    return this.sum === null ? null : { bytes: this.sum, at: this.sumAt, backlogBytes: this.backlog, handed: this.handedAtRead };
   }
 
   /** The page handed bytes to a link: reads the counters now and then, until no link has anything queued. */
@@ -67,6 +102,9 @@ export class WireBytes {
   private async read(): Promise<void> {
     this.polling = true;
     let queued = 0;
+    let moved = 0;
+    let readable = false;
+    const handed = this.handed?.() ?? 0;
     const reads: Promise<void>[] = [];
     for (const link of this.links) {
       queued += link.sendBufferedBytes;
@@ -75,9 +113,12 @@ export class WireBytes {
         link.wireBytesSent().then(
           (bytes) => {
             if (bytes === null || !Number.isFinite(bytes) || bytes < 0) return;
+            readable = true;
             const before = this.last.get(link);
             this.last.set(link, bytes);
-            this.sum = (this.sum ?? 0) + (before === undefined ? 0 : Math.max(0, bytes - before));
+            const delta = before === undefined ? 0 : Math.max(0, bytes - before);
+            this.sum = (this.sum ?? 0) + delta;
+            moved += before === undefined ? bytes : delta;
           },
           () => {},
         ),
@@ -86,7 +127,12 @@ export class WireBytes {
     await Promise.all(reads);
     this.sumAt = this.now();
     this.polling = false;
-    if (queued > 0) this.busy();
+    if (readable) {
+      const backlog = this.backlog + (handed - this.handedAtRead) - moved;
+      this.backlog = !this.handed || moved < IDLE_BYTES ? queued : Math.max(queued, backlog);
+      this.handedAtRead = handed;
+    }
+    if (queued > 0 || this.backlog > 0) this.busy();
   }
 }
 
