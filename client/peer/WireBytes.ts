@@ -44,7 +44,8 @@ export class WireBytes {
   private polling = false;
   private destroyed = false;
   private backlog = 0;
-  private handedAtRead: number;
+  /** `handed` at the last reading (it counts from 0 when this is made). */
+  private handedAtRead = 0;
 
   /**
    * `handed`: bytes the page has handed to its links so far (the uploads' own count): with the wire's, it says what
@@ -54,9 +55,7 @@ export class WireBytes {
     private readonly links: Iterable<WireLink>,
     private readonly now: () => number = Date.now,
     private readonly handed?: () => number,
-  ) {
-    this.handedAtRead = handed?.() ?? 0;
-  }
+  ) {}
 
   /**
    * Bytes handed to the links and not yet on the wire, at the last reading: what the channels queue, and what the

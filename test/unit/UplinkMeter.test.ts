@@ -160,6 +160,61 @@ describe('UplinkMeter', () => {
   });
 });
 
+describe('UplinkMeter: the backlog below the channels', () => {
+  /**
+   * A 2 Mbit/s uplink (250 B/ms) whose channels hand everything at once to the SCTP buffer under them: they queue
+   * nothing, and only the wire's reading says what is still to go (WireBytes.backlogBytes).
+   */
+  function sctp() {
+    const s = { t: 0, handed: 0, wire: 0, at: 0, handedAtRead: 0 };
+    const meter = new UplinkMeter(() => 0, () => s.t, () => ({
+      bytes: s.wire, at: s.at, backlogBytes: Math.max(0, s.handedAtRead - s.wire), handed: s.handedAtRead,
+    }));
+    const send = (bytes: number) => {
+      meter.sent(bytes);
+      s.handed += bytes;
+    };
+    /** `ms` pass; the line carries 250 B/ms of what is left; the counters are read at the end. */
+    const pass = (ms: number) => {
+      s.t += ms;
+      s.wire = Math.min(s.handed, s.wire + ms * 250);
+      s.at = s.t;
+      s.handedAtRead = s.handed;
+      meter.sent(0);
+    };
+    return { s, meter, send, pass };
+  }
+
+  it('measures a line whose channels never queue, from what the wire still owes', () => {
+    const { meter, send, pass } = sctp();
+    // three viewers' 60 KB segments at once: 720 ms of the line
+    send(60_000);
+    send(60_000);
+    send(60_000);
+    for (let i = 0; i < 3; i++) pass(200);
+    expect(meter.bytesPerMs).toBeCloseTo(250, 0);
+  });
+
+  it('waitMs counts what the wire still owes and what was handed since its reading: ~1 s, not the 240 ms of one segment', () => {
+    const { meter, send, pass } = sctp();
+    for (let i = 0; i < 3; i++) send(60_000);
+    pass(200);
+    pass(200);
+    // 80 KB of the three still to go at the reading, 120 KB handed since, then 60 KB more: 260 KB at 250 B/ms
+    for (let i = 0; i < 2; i++) send(60_000);
+    expect(meter.waitMs(60_000)).toBe(1040);
+  });
+
+  it('takes no sample while the wire owes less than a busy line would (it was demand, not the line)', () => {
+    const { meter, send, pass } = sctp();
+    for (let i = 0; i < 10; i++) {
+      send(8_000); // a small answer now and then: never 16 KB owed
+      pass(200);
+    }
+    expect(meter.bytesPerMs).toBeNull();
+  });
+});
+
 describe('UplinkMeter: transfers given up as late', () => {
   /** A meter that measured a backlogged line at `bytesPerMs` for 2.5 s. */
   const measuredAt = (bytesPerMs: number) => {

@@ -65,6 +65,62 @@ describe('WireBytes', () => {
   });
 });
 
+describe('WireBytes: what is queued below the channels', () => {
+  it('counts bytes handed and not on the wire yet while the channels look empty, and reads until the line has carried them', async () => {
+    // the SCTP buffer under the channel took a 120 KB segment at once: the channel queues nothing
+    const a = link(3000, 0);
+    let handed = 0;
+    const wire = new WireBytes([a], Date.now, () => handed);
+    handed = 120_000;
+    wire.busy();
+    await vi.advanceTimersByTimeAsync(200);
+    // first reading: the link's 3000 bytes (handshake, control) count as carried
+    expect(wire.backlogBytes).toBe(117_000);
+    expect(wire.reading).toMatchObject({ backlogBytes: 117_000, handed: 120_000 });
+    a.sent = (a.sent ?? 0) + 50_000; // 2 Mbit/s: 50 KB per 200 ms
+    await vi.advanceTimersByTimeAsync(200);
+    expect(wire.backlogBytes).toBe(67_000);
+    a.sent = (a.sent ?? 0) + 50_000;
+    await vi.advanceTimersByTimeAsync(200);
+    expect(wire.backlogBytes).toBe(17_000);
+    a.sent = (a.sent ?? 0) + 20_000; // the rest, and retransmissions: never below what the channel queues
+    await vi.advanceTimersByTimeAsync(200);
+    expect(wire.backlogBytes).toBe(0);
+    const reads = a.reads;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(a.reads).toBe(reads); // nothing queued anywhere: no more getStats()
+    wire.destroy();
+  });
+
+  it('a reading that finds the line idle resets it to what the channels queue (bytes of a link that closed are not counted for ever)', async () => {
+    const a = link(0, 0);
+    const b = link(0, 0);
+    const links = new Set([a, b]);
+    let handed = 0;
+    const wire = new WireBytes(links, Date.now, () => handed);
+    wire.busy();
+    await vi.advanceTimersByTimeAsync(200);
+    handed = 80_000; // handed to b, which closes before its counter is read again
+    links.delete(b);
+    a.queued = 500;
+    wire.busy();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(wire.backlogBytes).toBe(500);
+    wire.destroy();
+  });
+
+  it('without the page\'s count of bytes handed, it is what the channels queue', async () => {
+    const a = link(0, 4000);
+    const wire = new WireBytes([a]);
+    wire.busy();
+    await vi.advanceTimersByTimeAsync(200);
+    a.sent = 100;
+    await vi.advanceTimersByTimeAsync(200);
+    expect(wire.backlogBytes).toBe(4000);
+    wire.destroy();
+  });
+});
+
 describe('transportBytesSent', () => {
   const pc = (stats: object[]) => ({
     getStats: async () => ({ forEach: (fn: (s: object) => void) => stats.forEach(fn), get: () => undefined }),
