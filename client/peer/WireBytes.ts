@@ -26,8 +26,17 @@ export interface WireReading {
 export interface WireLink {
   /** Bytes queued in the link's data channel, not sent yet (the poll runs while some link has any). */
   readonly sendBufferedBytes: number;
+  /** Segment bytes the page handed to the link's channel so far (see WireBytes.backlogBytes); absent: not counted. */
+  readonly uploadedBytes?: number;
   /** Bytes its connection's transport has sent so far; null when it cannot tell. */
   wireBytesSent?(): Promise<number | null>;
+}
+
+/** What one link's counters said at its last reading. */
+interface LinkReading {
+  wire: number;
+  handed: number;
+  backlog: number;
 }
 
 /**
@@ -37,41 +46,41 @@ export interface WireLink {
  * tell (a browser without transport stats).
  */
 export class WireBytes {
-  private readonly last = new WeakMap<WireLink, number>();
+  private readonly last = new WeakMap<WireLink, LinkReading>();
   private sum: number | null = null;
   private sumAt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private polling = false;
   private destroyed = false;
   private backlog = 0;
-  /** `handed` at the last reading (it counts from 0 when this is made). */
+  /** `handed` at the last reading. */
   private handedAtRead = 0;
 
   /**
-   * `handed`: bytes the page has handed to its links so far (the uploads' own count): with the wire's, it says what
-   * is still queued below the channels (see backlogBytes; without it, that is what the channels queue).
+   * `handed`: bytes the page has handed to its links so far, given with each reading (see WireReading.handed).
    */
   constructor(
     private readonly links: Iterable<WireLink>,
     private readonly now: () => number = Date.now,
-    private readonly handed?: () => number,
+    private readonly handed: () => number = () => 0,
   ) {}
-
-  /**
-   * Bytes handed to the links and not yet on the wire, at the last reading: what the channels queue, and what the
-   * SCTP send buffers under them took — a whole segment at once, so that the channels looked empty while the line
-   * still had half a second of it to carry (a 2 Mbit/s uplink serving three viewers never looked busy, was never
-   * measured, and every upload was admitted). Counted from the page's own count of bytes handed less what the wire
-   * carried (a link's first reading counts in full: its handshake and control bytes make the backlog smaller, never
-   * larger); retransmissions count on the wire too, so it errs low. A reading that saw the line idle resets it to
-   * what the channels queue.
-   */
-  get backlogBytes(): number {
-    return this.backlog;
-  }
 
   get total(): number | null {
     return this.sum;
+  }
+
+  /**
+   * Bytes handed to the links and not yet on the wire, at the last reading, summed over the links read: what their
+   * channels queue, and what the SCTP send buffers under them took — a whole segment at once, so that the channels
+   * looked empty while the line still had half a second of it to carry (a 2 Mbit/s uplink serving three viewers
+   * never looked busy, was never measured, and every upload was admitted). Per link, the segment bytes handed to it
+   * (`uploadedBytes`) less what its transport carried since the last reading (at its first reading, all it ever
+   * sent: handshake and control bytes make the backlog smaller, never larger); retransmissions and headers count on
+   * the wire too, so it errs low. A link whose wire did not move in a poll is idle: its backlog is what its channel
+   * queues. A link that closes takes its backlog with it.
+   */
+  get backlogBytes(): number {
+    return this.backlog;
   }
 
   /**
@@ -101,37 +110,39 @@ export class WireBytes {
   private async read(): Promise<void> {
     this.polling = true;
     let queued = 0;
-    let moved = 0;
-    let readable = false;
-    const handed = this.handed?.() ?? 0;
+    let backlog = 0;
+    const handed = this.handed();
     const reads: Promise<void>[] = [];
     for (const link of this.links) {
-      queued += link.sendBufferedBytes;
-      if (!link.wireBytesSent) continue;
+      const channel = link.sendBufferedBytes;
+      queued += channel;
+      if (!link.wireBytesSent) {
+        backlog += channel;
+        continue;
+      }
+      const uploaded = link.uploadedBytes;
       reads.push(
         link.wireBytesSent().then(
           (bytes) => {
-            if (bytes === null || !Number.isFinite(bytes) || bytes < 0) return;
-            readable = true;
+            if (bytes === null || !Number.isFinite(bytes) || bytes < 0) return void (backlog += channel);
             const before = this.last.get(link);
-            this.last.set(link, bytes);
-            const delta = before === undefined ? 0 : Math.max(0, bytes - before);
-            this.sum = (this.sum ?? 0) + delta;
-            moved += before === undefined ? bytes : delta;
+            const moved = before === undefined ? bytes : Math.max(0, bytes - before.wire);
+            this.sum = (this.sum ?? 0) + (before === undefined ? 0 : moved);
+            const sent = uploaded === undefined ? 0 : uploaded - (before?.handed ?? 0);
+            const owed = uploaded === undefined || (before !== undefined && moved < IDLE_BYTES) ? channel : Math.max(channel, (before?.backlog ?? 0) + sent - moved);
+            this.last.set(link, { wire: bytes, handed: uploaded ?? 0, backlog: owed });
+            backlog += owed;
           },
-          () => {},
+          () => void (backlog += channel),
         ),
       );
     }
     await Promise.all(reads);
     this.sumAt = this.now();
+    this.backlog = backlog;
+    this.handedAtRead = handed;
     this.polling = false;
-    if (readable) {
-      const backlog = this.backlog + (handed - this.handedAtRead) - moved;
-      this.backlog = !this.handed || moved < IDLE_BYTES ? queued : Math.max(queued, backlog);
-      this.handedAtRead = handed;
-    }
-    if (queued > 0 || this.backlog > 0) this.busy();
+    if (queued > 0 || backlog > 0) this.busy();
   }
 }
 

@@ -8,8 +8,9 @@ describe('UploadBudget', () => {
   it("measures an uplink whose channels hand every segment at once to the SCTP buffer, from the wire's counter", async () => {
     // a 2 Mbit/s line (250 B/ms): the link's channel queues nothing, its transport carries 250 B/ms of what it holds
     const line = { handed: 0, wire: 0, at: Date.now() };
-    const link: SendingLink = {
+    const link: SendingLink & { uploadedBytes: number } = {
       sendBufferedBytes: 0,
+      uploadedBytes: 0,
       wireBytesSent: async () => {
         const t = Date.now();
         line.wire = Math.min(line.handed, line.wire + (t - line.at) * 250);
@@ -22,6 +23,7 @@ describe('UploadBudget', () => {
     // three viewers' 60 KB segments at once
     for (let i = 0; i < 3; i++) {
       line.handed += 60_000;
+      link.uploadedBytes += 60_000;
       budget.sent(60_000);
     }
     for (let i = 0; i < 2; i++) {

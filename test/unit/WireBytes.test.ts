@@ -66,12 +66,17 @@ describe('WireBytes', () => {
 });
 
 describe('WireBytes: what is queued below the channels', () => {
+  /** A link as `link` makes it, that counts the segment bytes handed to its channel. */
+  function uploading(sent: number) {
+    const l = Object.assign(link(sent, 0), { uploadedBytes: 0 });
+    return l;
+  }
+
   it('counts bytes handed and not on the wire yet while the channels look empty, and reads until the line has carried them', async () => {
     // the SCTP buffer under the channel took a 120 KB segment at once: the channel queues nothing
-    const a = link(3000, 0);
-    let handed = 0;
-    const wire = new WireBytes([a], Date.now, () => handed);
-    handed = 120_000;
+    const a = uploading(3000);
+    const wire = new WireBytes([a], Date.now, () => 120_000);
+    a.uploadedBytes = 120_000;
     wire.busy();
     await vi.advanceTimersByTimeAsync(200);
     // first reading: the link's 3000 bytes (handshake, control) count as carried
@@ -83,7 +88,7 @@ describe('WireBytes: what is queued below the channels', () => {
     a.sent = (a.sent ?? 0) + 50_000;
     await vi.advanceTimersByTimeAsync(200);
     expect(wire.backlogBytes).toBe(17_000);
-    a.sent = (a.sent ?? 0) + 20_000; // the rest, and retransmissions: never below what the channel queues
+    a.sent = (a.sent ?? 0) + 20_000; // the rest, and headers: never below what the channel queues
     await vi.advanceTimersByTimeAsync(200);
     expect(wire.backlogBytes).toBe(0);
     const reads = a.reads;
@@ -92,24 +97,32 @@ describe('WireBytes: what is queued below the channels', () => {
     wire.destroy();
   });
 
-  it('a reading that finds the line idle resets it to what the channels queue (bytes of a link that closed are not counted for ever)', async () => {
-    const a = link(0, 0);
-    const b = link(0, 0);
+  it('sums the links; a link that closes takes its backlog with it, and one whose wire stood still owes only what its channel queues', async () => {
+    const a = uploading(0);
+    const b = uploading(0);
     const links = new Set([a, b]);
-    let handed = 0;
-    const wire = new WireBytes(links, Date.now, () => handed);
+    const wire = new WireBytes(links);
     wire.busy();
     await vi.advanceTimersByTimeAsync(200);
-    handed = 80_000; // handed to b, which closes before its counter is read again
-    links.delete(b);
+    a.uploadedBytes = 60_000;
+    b.uploadedBytes = 60_000;
+    a.sent = 10_000;
+    b.sent = 20_000;
+    wire.busy(); // the page handed bytes
+    await vi.advanceTimersByTimeAsync(200);
+    expect(wire.backlogBytes).toBe(90_000);
+    links.delete(b); // closed with 40 KB unsent
+    a.sent = 30_000;
+    await vi.advanceTimersByTimeAsync(200);
+    expect(wire.backlogBytes).toBe(30_000);
+    // a's wire stood still (its transport lost the rest, or the count was off): only its channel's 500 bytes
     a.queued = 500;
-    wire.busy();
     await vi.advanceTimersByTimeAsync(200);
     expect(wire.backlogBytes).toBe(500);
     wire.destroy();
   });
 
-  it('without the page\'s count of bytes handed, it is what the channels queue', async () => {
+  it('a link that does not count what it was handed owes what its channel queues', async () => {
     const a = link(0, 4000);
     const wire = new WireBytes([a]);
     wire.busy();
