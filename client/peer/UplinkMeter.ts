@@ -10,6 +10,11 @@ const MIN_HIGH_WATER_BYTES = 32 * 1024;
 const UNMEASURED_HIGH_WATER_BYTES = 128 * 1024;
 /** Shortest interval between two samples. */
 const SAMPLE_MS = 200;
+/**
+ * Longest: over a longer one the line may have run dry in between, though busy at both ends (live: a burst of
+ * uploads every 2 s, looked at only when the next began, made samples of 1–1.2 s at a third of a 2 Mbit/s line).
+ */
+const MAX_SAMPLE_MS = 1000;
 /** Without a sample for this long, the estimate grows by RELAX_FACTOR (a link that got faster is tried again). */
 const RELAX_MS = 10_000;
 /**
@@ -96,6 +101,11 @@ export class UplinkMeter {
     return this.handed;
   }
 
+  /** A new wire reading came: samples the line now (see MAX_SAMPLE_MS). */
+  observe(): void {
+    this.sample();
+  }
+
   /** `bytes` were handed to a data channel. */
   sent(bytes: number): void {
     this.sample();
@@ -163,8 +173,9 @@ export class UplinkMeter {
     const leftAt = fromWire ? wire.at : t;
     const sameReading = fromWire === this.leftFromWire;
     this.leftFromWire = fromWire;
-    if (sameReading && this.queued >= BUSY_BYTES && queued >= BUSY_BYTES && left > this.left && leftAt > this.leftAt) {
-      const measured = (left - this.left) / (leftAt - this.leftAt);
+    const span = leftAt - this.leftAt;
+    if (sameReading && this.queued >= BUSY_BYTES && queued >= BUSY_BYTES && left > this.left && span > 0 && span <= MAX_SAMPLE_MS) {
+      const measured = (left - this.left) / span;
       this.measured = this.measured === null ? measured : 0.7 * this.measured + 0.3 * measured;
       const r = Math.min(this.ceilingNow(t), measured);
       this.rate = this.rate === null ? r : 0.7 * this.rate + 0.3 * r;

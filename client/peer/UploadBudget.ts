@@ -18,7 +18,7 @@ export class UploadBudget {
 
   constructor(maxBytesPerSec: number, private readonly links: Iterable<SendingLink>, now: () => number) {
     this.cap = new TokenBucket(maxBytesPerSec, now);
-    this.wire = new WireBytes(links, now, () => this.uplink.handedBytes);
+    this.wire = new WireBytes(links, now, () => this.uplink.handedBytes, () => this.uplink.observe());
     this.uplink = new UplinkMeter(
       () => {
         let queued = 0;

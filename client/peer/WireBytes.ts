@@ -58,11 +58,14 @@ export class WireBytes {
 
   /**
    * `handed`: bytes the page has handed to its links so far, given with each reading (see WireReading.handed).
+   * `onReading`: called after each reading that counted a link's wire (the meter samples the line then, not only when
+   * the page next sends).
    */
   constructor(
     private readonly links: Iterable<WireLink>,
     private readonly now: () => number = Date.now,
     private readonly handed: () => number = () => 0,
+    private readonly onReading: () => void = () => {},
   ) {}
 
   get total(): number | null {
@@ -111,6 +114,7 @@ export class WireBytes {
     this.polling = true;
     let queued = 0;
     let backlog = 0;
+    let counted = false;
     const handed = this.handed();
     const reads: Promise<void>[] = [];
     for (const link of this.links) {
@@ -125,6 +129,7 @@ export class WireBytes {
         link.wireBytesSent().then(
           (bytes) => {
             if (bytes === null || !Number.isFinite(bytes) || bytes < 0) return void (backlog += channel);
+            counted = true;
             const before = this.last.get(link);
             const moved = before === undefined ? bytes : Math.max(0, bytes - before.wire);
             this.sum = (this.sum ?? 0) + (before === undefined ? 0 : moved);
@@ -142,6 +147,8 @@ export class WireBytes {
     this.backlog = backlog;
     this.handedAtRead = handed;
     this.polling = false;
+    if (this.destroyed) return;
+    if (counted) this.onReading();
     if (queued > 0 || backlog > 0) this.busy();
   }
 }

@@ -205,6 +205,24 @@ describe('UplinkMeter: the backlog below the channels', () => {
     expect(meter.waitMs(60_000)).toBe(1040);
   });
 
+  it('takes no sample over more than a second, though busy at both ends: the line may have run dry in between', () => {
+    const { s, meter, send } = sctp();
+    // a burst, carried in 720 ms; 1.2 s later the next burst, looked at only then
+    for (let i = 0; i < 3; i++) send(60_000);
+    s.t += 200;
+    s.wire = 50_000;
+    s.at = s.t;
+    s.handedAtRead = s.handed;
+    meter.sent(0);
+    send(180_000);
+    s.t += 1200;
+    s.wire = 180_000 + 50_000;
+    s.at = s.t;
+    s.handedAtRead = s.handed;
+    meter.sent(0); // 180 KB in 1.2 s: a third of the line
+    expect(meter.bytesPerMs).toBeNull();
+  });
+
   it('takes no sample while the wire owes less than a busy line would (it was demand, not the line)', () => {
     const { meter, send, pass } = sctp();
     for (let i = 0; i < 10; i++) {

@@ -122,6 +122,19 @@ describe('WireBytes: what is queued below the channels', () => {
     wire.destroy();
   });
 
+  it('calls onReading after each reading that counted a wire, not after one that could not', async () => {
+    const a = link(0, 40_000);
+    let readings = 0;
+    const wire = new WireBytes([a], Date.now, () => 0, () => void readings++);
+    wire.busy();
+    await vi.advanceTimersByTimeAsync(600);
+    expect(readings).toBe(3);
+    a.sent = null;
+    await vi.advanceTimersByTimeAsync(400);
+    expect(readings).toBe(3);
+    wire.destroy();
+  });
+
   it('a link that does not count what it was handed owes what its channel queues', async () => {
     const a = link(0, 4000);
     const wire = new WireBytes([a]);
