@@ -41,8 +41,8 @@ interface LinkReading {
 
 /**
  * What this page's connections have put on the wire, summed over its links and kept across links that close (each
- * link counted from its first reading on): read every POLL_MS while any link has bytes queued, and not at all while
- * the page does not upload (`getStats()` is not free). `total` is null until a reading came, or when no link can
+ * link counted from its first reading on): read every POLL_MS while any link has bytes queued in its channel or, by
+ * the wire's count, below it (backlogBytes), and not at all while the page does not upload (`getStats()` is not free). `total` is null until a reading came, or when no link can
  * tell (a browser without transport stats).
  */
 export class WireBytes {
@@ -95,7 +95,7 @@ export class WireBytes {
     return this.sum === null ? null : { bytes: this.sum, at: this.sumAt, backlogBytes: this.backlog, handed: this.handedAtRead };
   }
 
-  /** The page handed bytes to a link: reads the counters now and then, until no link has anything queued. */
+  /** The page handed bytes to a link: reads the counters now and then, until no link has anything queued or owed. */
   busy(): void {
     if (this.destroyed || this.timer || this.polling) return;
     this.timer = setTimeout(() => {
