@@ -52,6 +52,8 @@ type PrefetcherOpts = {
   /** A playlist of `n` 2 s entries whose window follows the seconds asked for, the player asking every `intervalMs`. */
   paced?: { n: number; intervalMs: number };
   storeMaxBytes?: number;
+  /** Seconds the player has buffered (20 when not said). */
+  ahead?: number;
 };
 
 function prefetcher(link: PeerLink, opts: PrefetcherOpts = {}) {
@@ -74,7 +76,7 @@ function prefetcher(link: PeerLink, opts: PrefetcherOpts = {}) {
         asked.push(a);
       }),
     refuses: () => false,
-    bufferAhead: () => 20,
+    bufferAhead: () => opts.ahead ?? 20,
     seed: () => {},
     canSeed: () => false,
     leadsMs: (_s, durations) =>
@@ -238,18 +240,40 @@ describe('Prefetcher: VOD by lead time', () => {
     }
   });
 
-  it('live, or a pace not known yet: the next segments, with twice the worker budget — from a peer not measured too slow for that', () => {
-    for (const opts of [{ live: true }, { leads: null }]) {
+  it('a pace not known yet: the next segments, with twice the worker budget — from a peer not measured too slow for that', () => {
+    for (const rate of [null, 1000]) {
+      const { p, asked, list } = prefetcher(slowLink('peer', rate), { leads: null });
+      p.tick();
+      expect(asked.map((a) => a.key)).toEqual(list.slice(1, 4).map((e) => e.key));
+      expect(asked.every((a) => a.timeoutMs === 4000)).toBe(true);
+    }
+    const slow = prefetcher(slowLink('slow', 80), { leads: null }); // 375 KB: 4.7 s
+    slow.p.tick();
+    expect(slow.asked).toEqual([]);
+  });
+
+  it('live: the next segments, with the budget the player’s own request gets — from a peer not measured too slow for that', () => {
+    // 20 s buffered: the worker's whole budget; 4.5 s (just over urgentBufferSec): the 800 ms a live player's
+    // request gets (the player asks for a new live segment as soon as its playlist lists it)
+    for (const [ahead, timeoutMs] of [[20, 2000], [4.5, 800], [5.5, 1500]] as const) {
       for (const rate of [null, 1000]) {
-        const { p, asked, list } = prefetcher(slowLink('peer', rate), opts);
+        const { p, asked, list } = prefetcher(slowLink('peer', rate), { live: true, ahead });
         p.tick();
         expect(asked.map((a) => a.key)).toEqual(list.slice(1, 4).map((e) => e.key));
-        expect(asked.every((a) => a.timeoutMs === 4000)).toBe(true);
+        expect(asked.map((a) => a.timeoutMs)).toEqual([timeoutMs, timeoutMs, timeoutMs]);
       }
-      const slow = prefetcher(slowLink('slow', 80), opts); // 375 KB: 4.7 s
-      slow.p.tick();
-      expect(slow.asked).toEqual([]);
     }
+    // 375 KB at 400 B/ms: 0.94 s — in time for 2 s, not for 800 ms
+    const fed = prefetcher(slowLink('peer', 400), { live: true, ahead: 20 });
+    fed.p.tick();
+    expect(fed.asked.length).toBe(3);
+    const edge = prefetcher(slowLink('peer', 400), { live: true, ahead: 4.5 });
+    edge.p.tick();
+    expect(edge.asked).toEqual([]);
+    // under urgentBufferSec nothing is prefetched at all
+    const starving = prefetcher(slowLink('peer', null), { live: true, ahead: 3 });
+    starving.p.tick();
+    expect(starving.asked).toEqual([]);
   });
 
   it('a prefetch the player asks for is given up when it would end later than the wait allows: at once when projected late, else at the wait', async () => {
