@@ -48,7 +48,7 @@ const RATE_TRUST_MS = 6000;
  * the player has buffered now. A live player asks for a new segment as soon as its playlist lists it — about when
  * this page sees it, since the playlist comes through the worker — so the prefetch runs into the player's request
  * within moments, and the request waits for it only that long. With twice the worker's budget instead (4 s), holders
- * on 1 Mbit/s uplinks admitted three at once, and the players gave them up at their 800 ms: 27 of the 43 transfers
+ * on 1 Mbit/s uplinks admitted three at once, and the players gave them up at their 800 ms: 27 of the 44 transfers
  * given up in a live dsl run, 1.7 of 2.9 MB of upload wasted.
  */
 export function liveTimeoutMs(ahead: number | null, config: Pick<SwarmfetchConfig, 'urgentBufferSec' | 'p2pTimeoutMs'>): number {
