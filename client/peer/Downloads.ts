@@ -1,6 +1,7 @@
 import { SwarmError, type SwarmErrorCode } from '../../core/SwarmError';
 import { MAX_REQ_WAIT_MS, type ControlMessage } from '../protocol';
 import { Reassembly } from './Reassembly';
+import { stallMsFor } from './stallMsFor';
 import type { RemoteHaves } from './RemoteHaves';
 import type { Throughput } from './Throughput';
 
@@ -56,19 +57,6 @@ const MAX_TOMBSTONES = 64;
 /** A transfer's finish is projected from its own rate once it has run this long and brought this much. */
 const PROJECT_AFTER_MS = 250;
 const PROJECT_AFTER_BYTES = 32 * 1024;
-
-/** A transfer's silence limit grows with its deadline (see stallMsFor), up to this. */
-const MAX_STALL_MS = 3000;
-
-/**
- * How long a transfer with a `timeoutMs` deadline may go without a byte: `stallMs`, or an eighth of its deadline
- * when that is longer (at most MAX_STALL_MS). A prefetch given 10 s waits out a 1 s pause of a peer whose uplink
- * serves others too; a player's 2 s try keeps the short limit (on 10/2 Mbit/s lines prefetches from peers serving
- * two viewers stalled at 750 ms, and a peer that never completed a transfer counted as a rate of 0).
- */
-export function stallMsFor(stallMs: number, timeoutMs: number): number {
-  return Math.max(stallMs, Math.min(MAX_STALL_MS, Math.floor(timeoutMs / 8)));
-}
 
 /**
  * Our requests to one peer and their reassembly: `req` out; `send` (the declared size, bounded by segmentMaxBytes)

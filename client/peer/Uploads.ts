@@ -3,6 +3,7 @@ import { FRAME_HEADER_BYTES, dataFrames, type ControlMessage } from '../protocol
 import type { StoredSegment } from '../SegmentStore';
 import { TokenBucket } from '../TokenBucket';
 import type { ConnectionLike } from './ConnectionLike';
+import { stallMsFor } from './stallMsFor';
 import { CANCELLED, cancelUpload, drainOrCancel, newUpload, whileWanted, type Upload } from './Upload';
 
 /**
@@ -10,7 +11,10 @@ import { CANCELLED, cancelUpload, drainOrCancel, newUpload, whileWanted, type Up
  * UplinkMeter) later than this, when the asker did not say its deadline.
  */
 const UPLOAD_BUSY_MS = 1000;
-/** Of the asker's deadline (`withinMs`), the part by which the uplink must have carried the segment. */
+/**
+ * Of the asker's deadline (`withinMs`), the part by which the uplink must have carried the segment; of its silence
+ * limit, the part by which what the uplink queues ahead must have left.
+ */
 const WITHIN_SHARE = 0.8;
 /**
  * Transfers whose every frame was handed on, remembered (per link) for a `late` cancel: a channel hands a whole
@@ -22,6 +26,11 @@ const RECENT_MS = 30_000;
 
 /** The bounds on what one peer asks of us (see PeerLinkLimits). */
 export interface UploadLimits {
+  /**
+   * The asker's silence limit before `stallMsFor` stretches it (PeerLinkLimits.stallMs: this page's own, as every
+   * page of a site has the same config): how long it waits for a transfer's first bytes.
+   */
+  stallMs: number;
   maxRequestsPerSec: number;
   maxRequestsInFlight: number;
   sendHighWaterBytes: number;
@@ -144,10 +153,21 @@ export class Uploads {
     // still fetching when the others ask, and a transfer admitted against the whole deadline after that wait ran
     // late, its bytes wasted)
     const askedAt = deps.now();
-    const uplinkLimitMs = withinMs !== undefined && withinMs > 0 ? withinMs * WITHIN_SHARE : UPLOAD_BUSY_MS;
-    const tooLate = (bytes: number) =>
-      deps.uploadWaitMs(bytes) > UPLOAD_BUSY_MS ||
-      (deps.uplinkWaitMs?.(bytes) ?? 0) > uplinkLimitMs - (withinMs ? deps.now() - askedAt : 0);
+    const said = withinMs !== undefined && withinMs > 0;
+    const uplinkLimitMs = said ? withinMs * WITHIN_SHARE : UPLOAD_BUSY_MS;
+    // ...and by when its first bytes must have begun to leave: the asker's silence limit (its stall timer until the
+    // first bytes, the wait for our download included), less what the uplink queues ahead of them. On 16/1 Mbit/s
+    // lines a holder admitted uploads its line could finish within their deadlines, and the askers of the later ones
+    // heard nothing within their 750 ms, gave them up (peer-stall), and counted the holder as failing.
+    const silenceLimitMs = said ? (stallMsFor(deps.limits.stallMs, withinMs) + waitMs) * WITHIN_SHARE : Infinity;
+    const tooLate = (bytes: number) => {
+      const elapsedMs = said ? deps.now() - askedAt : 0;
+      return (
+        deps.uploadWaitMs(bytes) > UPLOAD_BUSY_MS ||
+        (deps.uplinkWaitMs?.(bytes) ?? 0) > uplinkLimitMs - elapsedMs ||
+        (deps.uplinkWaitMs?.(0) ?? 0) > silenceLimitMs - elapsedMs
+      );
+    };
     // what this upload still owes the uplink, promised from the moment it is admitted until each frame is handed on
     let owed = 0;
     const owe = (deltaBytes: number): void => {

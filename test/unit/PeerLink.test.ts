@@ -512,6 +512,30 @@ async function owingServer(keys: string[]) {
 }
 
 describe('PeerLink under an upload cap', () => {
+  it("answers absent when what its uplink queues ahead would not leave within the asker's silence limit", async () => {
+    const [toServer, toClient] = FakeConnection.pair('client', 'server');
+    // the server's uplink holds `aheadMs` of other uploads; the segment itself takes 10 ms more
+    let aheadMs = 0;
+    makeLink(toClient, new Map([[KEY, stored(KEY, bytes(1000))]]), { uplinkWaitMs: (n) => aheadMs + n / 100 });
+    const client = makeLink(toServer);
+    toServer.openBoth();
+    await vi.advanceTimersByTimeAsync(10);
+    // a 6 s deadline (80 %: 4.8 s) has room for the whole, but its asker waits 750 ms for the first bytes
+    // (stallMsFor(200, 6000)): 700 ms queued ahead is more than 80 % of that — refused at once, not left to stall
+    aheadMs = 700;
+    await expect(settleWithin(10, client.link.request(KEY, 6000))).rejects.toMatchObject({ code: 'peer-absent' });
+    // 500 ms ahead begins in time
+    aheadMs = 500;
+    expect((await settleWithin(100, client.link.request(KEY, 6000))).body.size).toBe(1000);
+    // a prefetch's 16 s deadline waits 2 s for its first bytes: 700 ms ahead is in time
+    aheadMs = 700;
+    expect((await settleWithin(100, client.link.request(KEY, 16_000))).body.size).toBe(1000);
+    // so is an asker that allows 500 ms for the holder's own download on top of its 750 ms (80 % of 1.25 s: 1 s)
+    expect((await settleWithin(100, client.link.request(KEY, 6000, 500))).body.size).toBe(1000);
+    aheadMs = 1100;
+    await expect(settleWithin(10, client.link.request(KEY, 6000, 500))).rejects.toMatchObject({ code: 'peer-absent' });
+  });
+
   it('answers absent at once when its cap would hold the upload back too long', async () => {
     const store = new Map([[KEY, stored(KEY, bytes(100_000))]]);
     const [toServer, toClient] = FakeConnection.pair('client', 'server');
@@ -526,8 +550,8 @@ describe('PeerLink under an upload cap', () => {
 
   it("serves when its uplink can carry the segment within the asker's deadline, and answers absent when it cannot", async () => {
     const [toServer, toClient] = FakeConnection.pair('client', 'server');
-    // the server's uplink would need 1.5 s for the segment
-    makeLink(toClient, new Map([[KEY, stored(KEY, bytes(1000))]]), { uplinkWaitMs: () => 1500 });
+    // the server's uplink would need 1.5 s for the segment (and queues nothing ahead of it)
+    makeLink(toClient, new Map([[KEY, stored(KEY, bytes(1000))]]), { uplinkWaitMs: (n) => (n > 0 ? 1500 : 0) });
     const client = makeLink(toServer);
     toServer.openBoth();
     await vi.advanceTimersByTimeAsync(10);
@@ -586,7 +610,7 @@ describe('PeerLink under an upload cap', () => {
     // the server's own download brings the segment after `downloadMs`; its uplink then needs 600 ms for it
     let downloadMs = 0;
     makeLink(toClient, new Map(), {
-      uplinkWaitMs: () => 600,
+      uplinkWaitMs: (n) => (n > 0 ? 600 : 0),
       provide: () => new Promise((r) => setTimeout(() => r(stored(KEY, bytes(1000))), downloadMs)),
     });
     const client = makeLink(toServer);
